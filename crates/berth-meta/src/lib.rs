@@ -1,1 +1,117 @@
-//! berth-meta
+//! The metadata store: accounts, principals and access keys, repositories, manifests (their exact
+//! bytes), tags, blobs, repository→blob links, manifest references and upload sessions.
+//!
+//! All SQL lives here; callers get typed rows and typed errors. SQLite is the embedded default
+//! (one writer connection, a pool of readers, WAL). This crate depends on `berth-oci` only.
+
+mod migrate;
+mod sqlite;
+
+pub use sqlite::MetaStore;
+
+use berth_oci::Digest;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MetaError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("repository already exists")]
+    RepositoryExists,
+    #[error("repository not found")]
+    RepositoryNotFound,
+    #[error("blob {0} is not known to this repository")]
+    BlobUnknown(Digest),
+    #[error("manifest {0} is not known to this repository")]
+    ManifestUnknown(Digest),
+    #[error("manifest is referenced by an image index in this repository")]
+    ReferencedByIndex,
+    #[error("blob is referenced by manifest {0} in this repository")]
+    BlobInUse(Digest),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = MetaError> = std::result::Result<T, E>;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repository {
+    pub id: i64,
+    pub account_id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub tag_mutability: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub id: i64,
+    pub account_id: String,
+    pub kind: String,
+    pub name: String,
+    pub unique_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccessKey {
+    pub access_key_id: String,
+    pub principal: Principal,
+    pub secret_sealed: Vec<u8>,
+    pub active: bool,
+}
+
+/// A manifest without its body (enough for HEAD).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestMeta {
+    pub id: i64,
+    pub digest: Digest,
+    pub media_type: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub meta: ManifestMeta,
+    pub body: Vec<u8>,
+}
+
+/// A manifest whose subject is the queried digest.
+#[derive(Debug, Clone)]
+pub struct Referrer {
+    pub digest: Digest,
+    pub media_type: String,
+    pub artifact_type: Option<String>,
+    pub size: u64,
+    pub body: Vec<u8>,
+}
+
+/// A manifest to store.
+#[derive(Debug, Clone)]
+pub struct NewManifest {
+    pub repository_id: i64,
+    pub digest: Digest,
+    pub media_type: String,
+    pub artifact_type: Option<String>,
+    pub subject: Option<Digest>,
+    pub config: Option<Digest>,
+    pub image_size: u64,
+    pub body: Vec<u8>,
+    /// Blobs that must be linked to the repository.
+    pub blobs: Vec<Digest>,
+    /// Manifests that must exist in the repository.
+    pub children: Vec<Digest>,
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub repository_id: i64,
+    pub size: u64,
+}

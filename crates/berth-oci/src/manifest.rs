@@ -19,7 +19,9 @@ pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
 pub enum ManifestError {
     #[error("manifest is larger than {MAX_MANIFEST_BYTES} bytes")]
     TooLarge,
-    #[error("Docker image manifest schema 1 is not supported: push a Docker schema 2 or OCI manifest")]
+    #[error(
+        "Docker image manifest schema 1 is not supported: push a Docker schema 2 or OCI manifest"
+    )]
     Schema1,
     #[error("unsupported manifest media type {0:?}")]
     UnsupportedMediaType(String),
@@ -74,9 +76,9 @@ impl ParsedManifest {
         self.config
             .iter()
             .chain(
-                self.layers
-                    .iter()
-                    .filter(|l| !(media_types::is_foreign_layer(&l.media_type) && l.urls.is_some())),
+                self.layers.iter().filter(|l| {
+                    !(media_types::is_foreign_layer(&l.media_type) && l.urls.is_some())
+                }),
             )
             .map(|d| &d.digest)
     }
@@ -132,9 +134,9 @@ pub fn parse(content_type: Option<&str>, bytes: &[u8]) -> Result<ParsedManifest,
     if bytes.len() > MAX_MANIFEST_BYTES {
         return Err(ManifestError::TooLarge);
     }
-    let header = content_type.map(media_types::essence).filter(|ct| {
-        !ct.is_empty() && ct != "application/json" && ct != media_types::OCTET_STREAM
-    });
+    let header = content_type
+        .map(media_types::essence)
+        .filter(|ct| !ct.is_empty() && ct != "application/json" && ct != media_types::OCTET_STREAM);
     if let Some(ct) = &header {
         if ct == media_types::DOCKER_SCHEMA1 || ct == media_types::DOCKER_SCHEMA1_SIGNED {
             return Err(ManifestError::Schema1);
@@ -275,7 +277,10 @@ mod tests {
             Some("application/vnd.oci.image.config.v1+json")
         );
         // without a Content-Type the body's mediaType decides
-        assert_eq!(parse(None, body.as_bytes()).unwrap().media_type, OCI_MANIFEST);
+        assert_eq!(
+            parse(None, body.as_bytes()).unwrap().media_type,
+            OCI_MANIFEST
+        );
     }
 
     #[test]
@@ -327,6 +332,9 @@ mod tests {
             Err(ManifestError::Invalid(_))
         ));
         let big = vec![b' '; MAX_MANIFEST_BYTES + 1];
-        assert_eq!(parse(Some(OCI_MANIFEST), &big), Err(ManifestError::TooLarge));
+        assert_eq!(
+            parse(Some(OCI_MANIFEST), &big),
+            Err(ManifestError::TooLarge)
+        );
     }
 }

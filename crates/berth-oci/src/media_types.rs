@@ -9,7 +9,12 @@ pub const DOCKER_SCHEMA1_SIGNED: &str = "application/vnd.docker.distribution.man
 pub const OCTET_STREAM: &str = "application/octet-stream";
 
 /// The manifest media types Berth stores.
-pub const MANIFEST_TYPES: [&str; 4] = [OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST];
+pub const MANIFEST_TYPES: [&str; 4] = [
+    OCI_MANIFEST,
+    OCI_INDEX,
+    DOCKER_MANIFEST,
+    DOCKER_MANIFEST_LIST,
+];
 
 /// `true` for media types whose blobs may be absent from the registry (foreign or
 /// non-distributable layers that carry `urls`).

@@ -213,10 +213,7 @@ mod tests {
         assert!("-x".parse::<Tag>().is_err());
         assert!("a".repeat(128).parse::<Tag>().is_ok());
         assert!("a".repeat(129).parse::<Tag>().is_err());
-        assert!(matches!(
-            "v1".parse::<Reference>(),
-            Ok(Reference::Tag(_))
-        ));
+        assert!(matches!("v1".parse::<Reference>(), Ok(Reference::Tag(_))));
         assert!(matches!(
             format!("sha256:{}", "0".repeat(64)).parse::<Reference>(),
             Ok(Reference::Digest(_))

@@ -1,1 +1,110 @@
-//! berth-storage
+//! The content-addressed blob store.
+//!
+//! A blob store holds bytes only: finished blobs addressed by digest, and upload sessions addressed
+//! by UUID. Everything else (which repository links which blob, sizes, upload offsets) lives in the
+//! metadata store. A blob becomes visible only after its digest has been verified, by an atomic
+//! rename on the filesystem backend.
+//!
+//! Every backend passes the same conformance suite ([`conformance`]). This crate depends on
+//! `berth-oci` only.
+
+pub mod conformance;
+mod fs;
+mod memory;
+
+use std::ops::Range;
+
+use async_trait::async_trait;
+use berth_oci::{Digest, Hasher};
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use uuid::Uuid;
+
+pub use fs::FsBlobStore;
+pub use memory::MemoryBlobStore;
+
+/// A stream of bytes going into or out of the store.
+pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("blob not found")]
+    BlobNotFound,
+    #[error("upload not found")]
+    UploadNotFound,
+    #[error("upload holds {actual} bytes, not the {expected} the request expected")]
+    OffsetMismatch { expected: u64, actual: u64 },
+    #[error("content digest {actual} does not match {expected}")]
+    DigestMismatch { expected: Digest, actual: Digest },
+    #[error("request body ended after {received} of {declared} bytes")]
+    BodyTooShort { declared: u64, received: u64 },
+    #[error("request body is longer than the {declared} bytes declared")]
+    BodyTooLong { declared: u64 },
+    #[error("reading the request body failed: {0}")]
+    Body(std::io::Error),
+    #[error("range {start}-{end} is outside the blob")]
+    RangeNotSatisfiable { start: u64, end: u64 },
+    #[error("storage I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// What [`BlobStore::append`] did.
+#[derive(Debug)]
+pub struct Appended {
+    /// The upload's size after the append.
+    pub size: u64,
+}
+
+/// A backend that stores blobs and upload sessions.
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Size of a stored blob, `None` if it is absent.
+    async fn stat(&self, digest: &Digest) -> Result<Option<u64>>;
+
+    /// Stream a blob, or the byte range `range` of it (already checked against its size).
+    async fn read(&self, digest: &Digest, range: Option<Range<u64>>) -> Result<ByteStream>;
+
+    /// Remove a blob. Removing an absent blob is not an error.
+    async fn delete(&self, digest: &Digest) -> Result<()>;
+
+    /// Start an empty upload session.
+    async fn create_upload(&self, id: Uuid) -> Result<()>;
+
+    /// Current size of an upload.
+    async fn upload_size(&self, id: Uuid) -> Result<u64>;
+
+    /// Append `body` to upload `id`, which must currently hold exactly `offset` bytes. Every byte
+    /// written is also fed to `hasher`. When `declared` is given the body must be exactly that long.
+    /// On any failure (short or long body, client gone, I/O) the upload is truncated back to
+    /// `offset` and `hasher` must be discarded by the caller.
+    async fn append(
+        &self,
+        id: Uuid,
+        offset: u64,
+        body: ByteStream,
+        declared: Option<u64>,
+        hasher: &mut Hasher,
+    ) -> Result<Appended>;
+
+    /// Stream the bytes of an unfinished upload (to rebuild a hash state).
+    async fn read_upload(&self, id: Uuid) -> Result<ByteStream>;
+
+    /// Finish upload `id` as blob `digest`. `computed` is the digest of the upload's bytes when the
+    /// caller has it; otherwise the store hashes the upload. On a mismatch the upload is removed
+    /// and [`StorageError::DigestMismatch`] returned. Returns the blob's size.
+    async fn commit(&self, id: Uuid, digest: &Digest, computed: Option<Digest>) -> Result<u64>;
+
+    /// Abandon an upload. Abandoning an absent upload is not an error.
+    async fn delete_upload(&self, id: Uuid) -> Result<()>;
+}
+
+/// Hash a stream fully.
+pub async fn hash_stream(mut s: ByteStream, mut hasher: Hasher) -> Result<Digest> {
+    use futures_util::StreamExt;
+    while let Some(chunk) = s.next().await {
+        hasher.update(&chunk?);
+    }
+    Ok(hasher.finish())
+}

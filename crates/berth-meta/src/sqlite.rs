@@ -1,0 +1,708 @@
+//! The SQLite backend. Writes go through one connection (so transactions never race for the write
+//! lock), reads through a pool of read-only connections; WAL lets them run side by side.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use berth_oci::Digest;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::Row;
+
+use crate::{
+    now_millis, AccessKey, Manifest, ManifestMeta, MetaError, NewManifest, Principal, Referrer,
+    Repository, Result, Upload,
+};
+
+#[derive(Clone)]
+pub struct MetaStore {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+fn digest(s: &str) -> Result<Digest> {
+    Digest::from_str(s).map_err(|e| MetaError::Corrupt(format!("stored digest {s:?}: {e}")))
+}
+
+const REPO_COLUMNS: &str = "id, account_id, name, created_at, tag_mutability";
+
+fn repo_row(r: &sqlx::sqlite::SqliteRow) -> Repository {
+    Repository {
+        id: r.get(0),
+        account_id: r.get(1),
+        name: r.get(2),
+        created_at: r.get(3),
+        tag_mutability: r.get(4),
+    }
+}
+
+fn manifest_meta(id: i64, d: &str, media_type: String, size: i64) -> Result<ManifestMeta> {
+    Ok(ManifestMeta {
+        id,
+        digest: digest(d)?,
+        media_type,
+        size: size as u64,
+    })
+}
+
+impl MetaStore {
+    /// Open (creating and migrating if needed) the database file at `path`.
+    pub async fn open_sqlite(path: &Path) -> Result<Self> {
+        let base = SqliteConnectOptions::new()
+            .filename(path)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(base.clone().create_if_missing(true))
+            .await?;
+        {
+            let mut conn = write.acquire().await?;
+            crate::migrate::sqlite(&mut conn).await?;
+        }
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(MetaStore { read, write })
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    // ---- accounts, principals, keys, settings ----
+
+    pub async fn ensure_account(&self, id: &str) -> Result<()> {
+        sqlx::query("INSERT INTO accounts (id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(now_millis())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn principal(
+        &self,
+        account: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<Option<Principal>> {
+        let row = sqlx::query(
+            "SELECT id, account_id, kind, name, unique_id FROM principals WHERE account_id = ? AND kind = ? AND name = ?",
+        )
+        .bind(account)
+        .bind(kind)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|r| Principal {
+            id: r.get(0),
+            account_id: r.get(1),
+            kind: r.get(2),
+            name: r.get(3),
+            unique_id: r.get(4),
+        }))
+    }
+
+    pub async fn create_principal(
+        &self,
+        account: &str,
+        kind: &str,
+        name: &str,
+        unique_id: &str,
+    ) -> Result<Principal> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO principals (account_id, kind, name, unique_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(account)
+        .bind(kind)
+        .bind(name)
+        .bind(unique_id)
+        .bind(now_millis())
+        .fetch_one(&self.write)
+        .await?;
+        Ok(Principal {
+            id,
+            account_id: account.to_string(),
+            kind: kind.to_string(),
+            name: name.to_string(),
+            unique_id: unique_id.to_string(),
+        })
+    }
+
+    pub async fn insert_access_key(
+        &self,
+        key_id: &str,
+        principal_id: i64,
+        sealed: &[u8],
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO access_keys (access_key_id, principal_id, secret_sealed, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(key_id)
+        .bind(principal_id)
+        .bind(sealed)
+        .bind(now_millis())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn access_key(&self, key_id: &str) -> Result<Option<AccessKey>> {
+        let row = sqlx::query(
+            "SELECT k.access_key_id, k.secret_sealed, k.status, p.id, p.account_id, p.kind, p.name, p.unique_id
+             FROM access_keys k JOIN principals p ON p.id = k.principal_id WHERE k.access_key_id = ?",
+        )
+        .bind(key_id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|r| AccessKey {
+            access_key_id: r.get(0),
+            secret_sealed: r.get(1),
+            active: r.get::<String, _>(2) == "Active",
+            principal: Principal {
+                id: r.get(3),
+                account_id: r.get(4),
+                kind: r.get(5),
+                name: r.get(6),
+                unique_id: r.get(7),
+            },
+        }))
+    }
+
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    // ---- repositories ----
+
+    pub async fn repository(&self, account: &str, name: &str) -> Result<Option<Repository>> {
+        let row = sqlx::query(&format!(
+            "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = ? AND name = ?"
+        ))
+        .bind(account)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.as_ref().map(repo_row))
+    }
+
+    pub async fn create_repository(&self, account: &str, name: &str) -> Result<Repository> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO repositories (account_id, name, created_at) VALUES (?, ?, ?)
+             ON CONFLICT (account_id, name) DO NOTHING RETURNING {REPO_COLUMNS}"
+        ))
+        .bind(account)
+        .bind(name)
+        .bind(now_millis())
+        .fetch_optional(&self.write)
+        .await?;
+        row.as_ref()
+            .map(repo_row)
+            .ok_or(MetaError::RepositoryExists)
+    }
+
+    /// The repository, created if it does not exist yet.
+    pub async fn repository_or_create(&self, account: &str, name: &str) -> Result<Repository> {
+        if let Some(r) = self.repository(account, name).await? {
+            return Ok(r);
+        }
+        match self.create_repository(account, name).await {
+            Ok(r) => Ok(r),
+            Err(MetaError::RepositoryExists) => {
+                let row = sqlx::query(&format!(
+                    "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = ? AND name = ?"
+                ))
+                .bind(account)
+                .bind(name)
+                .fetch_one(&self.write)
+                .await?;
+                Ok(repo_row(&row))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Repository names of an account after `after`, in byte order.
+    pub async fn list_repositories(
+        &self,
+        account: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT name FROM repositories WHERE account_id = ? AND name > ? ORDER BY name LIMIT ?",
+        )
+        .bind(account)
+        .bind(after.unwrap_or(""))
+        .bind(limit as i64)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    // ---- blobs ----
+
+    /// Size of `digest` if it is linked to repository `repo`.
+    pub async fn repository_blob(&self, repo: i64, d: &Digest) -> Result<Option<u64>> {
+        let size: Option<i64> = sqlx::query_scalar(
+            "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
+             WHERE rb.repository_id = ? AND rb.digest = ?",
+        )
+        .bind(repo)
+        .bind(d.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(size.map(|s| s as u64))
+    }
+
+    /// Blob lookup by repository name in one query: `None` when the repository does not exist,
+    /// `Some(None)` when it exists but does not link the blob.
+    pub async fn blob_by_repository_name(
+        &self,
+        account: &str,
+        name: &str,
+        d: &Digest,
+    ) -> Result<Option<Option<u64>>> {
+        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT r.id, (SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
+                           WHERE rb.repository_id = r.id AND rb.digest = ?)
+             FROM repositories r WHERE r.account_id = ? AND r.name = ?",
+        )
+        .bind(d.to_string())
+        .bind(account)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|(_, size)| size.map(|s| s as u64)))
+    }
+
+    /// Size of `digest` if any repository of `account` links it.
+    pub async fn account_blob(&self, account: &str, d: &Digest) -> Result<Option<u64>> {
+        let size: Option<i64> = sqlx::query_scalar(
+            "SELECT b.size FROM repository_blobs rb
+             JOIN repositories r ON r.id = rb.repository_id
+             JOIN blobs b ON b.digest = rb.digest
+             WHERE r.account_id = ? AND rb.digest = ? LIMIT 1",
+        )
+        .bind(account)
+        .bind(d.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(size.map(|s| s as u64))
+    }
+
+    /// Record blob `digest` of `size` bytes (if new) and link it to `repo`.
+    pub async fn link_blob(&self, repo: i64, d: &Digest, size: u64) -> Result<()> {
+        let now = now_millis();
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?)
+             ON CONFLICT (digest) DO UPDATE SET unreferenced_since = NULL",
+        )
+        .bind(d.to_string())
+        .bind(size as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(repo)
+        .bind(d.to_string())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Remove the link of `digest` from `repo`. Refused while a manifest of the repository
+    /// references the blob. Returns whether a link existed.
+    pub async fn unlink_blob(&self, repo: i64, d: &Digest) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let user: Option<String> = sqlx::query_scalar(
+            "SELECT m.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
+             WHERE m.repository_id = ? AND mb.digest = ? LIMIT 1",
+        )
+        .bind(repo)
+        .bind(d.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(m) = user {
+            return Err(MetaError::BlobInUse(digest(&m)?));
+        }
+        let done =
+            sqlx::query("DELETE FROM repository_blobs WHERE repository_id = ? AND digest = ?")
+                .bind(repo)
+                .bind(d.to_string())
+                .execute(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    // ---- uploads ----
+
+    pub async fn create_upload(&self, id: &str, repo: i64) -> Result<()> {
+        let now = now_millis();
+        sqlx::query("INSERT INTO uploads (id, repository_id, size, started_at, updated_at) VALUES (?, ?, 0, ?, ?)")
+            .bind(id)
+            .bind(repo)
+            .bind(now)
+            .bind(now)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn upload(&self, id: &str) -> Result<Option<Upload>> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT repository_id, size FROM uploads WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row.map(|(repository_id, size)| Upload {
+            repository_id,
+            size: size as u64,
+        }))
+    }
+
+    pub async fn set_upload_size(&self, id: &str, size: u64) -> Result<()> {
+        sqlx::query("UPDATE uploads SET size = ?, updated_at = ? WHERE id = ?")
+            .bind(size as i64)
+            .bind(now_millis())
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_upload(&self, id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM uploads WHERE id = ?")
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    // ---- manifests and tags ----
+
+    /// A manifest with its body, by tag, looked up by repository name in one query. `None` when the
+    /// repository does not exist; `Some(None)` when the tag does not.
+    pub async fn manifest_by_tag_name(
+        &self,
+        account: &str,
+        name: &str,
+        tag: &str,
+        with_body: bool,
+    ) -> Result<Option<Option<Manifest>>> {
+        let body = if with_body { "m.body" } else { "NULL" };
+        let row = sqlx::query(&format!(
+            "SELECT r.id, m.id, m.digest, m.media_type, m.size, {body}
+             FROM repositories r
+             LEFT JOIN tags t ON t.repository_id = r.id AND t.name = ?
+             LEFT JOIN manifests m ON m.id = t.manifest_id
+             WHERE r.account_id = ? AND r.name = ?"
+        ))
+        .bind(tag)
+        .bind(account)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| manifest_from_row(&r)).transpose()
+    }
+
+    /// A manifest by digest, looked up by repository name in one query (see
+    /// [`MetaStore::manifest_by_tag_name`]).
+    pub async fn manifest_by_digest_name(
+        &self,
+        account: &str,
+        name: &str,
+        d: &Digest,
+        with_body: bool,
+    ) -> Result<Option<Option<Manifest>>> {
+        let body = if with_body { "m.body" } else { "NULL" };
+        let row = sqlx::query(&format!(
+            "SELECT r.id, m.id, m.digest, m.media_type, m.size, {body}
+             FROM repositories r
+             LEFT JOIN manifests m ON m.repository_id = r.id AND m.digest = ?
+             WHERE r.account_id = ? AND r.name = ?"
+        ))
+        .bind(d.to_string())
+        .bind(account)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| manifest_from_row(&r)).transpose()
+    }
+
+    pub async fn manifest_meta(&self, repo: i64, d: &Digest) -> Result<Option<ManifestMeta>> {
+        let row: Option<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT id, digest, media_type, size FROM manifests WHERE repository_id = ? AND digest = ?",
+        )
+        .bind(repo)
+        .bind(d.to_string())
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|(id, d, mt, size)| manifest_meta(id, &d, mt, size))
+            .transpose()
+    }
+
+    /// Store a manifest (and move its tag) after checking, in the same transaction, that every
+    /// blob it needs is linked to the repository and every child manifest exists there.
+    pub async fn put_manifest(&self, m: &NewManifest) -> Result<ManifestMeta> {
+        let now = now_millis();
+        let mut tx = self.write.begin().await?;
+        for b in &m.blobs {
+            let linked: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?",
+            )
+            .bind(m.repository_id)
+            .bind(b.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if linked.is_none() {
+                return Err(MetaError::BlobUnknown(b.clone()));
+            }
+        }
+        let mut child_ids = Vec::with_capacity(m.children.len());
+        for c in &m.children {
+            let id: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?",
+            )
+            .bind(m.repository_id)
+            .bind(c.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            child_ids.push(id.ok_or_else(|| MetaError::ManifestUnknown(c.clone()))?);
+        }
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest,
+                                    config_digest, size, image_size, body, pushed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id",
+        )
+        .bind(m.repository_id)
+        .bind(m.digest.to_string())
+        .bind(&m.media_type)
+        .bind(&m.artifact_type)
+        .bind(m.subject.as_ref().map(|s| s.to_string()))
+        .bind(m.config.as_ref().map(|s| s.to_string()))
+        .bind(m.body.len() as i64)
+        .bind(m.image_size as i64)
+        .bind(&m.body)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (id, media_type) = match inserted {
+            Some(id) => {
+                for b in &m.blobs {
+                    sqlx::query("INSERT INTO manifest_blobs (manifest_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                        .bind(id)
+                        .bind(b.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for c in &child_ids {
+                    sqlx::query("INSERT INTO manifest_children (parent_id, child_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                        .bind(id)
+                        .bind(c)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                (id, m.media_type.clone())
+            }
+            None => {
+                // Same bytes already stored: keep the original row and its push time.
+                sqlx::query_as::<_, (i64, String)>(
+                    "SELECT id, media_type FROM manifests WHERE repository_id = ? AND digest = ?",
+                )
+                .bind(m.repository_id)
+                .bind(m.digest.to_string())
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        if let Some(tag) = &m.tag {
+            sqlx::query(
+                "INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = excluded.updated_at",
+            )
+            .bind(m.repository_id)
+            .bind(tag)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ManifestMeta {
+            id,
+            digest: m.digest.clone(),
+            media_type,
+            size: m.body.len() as u64,
+        })
+    }
+
+    /// Delete a manifest and its tags. Refused while an index of the repository references it.
+    /// Returns whether it existed.
+    pub async fn delete_manifest(&self, repo: i64, d: &Digest) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM manifests WHERE repository_id = ? AND digest = ?")
+                .bind(repo)
+                .bind(d.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        let parent: Option<i64> = sqlx::query_scalar(
+            "SELECT parent_id FROM manifest_children WHERE child_id = ? LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if parent.is_some() {
+            return Err(MetaError::ReferencedByIndex);
+        }
+        sqlx::query("DELETE FROM manifests WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Remove a tag (the manifest stays). Returns whether it existed.
+    pub async fn delete_tag(&self, repo: i64, tag: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM tags WHERE repository_id = ? AND name = ?")
+            .bind(repo)
+            .bind(tag)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Tags of a repository after `after`, in byte order.
+    pub async fn list_tags(
+        &self,
+        repo: i64,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?",
+        )
+        .bind(repo)
+        .bind(after.unwrap_or(""))
+        .bind(limit as i64)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Manifests of a repository whose subject is `subject`, optionally of one artifact type, in
+    /// digest order.
+    pub async fn referrers(
+        &self,
+        repo: i64,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Referrer>> {
+        let rows: Vec<(String, String, Option<String>, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT digest, media_type, artifact_type, size, body FROM manifests
+             WHERE repository_id = ? AND subject_digest = ? AND (? IS NULL OR artifact_type = ?)
+             ORDER BY digest",
+        )
+        .bind(repo)
+        .bind(subject.to_string())
+        .bind(artifact_type)
+        .bind(artifact_type)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(d, media_type, artifact_type, size, body)| {
+                Ok(Referrer {
+                    digest: digest(&d)?,
+                    media_type,
+                    artifact_type,
+                    size: size as u64,
+                    body,
+                })
+            })
+            .collect()
+    }
+
+    /// Record pull times, in one transaction: `(manifest id, epoch ms)`.
+    pub async fn record_pulls(&self, pulls: &[(i64, i64)]) -> Result<()> {
+        if pulls.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write.begin().await?;
+        for (id, at) in pulls {
+            sqlx::query("UPDATE manifests SET last_pulled_at = max(coalesce(last_pulled_at, 0), ?) WHERE id = ?")
+                .bind(at)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `last_pulled_at` of a manifest (for tests and, later, DescribeImages).
+    pub async fn last_pulled_at(&self, repo: i64, d: &Digest) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT last_pulled_at FROM manifests WHERE repository_id = ? AND digest = ?",
+        )
+        .bind(repo)
+        .bind(d.to_string())
+        .fetch_optional(&self.read)
+        .await?
+        .flatten())
+    }
+}
+
+fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {
+    let id: Option<i64> = r.get(1);
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let d: String = r.get(2);
+    let body: Option<Vec<u8>> = r.get(5);
+    Ok(Some(Manifest {
+        meta: manifest_meta(id, &d, r.get(3), r.get(4))?,
+        body: body.unwrap_or_default(),
+    }))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,228 @@
+use super::*;
+
+fn d(b: &[u8]) -> Digest {
+    Digest::sha256_of(b)
+}
+
+async fn store() -> (tempfile::TempDir, MetaStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = MetaStore::open_sqlite(&dir.path().join("meta.db"))
+        .await
+        .unwrap();
+    s.ensure_account("000000000000").await.unwrap();
+    (dir, s)
+}
+
+fn manifest(
+    repo: i64,
+    body: &[u8],
+    blobs: Vec<Digest>,
+    children: Vec<Digest>,
+    tag: Option<&str>,
+) -> NewManifest {
+    NewManifest {
+        repository_id: repo,
+        digest: d(body),
+        media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+        artifact_type: None,
+        subject: None,
+        config: blobs.first().cloned(),
+        image_size: 0,
+        body: body.to_vec(),
+        blobs,
+        children,
+        tag: tag.map(str::to_string),
+    }
+}
+
+#[tokio::test]
+async fn reopening_runs_migrations_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("meta.db");
+    let s = MetaStore::open_sqlite(&p).await.unwrap();
+    s.ensure_account("000000000000").await.unwrap();
+    s.create_repository("000000000000", "a/b").await.unwrap();
+    s.close().await;
+    let s = MetaStore::open_sqlite(&p).await.unwrap();
+    assert!(s.repository("000000000000", "a/b").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn repositories_are_listed_in_byte_order() {
+    let (_d, s) = store().await;
+    for n in ["b", "a/z", "a", "a-b", "c"] {
+        s.create_repository("000000000000", n).await.unwrap();
+    }
+    assert!(matches!(
+        s.create_repository("000000000000", "a").await,
+        Err(MetaError::RepositoryExists)
+    ));
+    assert_eq!(
+        s.list_repositories("000000000000", None, 10).await.unwrap(),
+        vec!["a", "a-b", "a/z", "b", "c"]
+    );
+    assert_eq!(
+        s.list_repositories("000000000000", Some("a/z"), 2)
+            .await
+            .unwrap(),
+        vec!["b", "c"]
+    );
+}
+
+#[tokio::test]
+async fn manifests_need_their_blobs_and_children() {
+    let (_d, s) = store().await;
+    let r = s.create_repository("000000000000", "repo").await.unwrap();
+    let other = s.create_repository("000000000000", "other").await.unwrap();
+    let (cfg, layer) = (d(b"cfg"), d(b"layer"));
+    s.link_blob(other.id, &cfg, 3).await.unwrap();
+    let m = manifest(
+        r.id,
+        b"m1",
+        vec![cfg.clone(), layer.clone()],
+        vec![],
+        Some("v1"),
+    );
+    assert!(matches!(s.put_manifest(&m).await, Err(MetaError::BlobUnknown(x)) if x == cfg));
+    s.link_blob(r.id, &cfg, 3).await.unwrap();
+    s.link_blob(r.id, &layer, 5).await.unwrap();
+    let meta = s.put_manifest(&m).await.unwrap();
+    assert_eq!(meta.digest, d(b"m1"));
+    // an index over it, and an index over something missing
+    let idx = manifest(r.id, b"idx", vec![], vec![d(b"m1")], Some("multi"));
+    s.put_manifest(&idx).await.unwrap();
+    let bad = manifest(r.id, b"idx2", vec![], vec![d(b"nope")], None);
+    assert!(matches!(
+        s.put_manifest(&bad).await,
+        Err(MetaError::ManifestUnknown(_))
+    ));
+    // lookups by tag and digest
+    let got = s
+        .manifest_by_tag_name("000000000000", "repo", "v1", true)
+        .await
+        .unwrap();
+    assert_eq!(got.unwrap().unwrap().body, b"m1");
+    assert!(s
+        .manifest_by_tag_name("000000000000", "repo", "zz", true)
+        .await
+        .unwrap()
+        .unwrap()
+        .is_none());
+    assert!(s
+        .manifest_by_tag_name("000000000000", "none", "v1", true)
+        .await
+        .unwrap()
+        .is_none());
+    // a child of an index cannot go first; its blobs cannot be unlinked while it stays
+    assert!(matches!(
+        s.delete_manifest(r.id, &d(b"m1")).await,
+        Err(MetaError::ReferencedByIndex)
+    ));
+    assert!(matches!(
+        s.unlink_blob(r.id, &layer).await,
+        Err(MetaError::BlobInUse(_))
+    ));
+    assert!(s.delete_manifest(r.id, &d(b"idx")).await.unwrap());
+    assert!(s.delete_manifest(r.id, &d(b"m1")).await.unwrap());
+    assert!(!s.delete_manifest(r.id, &d(b"m1")).await.unwrap());
+    assert!(
+        s.list_tags(r.id, None, 10).await.unwrap().is_empty(),
+        "tags go with their manifest"
+    );
+    assert!(s.unlink_blob(r.id, &layer).await.unwrap());
+    assert_eq!(s.repository_blob(r.id, &layer).await.unwrap(), None);
+    assert_eq!(s.account_blob("000000000000", &cfg).await.unwrap(), Some(3));
+}
+
+#[tokio::test]
+async fn tags_move_and_page() {
+    let (_d, s) = store().await;
+    let r = s.create_repository("000000000000", "repo").await.unwrap();
+    s.put_manifest(&manifest(r.id, b"one", vec![], vec![], Some("t")))
+        .await
+        .unwrap();
+    s.put_manifest(&manifest(r.id, b"two", vec![], vec![], Some("t")))
+        .await
+        .unwrap();
+    let m = s
+        .manifest_by_tag_name("000000000000", "repo", "t", false)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.meta.digest, d(b"two"));
+    for t in ["b", "a", "C", "a.1"] {
+        s.put_manifest(&manifest(r.id, b"one", vec![], vec![], Some(t)))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        s.list_tags(r.id, None, 100).await.unwrap(),
+        vec!["C", "a", "a.1", "b", "t"]
+    );
+    assert_eq!(
+        s.list_tags(r.id, Some("a"), 2).await.unwrap(),
+        vec!["a.1", "b"]
+    );
+    assert!(s.delete_tag(r.id, "a").await.unwrap());
+    assert!(!s.delete_tag(r.id, "a").await.unwrap());
+}
+
+#[tokio::test]
+async fn referrers_pulls_uploads_keys() {
+    let (_d, s) = store().await;
+    let r = s.create_repository("000000000000", "repo").await.unwrap();
+    let subject = d(b"subject");
+    for (body, at) in [
+        (&b"sig"[..], "application/vnd.sig"),
+        (b"sbom", "application/spdx"),
+    ] {
+        let mut m = manifest(r.id, body, vec![], vec![], None);
+        m.subject = Some(subject.clone());
+        m.artifact_type = Some(at.into());
+        s.put_manifest(&m).await.unwrap();
+    }
+    assert_eq!(s.referrers(r.id, &subject, None).await.unwrap().len(), 2);
+    let only = s
+        .referrers(r.id, &subject, Some("application/spdx"))
+        .await
+        .unwrap();
+    assert_eq!(only.len(), 1);
+    assert_eq!(only[0].digest, d(b"sbom"));
+
+    let meta = s.manifest_meta(r.id, &d(b"sig")).await.unwrap().unwrap();
+    s.record_pulls(&[(meta.id, 1000), (meta.id, 500)])
+        .await
+        .unwrap();
+    assert_eq!(
+        s.last_pulled_at(r.id, &d(b"sig")).await.unwrap(),
+        Some(1000)
+    );
+
+    s.create_upload("u1", r.id).await.unwrap();
+    s.set_upload_size("u1", 42).await.unwrap();
+    assert_eq!(
+        s.upload("u1").await.unwrap(),
+        Some(Upload {
+            repository_id: r.id,
+            size: 42
+        })
+    );
+    assert!(s.delete_upload("u1").await.unwrap());
+    assert_eq!(s.upload("u1").await.unwrap(), None);
+
+    let p = s
+        .create_principal("000000000000", "root", "root", "AIDAEXAMPLE")
+        .await
+        .unwrap();
+    s.insert_access_key("AKIAEXAMPLE", p.id, b"sealed")
+        .await
+        .unwrap();
+    let k = s.access_key("AKIAEXAMPLE").await.unwrap().unwrap();
+    assert!(k.active);
+    assert_eq!(k.principal, p);
+    assert_eq!(
+        s.principal("000000000000", "root", "root").await.unwrap(),
+        Some(p)
+    );
+}

@@ -1,0 +1,219 @@
+//! The behaviour every [`BlobStore`] backend must show. Each backend's tests call [`run`]; it
+//! panics on the first deviation.
+
+use berth_oci::{Algorithm, Digest};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use uuid::Uuid;
+
+use crate::{BlobStore, ByteStream, StorageError};
+
+fn body(parts: &[&'static [u8]]) -> ByteStream {
+    let items: Vec<std::io::Result<Bytes>> =
+        parts.iter().map(|p| Ok(Bytes::from_static(p))).collect();
+    futures_util::stream::iter(items).boxed()
+}
+
+fn failing_body(first: &'static [u8]) -> ByteStream {
+    let items: Vec<std::io::Result<Bytes>> = vec![
+        Ok(Bytes::from_static(first)),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "client went away",
+        )),
+    ];
+    futures_util::stream::iter(items).boxed()
+}
+
+async fn collect(s: ByteStream) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut s = s;
+    while let Some(c) = s.next().await {
+        out.extend_from_slice(&c.expect("read chunk"));
+    }
+    out
+}
+
+/// Run the whole suite against `store`.
+pub async fn run(store: &dyn BlobStore) {
+    chunked_upload_and_ranged_read(store).await;
+    failed_appends_leave_nothing(store).await;
+    digest_mismatch_removes_upload(store).await;
+    sha512_and_recomputed_digest(store).await;
+    dedup_and_delete(store).await;
+    unknown_things(store).await;
+}
+
+async fn chunked_upload_and_ranged_read(store: &dyn BlobStore) {
+    let id = Uuid::new_v4();
+    store.create_upload(id).await.expect("create");
+    let mut h = Algorithm::Sha256.hasher();
+    let a = store
+        .append(id, 0, body(&[b"hello ", b"wor"]), Some(9), &mut h)
+        .await
+        .expect("append 1");
+    assert_eq!(a.size, 9);
+    assert!(matches!(
+        store
+            .append(id, 3, body(&[b"x"]), None, &mut h.clone())
+            .await,
+        Err(StorageError::OffsetMismatch {
+            expected: 3,
+            actual: 9
+        })
+    ));
+    let a = store
+        .append(id, 9, body(&[b"ld"]), None, &mut h)
+        .await
+        .expect("append 2");
+    assert_eq!(a.size, 11);
+    assert_eq!(store.upload_size(id).await.expect("size"), 11);
+    let d = Digest::sha256_of(b"hello world");
+    assert_eq!(
+        store.stat(&d).await.expect("stat"),
+        None,
+        "not visible before commit"
+    );
+    let size = store
+        .commit(id, &d, Some(h.finish()))
+        .await
+        .expect("commit");
+    assert_eq!(size, 11);
+    assert_eq!(store.stat(&d).await.expect("stat"), Some(11));
+    assert_eq!(
+        collect(store.read(&d, None).await.expect("read")).await,
+        b"hello world"
+    );
+    assert_eq!(
+        collect(store.read(&d, Some(6..11)).await.expect("range")).await,
+        b"world"
+    );
+    assert!(matches!(
+        store.upload_size(id).await,
+        Err(StorageError::UploadNotFound)
+    ));
+}
+
+async fn failed_appends_leave_nothing(store: &dyn BlobStore) {
+    let id = Uuid::new_v4();
+    store.create_upload(id).await.expect("create");
+    let mut h = Algorithm::Sha256.hasher();
+    store
+        .append(id, 0, body(&[b"abc"]), None, &mut h)
+        .await
+        .expect("append");
+    let r = store
+        .append(id, 3, body(&[b"de"]), Some(5), &mut h.clone())
+        .await;
+    assert!(matches!(
+        r,
+        Err(StorageError::BodyTooShort {
+            declared: 5,
+            received: 2
+        })
+    ));
+    assert_eq!(store.upload_size(id).await.expect("size"), 3);
+    let r = store
+        .append(id, 3, body(&[b"defgh"]), Some(2), &mut h.clone())
+        .await;
+    assert!(matches!(r, Err(StorageError::BodyTooLong { declared: 2 })));
+    assert_eq!(store.upload_size(id).await.expect("size"), 3);
+    let r = store
+        .append(id, 3, failing_body(b"zzzz"), None, &mut h.clone())
+        .await;
+    assert!(matches!(r, Err(StorageError::Body(_))));
+    assert_eq!(store.upload_size(id).await.expect("size"), 3);
+    store.delete_upload(id).await.expect("delete");
+    store.delete_upload(id).await.expect("delete twice");
+}
+
+async fn digest_mismatch_removes_upload(store: &dyn BlobStore) {
+    let id = Uuid::new_v4();
+    store.create_upload(id).await.expect("create");
+    let mut h = Algorithm::Sha256.hasher();
+    store
+        .append(id, 0, body(&[b"payload"]), None, &mut h)
+        .await
+        .expect("append");
+    let wrong = Digest::sha256_of(b"something else");
+    match store.commit(id, &wrong, Some(h.finish())).await {
+        Err(StorageError::DigestMismatch { expected, actual }) => {
+            assert_eq!(expected, wrong);
+            assert_eq!(actual, Digest::sha256_of(b"payload"));
+        }
+        other => panic!("expected a digest mismatch, got {other:?}"),
+    }
+    assert_eq!(store.stat(&wrong).await.expect("stat"), None);
+    assert!(matches!(
+        store.upload_size(id).await,
+        Err(StorageError::UploadNotFound)
+    ));
+}
+
+async fn sha512_and_recomputed_digest(store: &dyn BlobStore) {
+    let id = Uuid::new_v4();
+    store.create_upload(id).await.expect("create");
+    let mut h = Algorithm::Sha256.hasher();
+    store
+        .append(id, 0, body(&[b"five", b"twelve"]), None, &mut h)
+        .await
+        .expect("append");
+    let rehashed = crate::hash_stream(
+        store.read_upload(id).await.expect("read upload"),
+        Algorithm::Sha256.hasher(),
+    )
+    .await
+    .expect("hash");
+    assert_eq!(rehashed, h.finish());
+    // a sha512 digest is verified by hashing the upload again
+    let d = Algorithm::Sha512.digest(b"fivetwelve");
+    assert_eq!(store.commit(id, &d, None).await.expect("commit"), 10);
+    assert_eq!(store.stat(&d).await.expect("stat"), Some(10));
+}
+
+async fn dedup_and_delete(store: &dyn BlobStore) {
+    let d = Digest::sha256_of(b"same");
+    for _ in 0..2 {
+        let id = Uuid::new_v4();
+        store.create_upload(id).await.expect("create");
+        let mut h = Algorithm::Sha256.hasher();
+        store
+            .append(id, 0, body(&[b"same"]), Some(4), &mut h)
+            .await
+            .expect("append");
+        assert_eq!(
+            store
+                .commit(id, &d, Some(h.finish()))
+                .await
+                .expect("commit"),
+            4
+        );
+    }
+    assert_eq!(store.stat(&d).await.expect("stat"), Some(4));
+    store.delete(&d).await.expect("delete");
+    store.delete(&d).await.expect("delete twice");
+    assert_eq!(store.stat(&d).await.expect("stat"), None);
+}
+
+async fn unknown_things(store: &dyn BlobStore) {
+    let d = Digest::sha256_of(b"never stored");
+    assert!(matches!(
+        store.read(&d, None).await,
+        Err(StorageError::BlobNotFound)
+    ));
+    let id = Uuid::new_v4();
+    assert!(matches!(
+        store.upload_size(id).await,
+        Err(StorageError::UploadNotFound)
+    ));
+    assert!(matches!(
+        store
+            .append(id, 0, body(&[b"x"]), None, &mut Algorithm::Sha256.hasher())
+            .await,
+        Err(StorageError::UploadNotFound)
+    ));
+    assert!(matches!(
+        store.commit(id, &d, None).await,
+        Err(StorageError::UploadNotFound)
+    ));
+}

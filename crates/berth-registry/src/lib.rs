@@ -1,1 +1,405 @@
-//! berth-registry
+//! The registry core: push, pull, tag, delete, mount, uploads and referrers.
+//!
+//! Every protocol front end (the OCI `/v2/` API now, the ECR JSON API later) calls these
+//! functions; they only translate requests and map [`RegistryError`] to their own errors. This
+//! crate depends on `berth-oci`, `berth-storage` and `berth-meta`, never on HTTP.
+
+mod error;
+mod pulls;
+mod uploads;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use berth_meta::{Manifest, MetaError, MetaStore, NewManifest, Repository};
+use berth_oci::{manifest, Digest, Reference, RepositoryName};
+use berth_storage::{BlobStore, ByteStream};
+use serde::Serialize;
+
+pub use error::RegistryError;
+pub use uploads::{ChunkRange, UploadBody};
+
+pub type Result<T, E = RegistryError> = std::result::Result<T, E>;
+
+/// Largest page of tags or repositories one request returns.
+pub const MAX_PAGE: u32 = 10_000;
+/// Page size when the client does not ask for one.
+pub const DEFAULT_PAGE: u32 = 1_000;
+
+#[derive(Debug, Clone)]
+pub struct RegistryConfig {
+    /// Create a repository on the first push to it (else 404 `NAME_UNKNOWN`, as ECR).
+    pub create_on_push: bool,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> Self {
+        RegistryConfig {
+            create_on_push: true,
+        }
+    }
+}
+
+/// A stored manifest handed to a client.
+#[derive(Debug, Clone)]
+pub struct FetchedManifest {
+    pub digest: Digest,
+    pub media_type: String,
+    pub size: u64,
+    /// Empty for HEAD.
+    pub body: Vec<u8>,
+}
+
+/// The outcome of a manifest push.
+#[derive(Debug, Clone)]
+pub struct PushedManifest {
+    pub digest: Digest,
+    pub subject: Option<Digest>,
+}
+
+/// A descriptor in a referrers response.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReferrerDescriptor {
+    pub media_type: String,
+    pub digest: Digest,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+/// One page of a listing, and whether more follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub items: Vec<String>,
+    pub more: bool,
+}
+
+pub struct Registry {
+    meta: MetaStore,
+    store: Arc<dyn BlobStore>,
+    config: RegistryConfig,
+    uploads: uploads::UploadStates,
+    pulls: pulls::PullRecorder,
+}
+
+impl Registry {
+    pub fn new(meta: MetaStore, store: Arc<dyn BlobStore>, config: RegistryConfig) -> Self {
+        Registry {
+            meta,
+            store,
+            config,
+            uploads: uploads::UploadStates::default(),
+            pulls: pulls::PullRecorder::default(),
+        }
+    }
+
+    pub fn meta(&self) -> &MetaStore {
+        &self.meta
+    }
+
+    pub fn config(&self) -> &RegistryConfig {
+        &self.config
+    }
+
+    // ---- repositories ----
+
+    pub async fn repository(&self, account: &str, name: &RepositoryName) -> Result<Repository> {
+        self.meta
+            .repository(account, name.as_str())
+            .await?
+            .ok_or_else(|| RegistryError::name_unknown(account, name))
+    }
+
+    /// The repository a push goes to: created on first push when the registry allows it.
+    pub async fn repository_for_push(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+    ) -> Result<Repository> {
+        if self.config.create_on_push {
+            Ok(self
+                .meta
+                .repository_or_create(account, name.as_str())
+                .await?)
+        } else {
+            self.repository(account, name).await
+        }
+    }
+
+    pub async fn catalog(&self, account: &str, n: Option<u32>, last: Option<&str>) -> Result<Page> {
+        let limit = page_size(n);
+        if limit == 0 {
+            return Ok(Page {
+                items: Vec::new(),
+                more: false,
+            });
+        }
+        let items = self
+            .meta
+            .list_repositories(account, last, limit + 1)
+            .await?;
+        Ok(paged(items, limit))
+    }
+
+    pub async fn tags(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        n: Option<u32>,
+        last: Option<&str>,
+    ) -> Result<Page> {
+        let repo = self.repository(account, name).await?;
+        let limit = page_size(n);
+        if limit == 0 {
+            return Ok(Page {
+                items: Vec::new(),
+                more: false,
+            });
+        }
+        let items = self.meta.list_tags(repo.id, last, limit + 1).await?;
+        Ok(paged(items, limit))
+    }
+
+    // ---- blobs ----
+
+    /// Size of a blob readable through repository `name`.
+    pub async fn blob_size(&self, account: &str, name: &RepositoryName, d: &Digest) -> Result<u64> {
+        match self
+            .meta
+            .blob_by_repository_name(account, name.as_str(), d)
+            .await?
+        {
+            None => Err(RegistryError::name_unknown(account, name)),
+            Some(None) => Err(RegistryError::BlobUnknown(d.clone())),
+            Some(Some(size)) => Ok(size),
+        }
+    }
+
+    /// Stream a blob (or a checked range of it) readable through repository `name`.
+    pub async fn read_blob(&self, d: &Digest, range: Option<Range<u64>>) -> Result<ByteStream> {
+        match self.store.read(d, range).await {
+            Ok(s) => Ok(s),
+            Err(berth_storage::StorageError::BlobNotFound) => {
+                Err(RegistryError::BlobUnknown(d.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Remove a blob from a repository (its bytes go when the collector finds them unreferenced).
+    pub async fn delete_blob(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        d: &Digest,
+    ) -> Result<()> {
+        let repo = self.repository(account, name).await?;
+        match self.meta.unlink_blob(repo.id, d).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(RegistryError::BlobUnknown(d.clone())),
+            Err(MetaError::BlobInUse(m)) => Err(RegistryError::Denied(format!(
+                "blob {d} is referenced by manifest {m} in repository {name}; delete the manifest first"
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Mount `d` into `name` from `from` (or, without `from`, from any repository of the account
+    /// that links it). `None` when it cannot be mounted: the client then uploads.
+    pub async fn mount_blob(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        d: &Digest,
+        from: Option<&RepositoryName>,
+    ) -> Result<Option<u64>> {
+        let size = match from {
+            Some(from) => match self
+                .meta
+                .blob_by_repository_name(account, from.as_str(), d)
+                .await?
+            {
+                Some(Some(size)) => Some(size),
+                _ => None,
+            },
+            None => self.meta.account_blob(account, d).await?,
+        };
+        let Some(size) = size else {
+            return Ok(None);
+        };
+        let repo = self.repository_for_push(account, name).await?;
+        self.meta.link_blob(repo.id, d, size).await?;
+        Ok(Some(size))
+    }
+
+    // ---- manifests ----
+
+    /// Fetch a manifest by tag or digest; with `body == false` only its metadata (HEAD).
+    pub async fn manifest(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        reference: &Reference,
+        body: bool,
+    ) -> Result<FetchedManifest> {
+        let found = match reference {
+            Reference::Tag(t) => {
+                self.meta
+                    .manifest_by_tag_name(account, name.as_str(), t.as_str(), body)
+                    .await?
+            }
+            Reference::Digest(d) => {
+                self.meta
+                    .manifest_by_digest_name(account, name.as_str(), d, body)
+                    .await?
+            }
+        };
+        let m: Manifest = match found {
+            None => return Err(RegistryError::name_unknown(account, name)),
+            Some(None) => return Err(RegistryError::ManifestUnknown(reference.to_string())),
+            Some(Some(m)) => m,
+        };
+        if body {
+            self.pulls.record(m.meta.id);
+        }
+        Ok(FetchedManifest {
+            digest: m.meta.digest,
+            media_type: m.meta.media_type,
+            size: m.meta.size,
+            body: m.body,
+        })
+    }
+
+    /// Store a manifest under a tag or its digest.
+    pub async fn put_manifest(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        reference: &Reference,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<PushedManifest> {
+        let parsed = manifest::parse(content_type, &body)?;
+        let digest = match reference {
+            Reference::Digest(expected) => {
+                let actual = expected.algorithm().digest(&body);
+                if &actual != expected {
+                    return Err(RegistryError::DigestInvalid(format!(
+                        "manifest digest {actual} does not match {expected}"
+                    )));
+                }
+                actual
+            }
+            Reference::Tag(_) => Digest::sha256_of(&body),
+        };
+        let repo = self.repository_for_push(account, name).await?;
+        let image_size: u64 = parsed.layers.iter().map(|l| l.size).sum::<u64>()
+            + parsed.manifests.iter().map(|m| m.size).sum::<u64>();
+        let subject = parsed.subject.as_ref().map(|s| s.digest.clone());
+        let new = NewManifest {
+            repository_id: repo.id,
+            digest: digest.clone(),
+            media_type: parsed.media_type.clone(),
+            artifact_type: parsed.artifact_type.clone(),
+            subject: subject.clone(),
+            config: parsed.config.as_ref().map(|c| c.digest.clone()),
+            image_size,
+            blobs: dedup(parsed.blob_references().cloned().collect()),
+            children: dedup(parsed.manifests.iter().map(|m| m.digest.clone()).collect()),
+            body,
+            tag: match reference {
+                Reference::Tag(t) => Some(t.as_str().to_string()),
+                Reference::Digest(_) => None,
+            },
+        };
+        match self.meta.put_manifest(&new).await {
+            Ok(_) => Ok(PushedManifest { digest, subject }),
+            Err(MetaError::BlobUnknown(d)) => Err(RegistryError::ManifestBlobUnknown(d)),
+            Err(MetaError::ManifestUnknown(d)) => {
+                Err(RegistryError::ManifestUnknown(d.to_string()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Delete by digest (the manifest and its tags) or by tag (the tag only).
+    pub async fn delete_manifest(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        reference: &Reference,
+    ) -> Result<()> {
+        let repo = self.repository(account, name).await?;
+        let existed = match reference {
+            Reference::Tag(t) => self.meta.delete_tag(repo.id, t.as_str()).await?,
+            Reference::Digest(d) => match self.meta.delete_manifest(repo.id, d).await {
+                Err(MetaError::ReferencedByIndex) => {
+                    return Err(RegistryError::Denied(format!(
+                        "manifest {d} is referenced by an image index in repository {name}; delete the index first"
+                    )))
+                }
+                other => other?,
+            },
+        };
+        if existed {
+            Ok(())
+        } else {
+            Err(RegistryError::ManifestUnknown(reference.to_string()))
+        }
+    }
+
+    /// Manifests whose subject is `subject`, optionally filtered by artifact type.
+    pub async fn referrers(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<ReferrerDescriptor>> {
+        let repo = self.repository(account, name).await?;
+        let rows = self.meta.referrers(repo.id, subject, artifact_type).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ReferrerDescriptor {
+                annotations: serde_json::from_slice::<AnnotationsOnly>(&r.body)
+                    .ok()
+                    .and_then(|a| a.annotations),
+                media_type: r.media_type,
+                digest: r.digest,
+                size: r.size,
+                artifact_type: r.artifact_type,
+            })
+            .collect())
+    }
+
+    /// Write the pull times gathered since the last flush.
+    pub async fn flush_pulls(&self) -> Result<()> {
+        let pulls = self.pulls.take();
+        Ok(self.meta.record_pulls(&pulls).await?)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct AnnotationsOnly {
+    annotations: Option<BTreeMap<String, String>>,
+}
+
+fn page_size(n: Option<u32>) -> u32 {
+    n.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE)
+}
+
+fn paged(mut items: Vec<String>, limit: u32) -> Page {
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    Page { items, more }
+}
+
+fn dedup(mut v: Vec<Digest>) -> Vec<Digest> {
+    v.sort();
+    v.dedup();
+    v
+}

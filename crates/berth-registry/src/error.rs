@@ -1,0 +1,86 @@
+//! What can go wrong in the core, independent of protocol.
+
+use berth_oci::{Digest, ManifestError, RepositoryName};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("The repository with name '{repository}' does not exist in the registry with id '{account}'")]
+    NameUnknown { repository: String, account: String },
+    #[error("blob unknown to registry: {0}")]
+    BlobUnknown(Digest),
+    #[error("blob upload unknown to registry")]
+    BlobUploadUnknown,
+    #[error("blob upload invalid: {0}")]
+    BlobUploadInvalid(String),
+    #[error("chunk out of order: the upload holds {size} bytes")]
+    RangeInvalid { size: u64 },
+    #[error("{0}")]
+    DigestInvalid(String),
+    #[error("{0}")]
+    SizeInvalid(String),
+    #[error("manifest unknown: {0}")]
+    ManifestUnknown(String),
+    #[error("manifest references a blob unknown to this repository: {0}")]
+    ManifestBlobUnknown(Digest),
+    #[error("{0}")]
+    ManifestInvalid(String),
+    #[error("manifest is larger than {} bytes", berth_oci::MAX_MANIFEST_BYTES)]
+    ManifestTooLarge,
+    #[error("{0}")]
+    Denied(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl RegistryError {
+    pub fn name_unknown(account: &str, name: &RepositoryName) -> Self {
+        RegistryError::NameUnknown {
+            repository: name.to_string(),
+            account: account.to_string(),
+        }
+    }
+}
+
+impl From<berth_meta::MetaError> for RegistryError {
+    fn from(e: berth_meta::MetaError) -> Self {
+        RegistryError::Internal(e.to_string())
+    }
+}
+
+impl From<berth_storage::StorageError> for RegistryError {
+    fn from(e: berth_storage::StorageError) -> Self {
+        use berth_storage::StorageError as S;
+        match e {
+            S::UploadNotFound => RegistryError::BlobUploadUnknown,
+            S::BlobNotFound => RegistryError::Internal("blob bytes missing from the store".into()),
+            S::OffsetMismatch { actual, .. } => RegistryError::RangeInvalid { size: actual },
+            S::DigestMismatch { expected, actual } => RegistryError::DigestInvalid(format!(
+                "provided digest {expected} did not match uploaded content ({actual})"
+            )),
+            S::BodyTooShort { declared, received } => RegistryError::SizeInvalid(format!(
+                "request body ended after {received} of the {declared} bytes declared"
+            )),
+            S::BodyTooLong { declared } => RegistryError::SizeInvalid(format!(
+                "request body is longer than the {declared} bytes declared"
+            )),
+            S::Body(e) => {
+                RegistryError::BlobUploadInvalid(format!("reading the request body failed: {e}"))
+            }
+            S::RangeNotSatisfiable { start, end } => {
+                RegistryError::Internal(format!("range {start}-{end} outside the blob"))
+            }
+            S::Io(e) => RegistryError::Internal(format!("storage: {e}")),
+        }
+    }
+}
+
+impl From<ManifestError> for RegistryError {
+    fn from(e: ManifestError) -> Self {
+        match e {
+            ManifestError::TooLarge => RegistryError::ManifestTooLarge,
+            other => RegistryError::ManifestInvalid(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Pull times are gathered in memory and written in batches, so a manifest GET does no write.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub(crate) struct PullRecorder {
+    pending: Mutex<HashMap<i64, i64>>,
+}
+
+impl PullRecorder {
+    pub(crate) fn record(&self, manifest_id: i64) {
+        let now = berth_meta::now_millis();
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(manifest_id, now);
+    }
+
+    pub(crate) fn take(&self) -> Vec<(i64, i64)> {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.drain().collect()
+    }
+}

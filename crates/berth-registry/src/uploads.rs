@@ -1,0 +1,252 @@
+//! Blob upload sessions: monolithic, chunked (`PATCH` with or without `Content-Range`), status,
+//! cancel. The running SHA-256 state of each session is kept in memory so that finishing an
+//! upload does not read it back; after a restart it is rebuilt from the stored bytes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use berth_oci::{Algorithm, Digest, Hasher, RepositoryName};
+use berth_storage::{ByteStream, StorageError};
+use futures_util::StreamExt;
+use uuid::Uuid;
+
+use crate::{Registry, RegistryError, Result};
+
+/// A request body and the length the client declared for it.
+pub struct UploadBody {
+    pub stream: ByteStream,
+    pub declared: Option<u64>,
+}
+
+/// An inclusive byte range from a `Content-Range` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+struct HashState {
+    size: u64,
+    hasher: Hasher,
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<HashState>>>;
+
+/// One lock and hash state per live upload: requests on one upload are serialised.
+#[derive(Default)]
+pub(crate) struct UploadStates {
+    slots: Mutex<HashMap<Uuid, Slot>>,
+}
+
+impl UploadStates {
+    fn slot(&self, id: Uuid) -> Slot {
+        self.slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(id)
+            .or_default()
+            .clone()
+    }
+
+    fn forget(&self, id: Uuid) {
+        self.slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+    }
+}
+
+impl Registry {
+    /// Open an upload session in repository `name`.
+    pub async fn start_upload(&self, account: &str, name: &RepositoryName) -> Result<Uuid> {
+        let repo = self.repository_for_push(account, name).await?;
+        let id = Uuid::new_v4();
+        self.store.create_upload(id).await?;
+        if let Err(e) = self.meta.create_upload(&id.to_string(), repo.id).await {
+            let _ = self.store.delete_upload(id).await;
+            return Err(e.into());
+        }
+        Ok(id)
+    }
+
+    /// Check that upload `id` exists and belongs to repository `name`.
+    async fn upload_repository(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        id: Uuid,
+    ) -> Result<i64> {
+        let repo = self.repository(account, name).await?;
+        match self.meta.upload(&id.to_string()).await? {
+            Some(u) if u.repository_id == repo.id => Ok(repo.id),
+            _ => Err(RegistryError::BlobUploadUnknown),
+        }
+    }
+
+    /// Bytes received so far by upload `id`.
+    pub async fn upload_size(&self, account: &str, name: &RepositoryName, id: Uuid) -> Result<u64> {
+        self.upload_repository(account, name, id).await?;
+        let slot = self.uploads.slot(id);
+        let guard = slot.lock().await;
+        match guard.as_ref() {
+            Some(s) => Ok(s.size),
+            None => Ok(self.store.upload_size(id).await?),
+        }
+    }
+
+    async fn state(&self, id: Uuid) -> Result<HashState> {
+        let mut stream = self.store.read_upload(id).await?;
+        let mut hasher = Algorithm::Sha256.hasher();
+        let mut size = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(StorageError::Io)?;
+            size += chunk.len() as u64;
+            hasher.update(&chunk);
+        }
+        Ok(HashState { size, hasher })
+    }
+
+    /// Append one chunk. With `range`, its start must be the current size (else 416).
+    pub async fn append_upload(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        id: Uuid,
+        range: Option<ChunkRange>,
+        body: UploadBody,
+    ) -> Result<u64> {
+        self.upload_repository(account, name, id).await?;
+        let slot = self.uploads.slot(id);
+        let mut guard = slot.lock().await;
+        let state = match guard.take() {
+            Some(s) => s,
+            None => self.state(id).await?,
+        };
+        let mut declared = body.declared;
+        if let Some(r) = range {
+            if r.start != state.size || r.end < r.start {
+                let size = state.size;
+                *guard = Some(state);
+                return Err(RegistryError::RangeInvalid { size });
+            }
+            let len = r.end - r.start + 1;
+            if declared.is_some_and(|d| d != len) {
+                *guard = Some(state);
+                return Err(RegistryError::SizeInvalid(format!(
+                    "Content-Length does not match the {len} bytes of Content-Range"
+                )));
+            }
+            declared = Some(len);
+        }
+        let mut hasher = state.hasher.clone();
+        match self
+            .store
+            .append(id, state.size, body.stream, declared, &mut hasher)
+            .await
+        {
+            Ok(a) => {
+                *guard = Some(HashState {
+                    size: a.size,
+                    hasher,
+                });
+                self.meta.set_upload_size(&id.to_string(), a.size).await?;
+                Ok(a.size)
+            }
+            Err(e) => {
+                *guard = Some(state);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Finish upload `id` as blob `digest`, appending a last chunk if given.
+    pub async fn finish_upload(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        id: Uuid,
+        digest: &Digest,
+        body: Option<UploadBody>,
+    ) -> Result<u64> {
+        let repo_id = self.upload_repository(account, name, id).await?;
+        let slot = self.uploads.slot(id);
+        let mut guard = slot.lock().await;
+        let mut state = match guard.take() {
+            Some(s) => s,
+            None => self.state(id).await?,
+        };
+        if let Some(body) = body {
+            let mut hasher = state.hasher.clone();
+            match self
+                .store
+                .append(id, state.size, body.stream, body.declared, &mut hasher)
+                .await
+            {
+                Ok(a) => {
+                    state = HashState {
+                        size: a.size,
+                        hasher,
+                    }
+                }
+                Err(e) => {
+                    *guard = Some(state);
+                    return Err(e.into());
+                }
+            }
+        }
+        let computed = (digest.algorithm() == Algorithm::Sha256).then(|| state.hasher.finish());
+        let committed = self.store.commit(id, digest, computed).await;
+        // Whatever happened, the session is over: the store removed or renamed its bytes.
+        self.uploads.forget(id);
+        self.meta.delete_upload(&id.to_string()).await?;
+        let size = committed?;
+        self.meta.link_blob(repo_id, digest, size).await?;
+        Ok(size)
+    }
+
+    /// Abandon upload `id`.
+    pub async fn cancel_upload(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        id: Uuid,
+    ) -> Result<()> {
+        self.upload_repository(account, name, id).await?;
+        let slot = self.uploads.slot(id);
+        let _guard = slot.lock().await;
+        self.store.delete_upload(id).await?;
+        self.meta.delete_upload(&id.to_string()).await?;
+        self.uploads.forget(id);
+        Ok(())
+    }
+
+    /// Upload a whole blob in one request (`POST …/blobs/uploads/?digest=`).
+    pub async fn put_blob(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        digest: &Digest,
+        body: UploadBody,
+    ) -> Result<u64> {
+        let repo = self.repository_for_push(account, name).await?;
+        let id = Uuid::new_v4();
+        self.store.create_upload(id).await?;
+        let mut hasher = digest.algorithm().hasher();
+        let size = async {
+            self.store
+                .append(id, 0, body.stream, body.declared, &mut hasher)
+                .await?;
+            self.store.commit(id, digest, Some(hasher.finish())).await
+        }
+        .await;
+        let size = match size {
+            Ok(size) => size,
+            Err(e) => {
+                let _ = self.store.delete_upload(id).await;
+                return Err(e.into());
+            }
+        };
+        self.meta.link_blob(repo.id, digest, size).await?;
+        Ok(size)
+    }
+}

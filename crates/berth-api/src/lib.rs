@@ -1,1 +1,45 @@
-//! berth-api
+//! Berth's HTTP front ends. `oci` serves the OCI Distribution API under `/v2/`; every handler
+//! translates the request, calls `berth-registry`, and maps its errors to the protocol's.
+//!
+//! This crate holds no SQL and no storage logic.
+
+pub mod oci;
+
+use std::sync::Arc;
+
+use axum::Router;
+use berth_iam::Iam;
+use berth_registry::Registry;
+use http::{HeaderName, Request};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub registry: Arc<Registry>,
+    pub iam: Arc<Iam>,
+    pub region: String,
+}
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole HTTP application: routes, request IDs and request tracing. Authorization headers
+/// and other secrets are never recorded.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(oci::router())
+        .with_state(state)
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<axum::body::Body>| {
+                let id = req
+                    .extensions()
+                    .get::<RequestId>()
+                    .and_then(|id| id.header_value().to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}

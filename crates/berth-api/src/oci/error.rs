@@ -1,0 +1,118 @@
+//! OCI error bodies: `{"errors":[{"code","message","detail"}]}` with the spec's codes.
+
+use axum::response::{IntoResponse, Response};
+use berth_registry::RegistryError;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde_json::json;
+
+use super::API_VERSION;
+
+#[derive(Debug)]
+pub struct OciError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub detail: Option<serde_json::Value>,
+    pub headers: HeaderMap,
+}
+
+impl OciError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        OciError {
+            status,
+            code,
+            message: message.into(),
+            detail: None,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = Some(detail);
+        self
+    }
+
+    pub fn header(mut self, name: http::HeaderName, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.insert(name, v);
+        }
+        self
+    }
+
+    pub fn name_invalid(reason: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "NAME_INVALID", "invalid repository name")
+            .detail(json!({ "reason": reason.to_string() }))
+    }
+
+    pub fn digest_invalid(reason: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "DIGEST_INVALID", "provided digest is invalid")
+            .detail(json!({ "reason": reason.to_string() }))
+    }
+
+    pub fn unsupported(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::new(status, "UNSUPPORTED", message)
+    }
+
+    pub fn unauthorized(challenge: &str) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "authentication required")
+            .header(http::header::WWW_AUTHENTICATE, challenge)
+    }
+}
+
+impl From<RegistryError> for OciError {
+    fn from(e: RegistryError) -> Self {
+        use RegistryError as R;
+        let msg = e.to_string();
+        match e {
+            R::NameUnknown { .. } => Self::new(StatusCode::NOT_FOUND, "NAME_UNKNOWN", msg),
+            R::BlobUnknown(d) => Self::new(StatusCode::NOT_FOUND, "BLOB_UNKNOWN", "blob unknown to registry")
+                .detail(json!({ "digest": d.to_string() })),
+            R::BlobUploadUnknown => Self::new(
+                StatusCode::NOT_FOUND,
+                "BLOB_UPLOAD_UNKNOWN",
+                "blob upload unknown to registry",
+            ),
+            R::BlobUploadInvalid(_) => Self::new(StatusCode::BAD_REQUEST, "BLOB_UPLOAD_INVALID", msg),
+            R::RangeInvalid { size } => Self::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "BLOB_UPLOAD_INVALID",
+                format!("chunk out of order: the upload holds {size} bytes"),
+            )
+            .header(http::header::RANGE, &super::range_header(size)),
+            R::DigestInvalid(_) => Self::new(StatusCode::BAD_REQUEST, "DIGEST_INVALID", msg),
+            R::SizeInvalid(_) => Self::new(StatusCode::BAD_REQUEST, "SIZE_INVALID", msg),
+            R::ManifestUnknown(r) => Self::new(StatusCode::NOT_FOUND, "MANIFEST_UNKNOWN", "manifest unknown")
+                .detail(json!({ "reference": r })),
+            R::ManifestBlobUnknown(d) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "MANIFEST_BLOB_UNKNOWN",
+                "manifest references a blob unknown to this repository",
+            )
+            .detail(json!({ "digest": d.to_string() })),
+            R::ManifestInvalid(_) => Self::new(StatusCode::BAD_REQUEST, "MANIFEST_INVALID", msg),
+            R::ManifestTooLarge => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "MANIFEST_INVALID", msg),
+            R::Denied(_) => Self::new(StatusCode::CONFLICT, "DENIED", msg),
+            R::Unsupported(_) => Self::unsupported(StatusCode::METHOD_NOT_ALLOWED, msg),
+            R::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "UNKNOWN", "unknown error")
+            }
+        }
+    }
+}
+
+impl IntoResponse for OciError {
+    fn into_response(self) -> Response {
+        let mut err = json!({ "code": self.code, "message": self.message });
+        if let Some(d) = self.detail {
+            err["detail"] = d;
+        }
+        let body = json!({ "errors": [err] }).to_string();
+        let mut res = (self.status, body).into_response();
+        let h = res.headers_mut();
+        h.extend(self.headers);
+        h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h.insert(API_VERSION.0, HeaderValue::from_static(API_VERSION.1));
+        res
+    }
+}

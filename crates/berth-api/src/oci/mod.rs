@@ -1,0 +1,268 @@
+//! The OCI Distribution API v1.1 under `/v2/`.
+//!
+//! Repository names contain slashes, so the path grammar is parsed once, here ([`Route::parse`]),
+//! and each resource has its own file: `blobs`, `uploads`, `manifests`, `tags`, `catalog`,
+//! `referrers`.
+
+mod auth;
+mod blobs;
+mod catalog;
+pub mod error;
+mod manifests;
+mod referrers;
+mod tags;
+mod uploads;
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use berth_oci::RepositoryName;
+use berth_storage::ByteStream;
+use futures_util::{StreamExt, TryStreamExt};
+use http::{HeaderMap, Method, StatusCode, Uri};
+
+pub use auth::{principal_arn, Caller};
+pub use error::OciError;
+
+use crate::AppState;
+
+pub const API_VERSION: (http::HeaderName, &str) = (
+    http::HeaderName::from_static("docker-distribution-api-version"),
+    "registry/2.0",
+);
+pub const DIGEST_HEADER: http::HeaderName = http::HeaderName::from_static("docker-content-digest");
+pub const UPLOAD_UUID: http::HeaderName = http::HeaderName::from_static("docker-upload-uuid");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v2", any(base))
+        .route("/v2/", any(base))
+        .route("/v2/{*rest}", any(dispatch))
+}
+
+/// What a `/v2/…` path addresses.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route<'a> {
+    Catalog,
+    Tags(&'a str),
+    Manifest(&'a str, &'a str),
+    Blob(&'a str, &'a str),
+    UploadStart(&'a str),
+    Upload(&'a str, &'a str),
+    Referrers(&'a str, &'a str),
+}
+
+impl<'a> Route<'a> {
+    /// Parse the part of the path after `/v2/`. The name is everything before the last
+    /// resource marker, so names may themselves contain `blobs`, `tags` and the like.
+    pub fn parse(rest: &'a str) -> Option<Route<'a>> {
+        if rest == "_catalog" {
+            return Some(Route::Catalog);
+        }
+        let name_before = |suffix_segments: usize| -> Option<&'a str> {
+            let mut end = rest.len();
+            for _ in 0..suffix_segments {
+                end = rest[..end].rfind('/')?;
+            }
+            Some(&rest[..end]).filter(|n| !n.is_empty())
+        };
+        let segs: Vec<&str> = rest.rsplitn(4, '/').collect();
+        // segs[0] is the last segment, segs[1] the one before, …
+        match segs.as_slice() {
+            ["list", "tags", ..] => Some(Route::Tags(name_before(2)?)),
+            [reference, "manifests", ..] => Some(Route::Manifest(name_before(2)?, reference)),
+            [digest, "referrers", ..] => Some(Route::Referrers(name_before(2)?, digest)),
+            ["", "uploads", "blobs", ..] => Some(Route::UploadStart(name_before(3)?)),
+            [id, "uploads", "blobs", ..] => Some(Route::Upload(name_before(3)?, id)),
+            ["uploads", "blobs", ..] => Some(Route::UploadStart(name_before(2)?)),
+            [digest, "blobs", ..] => Some(Route::Blob(name_before(2)?, digest)),
+            _ => None,
+        }
+    }
+}
+
+/// `Range` header value for an upload holding `size` bytes.
+pub fn range_header(size: u64) -> String {
+    format!("0-{}", size.saturating_sub(1))
+}
+
+pub(crate) fn repo_name(s: &str) -> Result<RepositoryName, OciError> {
+    s.parse().map_err(OciError::name_invalid)
+}
+
+pub(crate) fn header<'h>(headers: &'h HeaderMap, name: http::HeaderName) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The declared length of a request body, if any.
+pub(crate) fn content_length(headers: &HeaderMap) -> Result<Option<u64>, OciError> {
+    match header(headers, http::header::CONTENT_LENGTH) {
+        None => Ok(None),
+        Some(v) => v.trim().parse().map(Some).map_err(|_| {
+            OciError::new(StatusCode::BAD_REQUEST, "SIZE_INVALID", "invalid Content-Length")
+        }),
+    }
+}
+
+/// A request body as a byte stream for the store.
+pub(crate) fn byte_stream(body: Body) -> ByteStream {
+    body.into_data_stream()
+        .map_err(std::io::Error::other)
+        .boxed()
+}
+
+/// A response builder with the headers every `/v2/` response carries.
+pub(crate) fn respond(status: StatusCode) -> http::response::Builder {
+    Response::builder()
+        .status(status)
+        .header(API_VERSION.0, API_VERSION.1)
+}
+
+pub(crate) fn finish(b: http::response::Builder, body: Body) -> Response {
+    b.body(body).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "building a response failed");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    })
+}
+
+fn method_not_allowed() -> OciError {
+    OciError::unsupported(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "The operation is unsupported.",
+    )
+}
+
+async fn base(State(state): State<AppState>, method: Method, headers: HeaderMap) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return method_not_allowed().into_response();
+    }
+    match auth::authenticate(&state, &headers).await {
+        Ok(_) => finish(
+            respond(StatusCode::OK).header(http::header::CONTENT_TYPE, "application/json"),
+            Body::from("{}"),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn dispatch(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match route(&state, method, &uri, &query, &headers, body).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn route(
+    state: &AppState,
+    method: Method,
+    uri: &Uri,
+    query: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, OciError> {
+    let rest = uri.path().strip_prefix("/v2/").unwrap_or_default();
+    let Some(route) = Route::parse(rest) else {
+        return Err(OciError::unsupported(
+            StatusCode::NOT_FOUND,
+            "no such endpoint in the OCI Distribution API",
+        ));
+    };
+    let caller = auth::authenticate(state, headers).await?;
+    let reg = &state.registry;
+    let q = |k: &str| query.get(k).map(String::as_str);
+    use Method as M;
+    match (route, method) {
+        (Route::Catalog, M::GET) => catalog::list(reg, &caller, q("n"), q("last")).await,
+        (Route::Tags(name), M::GET) => tags::list(reg, &caller, name, q("n"), q("last")).await,
+        (Route::Manifest(name, r), m @ (M::GET | M::HEAD)) => {
+            manifests::get(reg, &caller, name, r, m == M::HEAD).await
+        }
+        (Route::Manifest(name, r), M::PUT) => manifests::put(reg, &caller, name, r, headers, body).await,
+        (Route::Manifest(name, r), M::DELETE) => manifests::delete(reg, &caller, name, r).await,
+        (Route::Blob(name, d), m @ (M::GET | M::HEAD)) => {
+            blobs::get(reg, &caller, name, d, headers, m == M::HEAD).await
+        }
+        (Route::Blob(name, d), M::DELETE) => blobs::delete(reg, &caller, name, d).await,
+        (Route::UploadStart(name), M::POST) => uploads::start(reg, &caller, name, query, headers, body).await,
+        (Route::Upload(name, id), M::GET) => uploads::status(reg, &caller, name, id).await,
+        (Route::Upload(name, id), M::PATCH) => uploads::patch(reg, &caller, name, id, headers, body).await,
+        (Route::Upload(name, id), M::PUT) => {
+            uploads::complete(reg, &caller, name, id, q("digest"), headers, body).await
+        }
+        (Route::Upload(name, id), M::DELETE) => uploads::cancel(reg, &caller, name, id).await,
+        (Route::Referrers(name, d), M::GET) => {
+            referrers::list(reg, &caller, name, d, q("artifactType")).await
+        }
+        _ => Err(method_not_allowed()),
+    }
+}
+
+/// `Link` header for the next page of a listing.
+pub(crate) fn next_link(path: &str, n: u32, last: &str) -> String {
+    format!("<{path}?n={n}&last={}>; rel=\"next\"", urlencode(last))
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Parse the `n` query parameter of a listing.
+pub(crate) fn page_param(n: Option<&str>) -> Result<Option<u32>, OciError> {
+    n.map(|v| {
+        v.parse::<u32>().map_err(|_| {
+            OciError::unsupported(
+                StatusCode::BAD_REQUEST,
+                "the n parameter must be a non-negative integer",
+            )
+        })
+    })
+    .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Route::{self, *};
+
+    #[test]
+    fn path_grammar() {
+        let d = "sha256:abc";
+        assert_eq!(Route::parse("_catalog"), Some(Catalog));
+        assert_eq!(Route::parse("a/b/tags/list"), Some(Tags("a/b")));
+        assert_eq!(Route::parse("a/manifests/latest"), Some(Manifest("a", "latest")));
+        assert_eq!(
+            Route::parse("x/blobs/manifests/v1"),
+            Some(Manifest("x/blobs", "v1"))
+        );
+        assert_eq!(Route::parse("a/b/blobs/sha256:abc"), Some(Blob("a/b", d)));
+        assert_eq!(Route::parse("a/blobs/uploads/"), Some(UploadStart("a")));
+        assert_eq!(Route::parse("a/blobs/uploads"), Some(UploadStart("a")));
+        assert_eq!(Route::parse("a/blobs/uploads/123"), Some(Upload("a", "123")));
+        assert_eq!(
+            Route::parse("x/blobs/uploads/blobs/uploads/"),
+            Some(UploadStart("x/blobs/uploads"))
+        );
+        assert_eq!(Route::parse("a/referrers/sha256:abc"), Some(Referrers("a", d)));
+        assert_eq!(Route::parse("manifests/latest"), None);
+        assert_eq!(Route::parse("a/unknown/thing"), None);
+        assert_eq!(Route::parse(""), None);
+    }
+}

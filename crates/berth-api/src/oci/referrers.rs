@@ -1,0 +1,33 @@
+//! `GET /v2/<name>/referrers/<digest>?artifactType=`: an OCI index of the manifests whose subject
+//! is `<digest>`.
+
+use axum::body::Body;
+use axum::response::Response;
+use berth_oci::media_types::OCI_INDEX;
+use berth_registry::Registry;
+use http::StatusCode;
+use serde_json::json;
+
+use super::blobs::parse_digest;
+use super::{finish, repo_name, respond, Caller, OciError};
+
+pub(crate) async fn list(
+    reg: &Registry,
+    caller: &Caller,
+    name: &str,
+    digest: &str,
+    artifact_type: Option<&str>,
+) -> Result<Response, OciError> {
+    let name = repo_name(name)?;
+    let subject = parse_digest(digest)?;
+    let artifact_type = artifact_type.filter(|a| !a.is_empty());
+    let manifests = reg
+        .referrers(&caller.account, &name, &subject, artifact_type)
+        .await?;
+    let mut b = respond(StatusCode::OK).header(http::header::CONTENT_TYPE, OCI_INDEX);
+    if artifact_type.is_some() {
+        b = b.header("oci-filters-applied", "artifactType");
+    }
+    let body = json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests }).to_string();
+    Ok(finish(b, Body::from(body)))
+}

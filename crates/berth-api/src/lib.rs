@@ -11,7 +11,9 @@ use axum::Router;
 use berth_iam::Iam;
 use berth_registry::Registry;
 use http::{HeaderName, Request};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 /// What every handler can reach.

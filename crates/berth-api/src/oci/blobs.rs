@@ -39,7 +39,9 @@ fn requested_range(value: Option<&str>, size: u64) -> Result<Option<Range<u64>>,
         let end = if b.is_empty() {
             size.saturating_sub(1)
         } else {
-            b.parse::<u64>().map_err(|_| ())?.min(size.saturating_sub(1))
+            b.parse::<u64>()
+                .map_err(|_| ())?
+                .min(size.saturating_sub(1))
         };
         if start >= size || end < start {
             return Err(());
@@ -95,7 +97,12 @@ pub(crate) async fn get(
     Ok(finish(b, Body::from_stream(stream)))
 }
 
-pub(crate) async fn delete(reg: &Registry, caller: &Caller, name: &str, digest: &str) -> Result<Response, OciError> {
+pub(crate) async fn delete(
+    reg: &Registry,
+    caller: &Caller,
+    name: &str,
+    digest: &str,
+) -> Result<Response, OciError> {
     let name = repo_name(name)?;
     let digest = parse_digest(digest)?;
     reg.delete_blob(&caller.account, &name, &digest).await?;

@@ -19,7 +19,9 @@ pub(crate) async fn list(
     let mut b = respond(StatusCode::OK).header(http::header::CONTENT_TYPE, "application/json");
     if page.more {
         if let Some(last) = page.items.last() {
-            let n = n.unwrap_or(berth_registry::DEFAULT_PAGE).min(berth_registry::MAX_PAGE);
+            let n = n
+                .unwrap_or(berth_registry::DEFAULT_PAGE)
+                .min(berth_registry::MAX_PAGE);
             b = b.header(http::header::LINK, next_link("/v2/_catalog", n, last));
         }
     }

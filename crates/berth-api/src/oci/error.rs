@@ -40,13 +40,21 @@ impl OciError {
     }
 
     pub fn name_invalid(reason: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "NAME_INVALID", "invalid repository name")
-            .detail(json!({ "reason": reason.to_string() }))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "NAME_INVALID",
+            "invalid repository name",
+        )
+        .detail(json!({ "reason": reason.to_string() }))
     }
 
     pub fn digest_invalid(reason: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "DIGEST_INVALID", "provided digest is invalid")
-            .detail(json!({ "reason": reason.to_string() }))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "DIGEST_INVALID",
+            "provided digest is invalid",
+        )
+        .detail(json!({ "reason": reason.to_string() }))
     }
 
     pub fn unsupported(status: StatusCode, message: impl Into<String>) -> Self {
@@ -54,8 +62,12 @@ impl OciError {
     }
 
     pub fn unauthorized(challenge: &str) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "authentication required")
-            .header(http::header::WWW_AUTHENTICATE, challenge)
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            "authentication required",
+        )
+        .header(http::header::WWW_AUTHENTICATE, challenge)
     }
 }
 
@@ -65,14 +77,20 @@ impl From<RegistryError> for OciError {
         let msg = e.to_string();
         match e {
             R::NameUnknown { .. } => Self::new(StatusCode::NOT_FOUND, "NAME_UNKNOWN", msg),
-            R::BlobUnknown(d) => Self::new(StatusCode::NOT_FOUND, "BLOB_UNKNOWN", "blob unknown to registry")
-                .detail(json!({ "digest": d.to_string() })),
+            R::BlobUnknown(d) => Self::new(
+                StatusCode::NOT_FOUND,
+                "BLOB_UNKNOWN",
+                "blob unknown to registry",
+            )
+            .detail(json!({ "digest": d.to_string() })),
             R::BlobUploadUnknown => Self::new(
                 StatusCode::NOT_FOUND,
                 "BLOB_UPLOAD_UNKNOWN",
                 "blob upload unknown to registry",
             ),
-            R::BlobUploadInvalid(_) => Self::new(StatusCode::BAD_REQUEST, "BLOB_UPLOAD_INVALID", msg),
+            R::BlobUploadInvalid(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "BLOB_UPLOAD_INVALID", msg)
+            }
             R::RangeInvalid { size } => Self::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 "BLOB_UPLOAD_INVALID",
@@ -81,8 +99,12 @@ impl From<RegistryError> for OciError {
             .header(http::header::RANGE, &super::range_header(size)),
             R::DigestInvalid(_) => Self::new(StatusCode::BAD_REQUEST, "DIGEST_INVALID", msg),
             R::SizeInvalid(_) => Self::new(StatusCode::BAD_REQUEST, "SIZE_INVALID", msg),
-            R::ManifestUnknown(r) => Self::new(StatusCode::NOT_FOUND, "MANIFEST_UNKNOWN", "manifest unknown")
-                .detail(json!({ "reference": r })),
+            R::ManifestUnknown(r) => Self::new(
+                StatusCode::NOT_FOUND,
+                "MANIFEST_UNKNOWN",
+                "manifest unknown",
+            )
+            .detail(json!({ "reference": r })),
             R::ManifestBlobUnknown(d) => Self::new(
                 StatusCode::BAD_REQUEST,
                 "MANIFEST_BLOB_UNKNOWN",
@@ -90,12 +112,18 @@ impl From<RegistryError> for OciError {
             )
             .detail(json!({ "digest": d.to_string() })),
             R::ManifestInvalid(_) => Self::new(StatusCode::BAD_REQUEST, "MANIFEST_INVALID", msg),
-            R::ManifestTooLarge => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "MANIFEST_INVALID", msg),
+            R::ManifestTooLarge => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "MANIFEST_INVALID", msg)
+            }
             R::Denied(_) => Self::new(StatusCode::CONFLICT, "DENIED", msg),
             R::Unsupported(_) => Self::unsupported(StatusCode::METHOD_NOT_ALLOWED, msg),
             R::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "UNKNOWN", "unknown error")
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "UNKNOWN",
+                    "unknown error",
+                )
             }
         }
     }
@@ -111,7 +139,10 @@ impl IntoResponse for OciError {
         let mut res = (self.status, body).into_response();
         let h = res.headers_mut();
         h.extend(self.headers);
-        h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         h.insert(API_VERSION.0, HeaderValue::from_static(API_VERSION.1));
         res
     }

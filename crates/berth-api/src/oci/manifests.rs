@@ -36,7 +36,14 @@ pub(crate) async fn get(
         .header(http::header::CONTENT_LENGTH, m.size)
         .header(http::header::ETAG, format!("\"{}\"", m.digest))
         .header(DIGEST_HEADER, m.digest.to_string());
-    Ok(finish(b, if head { Body::empty() } else { Body::from(m.body) }))
+    Ok(finish(
+        b,
+        if head {
+            Body::empty()
+        } else {
+            Body::from(m.body)
+        },
+    ))
 }
 
 fn too_large() -> OciError {
@@ -93,7 +100,12 @@ pub(crate) async fn put(
     Ok(finish(b, Body::empty()))
 }
 
-pub(crate) async fn delete(reg: &Registry, caller: &Caller, name: &str, r: &str) -> Result<Response, OciError> {
+pub(crate) async fn delete(
+    reg: &Registry,
+    caller: &Caller,
+    name: &str,
+    r: &str,
+) -> Result<Response, OciError> {
     let name = repo_name(name)?;
     let r = reference(r)?;
     reg.delete_manifest(&caller.account, &name, &r).await?;

@@ -103,7 +103,11 @@ pub(crate) fn content_length(headers: &HeaderMap) -> Result<Option<u64>, OciErro
     match header(headers, http::header::CONTENT_LENGTH) {
         None => Ok(None),
         Some(v) => v.trim().parse().map(Some).map_err(|_| {
-            OciError::new(StatusCode::BAD_REQUEST, "SIZE_INVALID", "invalid Content-Length")
+            OciError::new(
+                StatusCode::BAD_REQUEST,
+                "SIZE_INVALID",
+                "invalid Content-Length",
+            )
         }),
     }
 }
@@ -188,15 +192,21 @@ async fn route(
         (Route::Manifest(name, r), m @ (M::GET | M::HEAD)) => {
             manifests::get(reg, &caller, name, r, m == M::HEAD).await
         }
-        (Route::Manifest(name, r), M::PUT) => manifests::put(reg, &caller, name, r, headers, body).await,
+        (Route::Manifest(name, r), M::PUT) => {
+            manifests::put(reg, &caller, name, r, headers, body).await
+        }
         (Route::Manifest(name, r), M::DELETE) => manifests::delete(reg, &caller, name, r).await,
         (Route::Blob(name, d), m @ (M::GET | M::HEAD)) => {
             blobs::get(reg, &caller, name, d, headers, m == M::HEAD).await
         }
         (Route::Blob(name, d), M::DELETE) => blobs::delete(reg, &caller, name, d).await,
-        (Route::UploadStart(name), M::POST) => uploads::start(reg, &caller, name, query, headers, body).await,
+        (Route::UploadStart(name), M::POST) => {
+            uploads::start(reg, &caller, name, query, headers, body).await
+        }
         (Route::Upload(name, id), M::GET) => uploads::status(reg, &caller, name, id).await,
-        (Route::Upload(name, id), M::PATCH) => uploads::patch(reg, &caller, name, id, headers, body).await,
+        (Route::Upload(name, id), M::PATCH) => {
+            uploads::patch(reg, &caller, name, id, headers, body).await
+        }
         (Route::Upload(name, id), M::PUT) => {
             uploads::complete(reg, &caller, name, id, q("digest"), headers, body).await
         }
@@ -247,7 +257,10 @@ mod tests {
         let d = "sha256:abc";
         assert_eq!(Route::parse("_catalog"), Some(Catalog));
         assert_eq!(Route::parse("a/b/tags/list"), Some(Tags("a/b")));
-        assert_eq!(Route::parse("a/manifests/latest"), Some(Manifest("a", "latest")));
+        assert_eq!(
+            Route::parse("a/manifests/latest"),
+            Some(Manifest("a", "latest"))
+        );
         assert_eq!(
             Route::parse("x/blobs/manifests/v1"),
             Some(Manifest("x/blobs", "v1"))
@@ -255,12 +268,18 @@ mod tests {
         assert_eq!(Route::parse("a/b/blobs/sha256:abc"), Some(Blob("a/b", d)));
         assert_eq!(Route::parse("a/blobs/uploads/"), Some(UploadStart("a")));
         assert_eq!(Route::parse("a/blobs/uploads"), Some(UploadStart("a")));
-        assert_eq!(Route::parse("a/blobs/uploads/123"), Some(Upload("a", "123")));
+        assert_eq!(
+            Route::parse("a/blobs/uploads/123"),
+            Some(Upload("a", "123"))
+        );
         assert_eq!(
             Route::parse("x/blobs/uploads/blobs/uploads/"),
             Some(UploadStart("x/blobs/uploads"))
         );
-        assert_eq!(Route::parse("a/referrers/sha256:abc"), Some(Referrers("a", d)));
+        assert_eq!(
+            Route::parse("a/referrers/sha256:abc"),
+            Some(Referrers("a", d))
+        );
         assert_eq!(Route::parse("manifests/latest"), None);
         assert_eq!(Route::parse("a/unknown/thing"), None);
         assert_eq!(Route::parse(""), None);

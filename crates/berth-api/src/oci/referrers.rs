@@ -28,6 +28,7 @@ pub(crate) async fn list(
     if artifact_type.is_some() {
         b = b.header("oci-filters-applied", "artifactType");
     }
-    let body = json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests }).to_string();
+    let body =
+        json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests }).to_string();
     Ok(finish(b, Body::from(body)))
 }

@@ -21,8 +21,13 @@ pub(crate) async fn list(
     let mut b = respond(StatusCode::OK).header(http::header::CONTENT_TYPE, "application/json");
     if page.more {
         if let Some(last) = page.items.last() {
-            let n = n.unwrap_or(berth_registry::DEFAULT_PAGE).min(berth_registry::MAX_PAGE);
-            b = b.header(http::header::LINK, next_link(&format!("/v2/{name_str}/tags/list"), n, last));
+            let n = n
+                .unwrap_or(berth_registry::DEFAULT_PAGE)
+                .min(berth_registry::MAX_PAGE);
+            b = b.header(
+                http::header::LINK,
+                next_link(&format!("/v2/{name_str}/tags/list"), n, last),
+            );
         }
     }
     let body = json!({ "name": name_str, "tags": page.items }).to_string();

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::blobs::parse_digest;
 use super::{
-    byte_stream, content_length, finish, header, range_header, repo_name, respond, Caller, OciError,
-    DIGEST_HEADER, UPLOAD_UUID,
+    byte_stream, content_length, finish, header, range_header, repo_name, respond, Caller,
+    OciError, DIGEST_HEADER, UPLOAD_UUID,
 };
 
 fn upload_id(s: &str) -> Result<Uuid, OciError> {
@@ -22,7 +22,10 @@ fn upload_id(s: &str) -> Result<Uuid, OciError> {
 fn session_response(status: StatusCode, name: &str, id: Uuid, size: u64) -> Response {
     finish(
         respond(status)
-            .header(http::header::LOCATION, format!("/v2/{name}/blobs/uploads/{id}"))
+            .header(
+                http::header::LOCATION,
+                format!("/v2/{name}/blobs/uploads/{id}"),
+            )
             .header(http::header::RANGE, range_header(size))
             .header(UPLOAD_UUID, id.to_string())
             .header(http::header::CONTENT_LENGTH, 0),
@@ -87,7 +90,12 @@ pub(crate) async fn start(
     Ok(session_response(StatusCode::ACCEPTED, name_str, id, 0))
 }
 
-pub(crate) async fn status(reg: &Registry, caller: &Caller, name_str: &str, id: &str) -> Result<Response, OciError> {
+pub(crate) async fn status(
+    reg: &Registry,
+    caller: &Caller,
+    name_str: &str,
+    id: &str,
+) -> Result<Response, OciError> {
     let name = repo_name(name_str)?;
     let id = upload_id(id)?;
     let size = reg.upload_size(&caller.account, &name, id).await?;
@@ -149,7 +157,10 @@ pub(crate) async fn patch(
 /// A 416 also tells the client where the upload stands.
 fn upload_error(e: berth_registry::RegistryError, name: &str, id: Uuid) -> OciError {
     OciError::from(e)
-        .header(http::header::LOCATION, &format!("/v2/{name}/blobs/uploads/{id}"))
+        .header(
+            http::header::LOCATION,
+            &format!("/v2/{name}/blobs/uploads/{id}"),
+        )
         .header(UPLOAD_UUID, &id.to_string())
 }
 
@@ -177,7 +188,12 @@ pub(crate) async fn complete(
     Ok(blob_created(name_str, &digest))
 }
 
-pub(crate) async fn cancel(reg: &Registry, caller: &Caller, name_str: &str, id: &str) -> Result<Response, OciError> {
+pub(crate) async fn cancel(
+    reg: &Registry,
+    caller: &Caller,
+    name_str: &str,
+    id: &str,
+) -> Result<Response, OciError> {
     let name = repo_name(name_str)?;
     let id = upload_id(id)?;
     reg.cancel_upload(&caller.account, &name, id).await?;
@@ -193,9 +209,18 @@ mod tests {
 
     #[test]
     fn content_ranges() {
-        assert_eq!(content_range("0-99"), Some(ChunkRange { start: 0, end: 99 }));
-        assert_eq!(content_range("bytes 5-9/*"), Some(ChunkRange { start: 5, end: 9 }));
-        assert_eq!(content_range("bytes=5-9"), Some(ChunkRange { start: 5, end: 9 }));
+        assert_eq!(
+            content_range("0-99"),
+            Some(ChunkRange { start: 0, end: 99 })
+        );
+        assert_eq!(
+            content_range("bytes 5-9/*"),
+            Some(ChunkRange { start: 5, end: 9 })
+        );
+        assert_eq!(
+            content_range("bytes=5-9"),
+            Some(ChunkRange { start: 5, end: 9 })
+        );
         assert_eq!(content_range("x-y"), None);
     }
 }

@@ -1,0 +1,215 @@
+//! Configuration: command-line flags, then `BERTH_*` environment variables (clap reads both),
+//! then the TOML file named by `--config`, then built-in defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Flags of `berth serve`. Every one is optional here so that the file and the defaults can fill
+/// what is not given.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ServeArgs {
+    /// TOML configuration file (keys as the long flags, with `_` for `-`).
+    #[arg(long, env = "BERTH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:5000].
+    #[arg(long, env = "BERTH_ADDR", value_name = "HOST:PORT")]
+    pub addr: Option<SocketAddr>,
+    /// Directory for the database and the blob store [default: ./berth-data].
+    #[arg(long, env = "BERTH_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// AWS region this registry presents itself as [default: us-east-1].
+    #[arg(long, env = "BERTH_REGION")]
+    pub region: Option<String>,
+    /// The default registry (account) ID, 12 digits [default: 000000000000].
+    #[arg(long, env = "BERTH_ACCOUNT_ID", value_name = "ID")]
+    pub account_id: Option<String>,
+    /// PEM certificate chain: serve HTTPS (HTTP/1.1 and HTTP/2).
+    #[arg(
+        long,
+        env = "BERTH_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(
+        long,
+        env = "BERTH_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// Log format [default: text].
+    #[arg(long, env = "BERTH_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. `info` or `berth=debug` [default: info].
+    #[arg(long, env = "BERTH_LOG", value_name = "FILTER")]
+    pub log_level: Option<String>,
+    /// Create a repository on the first push to it [default: true]. `false` behaves as ECR.
+    #[arg(long, env = "BERTH_CREATE_ON_PUSH", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub create_on_push: Option<bool>,
+    /// Flush blob data to disk before a blob becomes visible [default: true].
+    #[arg(long, env = "BERTH_FSYNC", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub fsync: Option<bool>,
+}
+
+/// The file's keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    region: Option<String>,
+    account_id: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    log_format: Option<LogFormat>,
+    log_level: Option<String>,
+    create_on_push: Option<bool>,
+    fsync: Option<bool>,
+}
+
+/// The resolved configuration of a server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub region: String,
+    pub account_id: String,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub create_on_push: bool,
+    pub fsync: bool,
+}
+
+impl Config {
+    /// Defaults for a server on `addr` with data in `data_dir` (used by tests and embedders).
+    pub fn new(addr: SocketAddr, data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            addr,
+            data_dir: data_dir.into(),
+            region: "us-east-1".into(),
+            account_id: "000000000000".into(),
+            tls: None,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            create_on_push: true,
+            fsync: true,
+        }
+    }
+
+    pub fn resolve(args: ServeArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let defaults = Config::new(([127, 0, 0, 1], 5000).into(), "./berth-data");
+        let tls = match (
+            args.tls_cert.or(file.tls_cert),
+            args.tls_key.or(file.tls_key),
+        ) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            _ => bail!("--tls-cert and --tls-key go together"),
+        };
+        let config = Config {
+            addr: args.addr.or(file.addr).unwrap_or(defaults.addr),
+            data_dir: args.data_dir.or(file.data_dir).unwrap_or(defaults.data_dir),
+            region: args.region.or(file.region).unwrap_or(defaults.region),
+            account_id: args
+                .account_id
+                .or(file.account_id)
+                .unwrap_or(defaults.account_id),
+            tls,
+            log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            log_level: args
+                .log_level
+                .or(file.log_level)
+                .unwrap_or(defaults.log_level),
+            create_on_push: args
+                .create_on_push
+                .or(file.create_on_push)
+                .unwrap_or(defaults.create_on_push),
+            fsync: args.fsync.or(file.fsync).unwrap_or(defaults.fsync),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.account_id.len() != 12 || !self.account_id.bytes().all(|b| b.is_ascii_digit()) {
+            bail!("--account-id must be 12 digits, got {:?}", self.account_id);
+        }
+        let region_ok = !self.region.is_empty()
+            && self.region.len() <= 32
+            && self
+                .region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !region_ok {
+            bail!(
+                "--region must look like an AWS region (e.g. us-east-1), got {:?}",
+                self.region
+            );
+        }
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading configuration file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing configuration file {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_file_beats_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("berth.toml");
+        std::fs::write(
+            &file,
+            "addr = \"127.0.0.1:6000\"\nregion = \"eu-west-1\"\ncreate_on_push = false\n",
+        )
+        .unwrap();
+        let c = Config::resolve(ServeArgs {
+            config: Some(file.clone()),
+            region: Some("ap-south-1".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.addr.port(), 6000);
+        assert_eq!(c.region, "ap-south-1");
+        assert!(!c.create_on_push);
+        assert_eq!(c.account_id, "000000000000");
+        assert_eq!(c.data_dir, PathBuf::from("./berth-data"));
+
+        std::fs::write(&file, "no_such_key = 1\n").unwrap();
+        assert!(Config::resolve(ServeArgs {
+            config: Some(file),
+            ..Default::default()
+        })
+        .is_err());
+        assert!(Config::resolve(ServeArgs {
+            account_id: Some("12345".into()),
+            ..Default::default()
+        })
+        .is_err());
+    }
+}

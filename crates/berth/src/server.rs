@@ -1,0 +1,185 @@
+//! Start-up and the listener: plain HTTP (HTTP/1.1, and HTTP/2 with prior knowledge) or TLS with
+//! ALPN (h2, http/1.1), graceful shutdown, and the background flush of pull times.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::ConnectInfo;
+use berth_api::AppState;
+use berth_iam::Iam;
+use berth_meta::MetaStore;
+use berth_registry::{Registry, RegistryConfig};
+use berth_storage::FsBlobStore;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tower::ServiceExt;
+
+use crate::{setup, Config};
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub registry: Arc<Registry>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    /// Stop accepting, let requests in flight finish (up to 30 s), flush pull times.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Wait until the server stops by itself (it does not, unless the listener fails).
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+}
+
+fn tls_acceptor(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> anyhow::Result<tokio_rustls::TlsAcceptor> {
+    let certs = rustls_pemfile::certs(&mut std::io::BufReader::new(
+        std::fs::File::open(cert).with_context(|| format!("opening {}", cert.display()))?,
+    ))
+    .collect::<Result<Vec<_>, _>>()
+    .with_context(|| format!("reading certificates from {}", cert.display()))?;
+    let key = rustls_pemfile::private_key(&mut std::io::BufReader::new(
+        std::fs::File::open(key).with_context(|| format!("opening {}", key.display()))?,
+    ))
+    .with_context(|| format!("reading the private key from {}", key.display()))?
+    .with_context(|| format!("no private key in {}", key.display()))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .context("building the TLS configuration")?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Open the data directory, bind `config.addr` and serve in the background.
+pub async fn start(config: Config) -> anyhow::Result<Server> {
+    config.validate()?;
+    setup::data_dir(&config.data_dir)?;
+    let master = setup::master_key(&config.data_dir)?;
+    let meta = MetaStore::open_sqlite(&config.data_dir.join("berth.db"))
+        .await
+        .context("opening the metadata database")?;
+    let store = FsBlobStore::open(&config.data_dir, config.fsync)
+        .await
+        .context("opening the blob store")?;
+    let iam = Arc::new(Iam::new(meta.clone(), master));
+    setup::root_credentials(&iam, &config.data_dir, &config.account_id).await?;
+    let registry = Arc::new(Registry::new(
+        meta,
+        Arc::new(store),
+        RegistryConfig {
+            create_on_push: config.create_on_push,
+        },
+    ));
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+        None => None,
+    };
+    let app = berth_api::app(AppState {
+        registry: registry.clone(),
+        iam,
+        region: config.region.clone(),
+    });
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("binding {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(run(listener, app, tls, registry.clone(), stopped));
+    tracing::info!(%addr, tls = config.tls.is_some(), data_dir = %config.data_dir.display(), "berth is serving");
+    Ok(Server {
+        addr,
+        registry,
+        stop,
+        task,
+    })
+}
+
+async fn run(
+    listener: TcpListener,
+    app: axum::Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    registry: Arc<Registry>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let graceful = GracefulShutdown::new();
+    let mut flush = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (tcp, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = tcp.set_nodelay(true);
+                let service = app.clone().map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    req
+                });
+                let service = TowerToHyperService::new(service);
+                let watcher = graceful.watcher();
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let result = match tls {
+                        Some(acceptor) => match acceptor.accept(tcp).await {
+                            Ok(stream) => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await,
+                            Err(e) => {
+                                tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                                return;
+                            }
+                        },
+                        None => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(tcp), service).into_owned()).await,
+                    };
+                    if let Err(e) = result {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            _ = flush.tick() => {
+                if let Err(e) = registry.flush_pulls().await {
+                    tracing::warn!(error = %e, "recording pull times failed");
+                }
+            }
+            _ = stopped.changed() => break,
+        }
+    }
+    drop(listener);
+    tracing::info!("shutting down: waiting for requests in flight");
+    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after 30 s; closing anyway");
+    }
+    if let Err(e) = registry.flush_pulls().await {
+        tracing::warn!(error = %e, "recording pull times failed");
+    }
+    registry.meta().close().await;
+}

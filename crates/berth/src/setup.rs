@@ -1,0 +1,88 @@
+//! First-start work on the data directory: its layout, the master key, root credentials.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use berth_iam::{Iam, MasterKey, NewRootCredentials};
+
+/// Create `dir` (mode 0700 on Unix) if needed.
+pub(crate) fn data_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating data directory {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Write `contents` to a new file readable by the owner only.
+fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(contents)?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// The master key that seals secrets: `DATA_DIR/master.key`, made at first start.
+pub(crate) fn master_key(dir: &Path) -> anyhow::Result<MasterKey> {
+    let path = dir.join("master.key");
+    match std::fs::read(&path) {
+        Ok(bytes) => MasterKey::from_bytes(&bytes).context("master.key is not a 32-byte key"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = MasterKey::generate();
+            write_private(&path, key.as_bytes())?;
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Create the root principal of `account` at first start: from `BERTH_ROOT_ACCESS_KEY_ID` /
+/// `BERTH_ROOT_SECRET_ACCESS_KEY` when both are set, otherwise generated, printed once and
+/// written to `DATA_DIR/root-credentials` (an AWS shared-credentials file, mode 0600).
+pub(crate) async fn root_credentials(iam: &Iam, dir: &Path, account: &str) -> anyhow::Result<()> {
+    let from_env = match (
+        std::env::var("BERTH_ROOT_ACCESS_KEY_ID"),
+        std::env::var("BERTH_ROOT_SECRET_ACCESS_KEY"),
+    ) {
+        (Ok(id), Ok(secret)) if !id.is_empty() => Some((id, secret)),
+        _ => None,
+    };
+    let Some(creds) = iam.bootstrap_root(account, from_env).await? else {
+        return Ok(());
+    };
+    let NewRootCredentials {
+        access_key_id,
+        secret_access_key,
+        generated,
+    } = creds;
+    if !generated {
+        tracing::info!(%access_key_id, "root credentials taken from the environment");
+        return Ok(());
+    }
+    let path = dir.join("root-credentials");
+    let text = format!(
+        "[default]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret_access_key}\n"
+    );
+    write_private(&path, text.as_bytes())?;
+    // Shown once, on standard output, never through the log.
+    println!(
+        "Berth root credentials for account {account} (also written to {}):\n  access key ID:     {access_key_id}\n  secret access key: {secret_access_key}",
+        path.display()
+    );
+    tracing::info!(%access_key_id, path = %path.display(), "generated root credentials");
+    Ok(())
+}

@@ -175,9 +175,19 @@ pub(crate) async fn complete(
 ) -> Result<Response, OciError> {
     let name = repo_name(name_str)?;
     let id = upload_id(id)?;
-    let digest = parse_digest(digest.ok_or_else(|| {
-        OciError::digest_invalid("the digest query parameter is required to finish an upload")
-    })?)?;
+    let digest = match digest.map(parse_digest) {
+        Some(Ok(d)) => d,
+        invalid => {
+            // An unknown session is the first thing to report.
+            reg.upload_size(&caller.account, &name, id).await?;
+            return Err(match invalid {
+                Some(Err(e)) => e,
+                _ => OciError::digest_invalid(
+                    "the digest query parameter is required to finish an upload",
+                ),
+            });
+        }
+    };
     let declared = content_length(headers)?;
     let last_chunk = has_body(headers, declared).then(|| UploadBody {
         stream: byte_stream(body),

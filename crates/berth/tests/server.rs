@@ -1,0 +1,167 @@
+//! The server as a whole: TLS with HTTP/1.1 and HTTP/2, restarts, and 50 concurrent pushers.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::*;
+use reqwest::Method;
+use serde_json::Value;
+
+#[tokio::test]
+async fn tls_serves_http1_and_http2() {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_path, key_path) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
+    let s = Srv::start_with(|c| c.tls = Some((cert_path.clone(), key_path.clone()))).await;
+    let port = s.server.as_ref().unwrap().addr.port();
+    let root = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap();
+    let url = format!("https://localhost:{port}/v2/");
+    for (http2, expected) in [
+        (false, reqwest::Version::HTTP_11),
+        (true, reqwest::Version::HTTP_2),
+    ] {
+        let mut b = reqwest::Client::builder()
+            .add_root_certificate(root.clone())
+            .resolve("localhost", s.server.as_ref().unwrap().addr);
+        b = if http2 { b } else { b.http1_only() };
+        let client = b.build().unwrap();
+        let r = client
+            .get(&url)
+            .basic_auth(&s.key, Some(&s.secret))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.version(), expected);
+    }
+}
+
+#[tokio::test]
+async fn data_survives_a_restart_and_credentials_stay() {
+    let mut s = Srv::start().await;
+    let (m, d) = s.push_image("keep/me", "v1", b"persistent").await;
+    // an upload in progress survives too, and its hash state is rebuilt
+    let r = s
+        .req(Method::POST, "/v2/keep/me/blobs/uploads/")
+        .send()
+        .await
+        .unwrap();
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    s.req(Method::PATCH, &loc)
+        .body(b"part one ".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let data_dir = s.data_dir();
+    s.stop().await;
+    let server = berth::start(berth::Config::new(([127, 0, 0, 1], 0).into(), &data_dir))
+        .await
+        .unwrap();
+    s.base = format!("http://{}", server.addr);
+    s.server = Some(server);
+    let r = s.get("/v2/keep/me/manifests/v1").await;
+    assert_eq!(r.status(), 200, "same root credentials after restart");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), m.as_slice());
+    assert_eq!(
+        s.get(&format!("/v2/keep/me/manifests/{d}")).await.status(),
+        200
+    );
+    let whole = sha256(b"part one part two");
+    let r = s
+        .req(Method::PUT, &format!("{loc}?digest={whole}"))
+        .body(b"part two".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let creds = std::fs::metadata(data_dir.join("root-credentials")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(creds.permissions().mode() & 0o777, 0o600);
+}
+
+/// 50 clients push images that share layers into 5 repositories at once; every manifest pulls
+/// back intact and the store holds each distinct blob exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_pushers_with_overlapping_layers() {
+    let s = std::sync::Arc::new(Srv::start().await);
+    let shared: Vec<Vec<u8>> = (0..4)
+        .map(|i| vec![b'a' + i as u8; 64 * 1024 + i])
+        .collect();
+    let mut tasks = Vec::new();
+    for c in 0..50usize {
+        let s = s.clone();
+        let shared = shared.clone();
+        tasks.push(tokio::spawn(async move {
+            let repo = format!("team/repo{}", c % 5);
+            let own = format!("layer of client {c}").into_bytes();
+            let mut layers = Vec::new();
+            for l in [&shared[c % 4], &shared[(c + 1) % 4], &own] {
+                // half the clients upload in chunks, half in one request
+                let d = sha256(l);
+                if c % 2 == 0 {
+                    s.push_blob(&repo, l).await;
+                } else {
+                    let r = s
+                        .req(Method::POST, &format!("/v2/{repo}/blobs/uploads/"))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 202);
+                    let loc = r.headers()["location"].to_str().unwrap().to_string();
+                    let (a, b) = l.split_at(l.len() / 2);
+                    let r = s
+                        .req(Method::PATCH, &loc)
+                        .body(a.to_vec())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 202);
+                    let r = s
+                        .req(Method::PUT, &format!("{loc}?digest={d}"))
+                        .body(b.to_vec())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 201);
+                }
+                layers.push((d, l.len()));
+            }
+            let config = format!(r#"{{"client":{c}}}"#);
+            let cd = s.push_blob(&repo, config.as_bytes()).await;
+            let m = image_manifest(&cd, config.len(), &layers, None);
+            let tag = format!("c{c}");
+            let r = s.put_manifest(&repo, &tag, OCI_MANIFEST, &m).await;
+            assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+            (repo, tag, m)
+        }));
+    }
+    let mut pushed = Vec::new();
+    for t in tasks {
+        pushed.push(t.await.expect("client task"));
+    }
+    let mut distinct = HashSet::new();
+    for (repo, tag, m) in &pushed {
+        let r = s.get(&format!("/v2/{repo}/manifests/{tag}")).await;
+        assert_eq!(r.status(), 200);
+        let body = r.bytes().await.unwrap();
+        assert_eq!(body.as_ref(), m.as_slice());
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        let mut blobs = vec![v["config"]["digest"].as_str().unwrap().to_string()];
+        for l in v["layers"].as_array().unwrap() {
+            blobs.push(l["digest"].as_str().unwrap().to_string());
+        }
+        for d in blobs {
+            let r = s.get(&format!("/v2/{repo}/blobs/{d}")).await;
+            assert_eq!(r.status(), 200);
+            assert_eq!(sha256(&r.bytes().await.unwrap()), d, "blob intact");
+            distinct.insert(d);
+        }
+    }
+    let files = files_under(&s.data_dir().join("blobs"));
+    assert_eq!(files.len(), distinct.len(), "each blob stored once");
+    assert_eq!(distinct.len(), 4 + 50 + 50);
+    assert!(files_under(&s.data_dir().join("uploads")).is_empty());
+}

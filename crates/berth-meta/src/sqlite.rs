@@ -16,6 +16,9 @@ use crate::{
     Repository, Result, Upload,
 };
 
+/// digest, media type, artifact type, size, body
+type ReferrerRow = (String, String, Option<String>, i64, Vec<u8>);
+
 #[derive(Clone)]
 pub struct MetaStore {
     read: SqlitePool,
@@ -637,7 +640,7 @@ impl MetaStore {
         subject: &Digest,
         artifact_type: Option<&str>,
     ) -> Result<Vec<Referrer>> {
-        let rows: Vec<(String, String, Option<String>, i64, Vec<u8>)> = sqlx::query_as(
+        let rows: Vec<ReferrerRow> = sqlx::query_as(
             "SELECT digest, media_type, artifact_type, size, body FROM manifests
              WHERE repository_id = ? AND subject_digest = ? AND (? IS NULL OR artifact_type = ?)
              ORDER BY digest",

@@ -7,34 +7,38 @@ use serde_json::json;
 
 use super::API_VERSION;
 
+/// An OCI error response (boxed: errors travel through many `Result`s).
 #[derive(Debug)]
-pub struct OciError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: String,
-    pub detail: Option<serde_json::Value>,
-    pub headers: HeaderMap,
+pub struct OciError(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    detail: Option<serde_json::Value>,
+    headers: HeaderMap,
 }
 
 impl OciError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        OciError {
+        OciError(Box::new(Inner {
             status,
             code,
             message: message.into(),
             detail: None,
             headers: HeaderMap::new(),
-        }
+        }))
     }
 
     pub fn detail(mut self, detail: serde_json::Value) -> Self {
-        self.detail = Some(detail);
+        self.0.detail = Some(detail);
         self
     }
 
     pub fn header(mut self, name: http::HeaderName, value: &str) -> Self {
         if let Ok(v) = HeaderValue::from_str(value) {
-            self.headers.insert(name, v);
+            self.0.headers.insert(name, v);
         }
         self
     }
@@ -131,14 +135,15 @@ impl From<RegistryError> for OciError {
 
 impl IntoResponse for OciError {
     fn into_response(self) -> Response {
-        let mut err = json!({ "code": self.code, "message": self.message });
-        if let Some(d) = self.detail {
+        let e = *self.0;
+        let mut err = json!({ "code": e.code, "message": e.message });
+        if let Some(d) = e.detail {
             err["detail"] = d;
         }
         let body = json!({ "errors": [err] }).to_string();
-        let mut res = (self.status, body).into_response();
+        let mut res = (e.status, body).into_response();
         let h = res.headers_mut();
-        h.extend(self.headers);
+        h.extend(e.headers);
         h.insert(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),

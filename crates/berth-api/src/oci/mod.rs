@@ -94,7 +94,7 @@ pub(crate) fn repo_name(s: &str) -> Result<RepositoryName, OciError> {
     s.parse().map_err(OciError::name_invalid)
 }
 
-pub(crate) fn header<'h>(headers: &'h HeaderMap, name: http::HeaderName) -> Option<&'h str> {
+pub(crate) fn header(headers: &HeaderMap, name: http::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 

@@ -1,0 +1,97 @@
+"""Fixtures for the end-to-end suites: a real `berth serve` process on a free port.
+
+With CI=true a missing client tool fails the suite; elsewhere it skips it.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def require(tool: str) -> str:
+    path = shutil.which(tool)
+    if path:
+        return path
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{tool} is required in CI but is not installed")
+    pytest.skip(f"{tool} not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Berth:
+    def __init__(self, data_dir: str, port: int, proc: subprocess.Popen):
+        self.data_dir = data_dir
+        self.port = port
+        self.host = f"127.0.0.1:{port}"
+        self.proc = proc
+        creds = {}
+        with open(os.path.join(data_dir, "root-credentials")) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.split("=", 1)
+                    creds[k.strip()] = v.strip()
+        self.key = creds["aws_access_key_id"]
+        self.secret = creds["aws_secret_access_key"]
+
+    @property
+    def creds(self) -> str:
+        return f"{self.key}:{self.secret}"
+
+
+def start_berth(extra_args=()) -> Berth:
+    binary = os.environ.get("BERTH_BIN", os.path.join(ROOT, "target", "debug", "berth"))
+    if not os.path.exists(binary):
+        pytest.fail(f"{binary} is missing: build it first (cargo build --bin berth)")
+    data_dir = tempfile.mkdtemp(prefix="berth-e2e-")
+    port = free_port()
+    log = open(os.path.join(data_dir, "..", os.path.basename(data_dir) + ".log"), "wb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BERTH_ROOT_")}
+    proc = subprocess.Popen(
+        [binary, "serve", "--addr", f"127.0.0.1:{port}", "--data-dir", data_dir, *extra_args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"berth exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1)
+        except urllib.error.HTTPError as e:
+            if e.code == 401:
+                return Berth(data_dir, port, proc)
+        except OSError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    pytest.fail("berth did not start within 20 s")
+
+
+@pytest.fixture(scope="module")
+def berth():
+    b = start_berth()
+    yield b
+    b.proc.terminate()
+    b.proc.wait(timeout=30)
+    shutil.rmtree(b.data_dir, ignore_errors=True)
+
+
+def run(*cmd, check=True, input=None, env=None) -> subprocess.CompletedProcess:
+    p = subprocess.run(cmd, capture_output=True, text=True, input=input, env=env, timeout=300)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+    return p

@@ -32,8 +32,9 @@ def free_port() -> int:
 
 
 class Berth:
-    def __init__(self, data_dir: str, port: int, proc: subprocess.Popen):
+    def __init__(self, data_dir: str, port: int, proc: subprocess.Popen, log_path: str):
         self.data_dir = data_dir
+        self.log_path = log_path
         self.port = port
         self.host = f"127.0.0.1:{port}"
         self.proc = proc
@@ -57,12 +58,16 @@ def start_berth(extra_args=()) -> Berth:
         pytest.fail(f"{binary} is missing: build it first (cargo build --bin berth)")
     data_dir = tempfile.mkdtemp(prefix="berth-e2e-")
     port = free_port()
-    log = open(os.path.join(data_dir, "..", os.path.basename(data_dir) + ".log"), "wb")
+    log_path = data_dir + ".log"
+    out = open(data_dir + ".stdout", "wb")
+    log = open(log_path, "wb")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BERTH_ROOT_")}
     proc = subprocess.Popen(
-        [binary, "serve", "--addr", f"127.0.0.1:{port}", "--data-dir", data_dir, *extra_args],
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        # debug logging, so that the check that no secret is logged covers the most output
+        [binary, "serve", "--addr", f"127.0.0.1:{port}", "--data-dir", data_dir,
+         "--log-level", "debug", *extra_args],
+        stdout=out,
+        stderr=log,
         env=env,
     )
     deadline = time.time() + 20
@@ -73,7 +78,7 @@ def start_berth(extra_args=()) -> Berth:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1)
         except urllib.error.HTTPError as e:
             if e.code == 401:
-                return Berth(data_dir, port, proc)
+                return Berth(data_dir, port, proc, log_path)
         except OSError:
             pass
         time.sleep(0.1)

@@ -82,3 +82,17 @@ def test_pull_by_platform_from_a_multi_arch_index(berth, docker):
         assert info["Architecture"] == arch
         assert info["Id"] == src.config_of[want["digest"]], "the platform's own image"
         run(path, "rmi", image, env=env)
+
+
+def test_no_secret_reaches_the_log(berth, docker):
+    """Runs after the login and pushes above: the debug log holds neither the secret nor the
+    Basic credentials docker sent."""
+    import base64
+
+    path, env, _ = docker
+    run(path, "login", "-u", berth.key, "--password-stdin", berth.host, input=berth.secret, env=env)
+    with open(berth.log_path) as f:
+        log = f.read()
+    assert "finished processing request" in log, "the log is being written"
+    assert berth.secret not in log
+    assert base64.b64encode(berth.creds.encode()).decode() not in log

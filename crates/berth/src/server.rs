@@ -12,7 +12,7 @@ use berth_iam::Iam;
 use berth_meta::MetaStore;
 use berth_registry::{Registry, RegistryConfig};
 use berth_storage::FsBlobStore;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -146,7 +146,12 @@ async fn run(
                 let watcher = graceful.watcher();
                 let tls = tls.clone();
                 tokio::spawn(async move {
-                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let mut builder = auto::Builder::new(TokioExecutor::new());
+                    // A client gets 30 s to send its request head (slow-loris protection).
+                    builder
+                        .http1()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(Duration::from_secs(30));
                     let result = match tls {
                         Some(acceptor) => match acceptor.accept(tcp).await {
                             Ok(stream) => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await,

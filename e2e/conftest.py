@@ -52,7 +52,7 @@ class Berth:
         return f"{self.key}:{self.secret}"
 
 
-def start_berth(extra_args=()) -> Berth:
+def start_berth(extra_args=(), extra_env=None) -> Berth:
     binary = os.environ.get("BERTH_BIN", os.path.join(ROOT, "target", "debug", "berth"))
     if not os.path.exists(binary):
         pytest.fail(f"{binary} is missing: build it first (cargo build --bin berth)")
@@ -61,7 +61,8 @@ def start_berth(extra_args=()) -> Berth:
     log_path = data_dir + ".log"
     out = open(data_dir + ".stdout", "wb")
     log = open(log_path, "wb")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BERTH_ROOT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BERTH_")}
+    env.update(extra_env or {})
     proc = subprocess.Popen(
         # debug logging, so that the check that no secret is logged covers the most output
         [binary, "serve", "--addr", f"127.0.0.1:{port}", "--data-dir", data_dir,

@@ -1,0 +1,91 @@
+"""`berth serve` configuration on the real binary: root credentials from the environment,
+`BERTH_*` variables, the TOML file, and the create-on-push switch."""
+
+import base64
+import json
+import os
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+from conftest import ROOT, free_port, start_berth
+
+
+def request(berth_host, path, creds, method="GET", data=None):
+    req = urllib.request.Request(f"http://{berth_host}{path}", method=method, data=data)
+    req.add_header("Authorization", "Basic " + base64.b64encode(creds.encode()).decode())
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def stop(b):
+    b.proc.terminate()
+    b.proc.wait(timeout=30)
+
+
+def test_root_credentials_from_the_environment():
+    env = {
+        "BERTH_ROOT_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+        "BERTH_ROOT_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    }
+    data_dir = tempfile.mkdtemp(prefix="berth-e2e-env-")
+    port = free_port()
+    # no root-credentials file is written for credentials the operator chose
+    binary = os.environ.get("BERTH_BIN", os.path.join(ROOT, "target", "debug", "berth"))
+    proc = subprocess.Popen(
+        [binary, "serve", "--data-dir", data_dir],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("BERTH_")}, **env,
+             "BERTH_ADDR": f"127.0.0.1:{port}"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        status = None
+        for _ in range(200):
+            assert proc.poll() is None, "berth exited"
+            try:
+                status, _ = request(
+                    f"127.0.0.1:{port}", "/v2/",
+                    "AKIAIOSFODNN7EXAMPLE:" + env["BERTH_ROOT_SECRET_ACCESS_KEY"],
+                )
+                break
+            except urllib.error.URLError:
+                time.sleep(0.1)
+        assert status == 200, "BERTH_ADDR and the root key from the environment work"
+        assert not os.path.exists(os.path.join(data_dir, "root-credentials"))
+        status, _ = request(f"127.0.0.1:{port}", "/v2/", "AKIAIOSFODNN7EXAMPLE:wrong")
+        assert status == 401
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert env["BERTH_ROOT_SECRET_ACCESS_KEY"].encode() not in out + err
+
+
+def test_toml_file_and_strict_create_on_push():
+    cfg = tempfile.mktemp(suffix=".toml")
+    with open(cfg, "w") as f:
+        f.write('create_on_push = false\naccount_id = "123456789012"\nlog_format = "json"\n')
+    b = start_berth(["--config", cfg])
+    try:
+        status, body = request(b.host, "/v2/team/app/blobs/uploads/", b.creds, method="POST", data=b"")
+        assert status == 404
+        err = json.loads(body)["errors"][0]
+        assert err["code"] == "NAME_UNKNOWN"
+        assert err["message"] == (
+            "The repository with name 'team/app' does not exist in the registry with id '123456789012'"
+        )
+        with open(b.log_path) as f:
+            first = f.readline()
+        assert "level" in json.loads(first), "log_format from the file applies"
+    finally:
+        stop(b)
+    # the flag beats the file
+    b = start_berth(["--config", cfg, "--create-on-push=true"])
+    try:
+        status, _ = request(b.host, "/v2/team/app/blobs/uploads/", b.creds, method="POST", data=b"")
+        assert status == 202
+    finally:
+        stop(b)

@@ -23,6 +23,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     pub iam: Arc<Iam>,
     pub region: String,
+    /// How long a request body may send nothing before the request fails.
+    pub body_idle_timeout: std::time::Duration,
 }
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -5,10 +5,11 @@
 //! metadata store. A blob becomes visible only after its digest has been verified, by an atomic
 //! rename on the filesystem backend.
 //!
-//! Every backend passes the same conformance suite ([`conformance`]). This crate depends on
+//! Every backend passes the same conformance suite (`conformance.rs`). This crate depends on
 //! `berth-oci` only.
 
-pub mod conformance;
+#[cfg(test)]
+mod conformance;
 mod fs;
 mod memory;
 

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
@@ -63,6 +64,9 @@ pub struct ServeArgs {
     /// Flush blob data to disk before a blob becomes visible [default: true].
     #[arg(long, env = "BERTH_FSYNC", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub fsync: Option<bool>,
+    /// Seconds an upload body may send nothing before its chunk is rolled back [default: 120].
+    #[arg(long, env = "BERTH_UPLOAD_IDLE_TIMEOUT", value_name = "SECONDS")]
+    pub upload_idle_timeout: Option<u64>,
 }
 
 /// The file's keys.
@@ -79,6 +83,7 @@ struct FileConfig {
     log_level: Option<String>,
     create_on_push: Option<bool>,
     fsync: Option<bool>,
+    upload_idle_timeout: Option<u64>,
 }
 
 /// The resolved configuration of a server.
@@ -93,6 +98,7 @@ pub struct Config {
     pub log_level: String,
     pub create_on_push: bool,
     pub fsync: bool,
+    pub upload_idle_timeout: Duration,
 }
 
 impl Config {
@@ -108,6 +114,7 @@ impl Config {
             log_level: "info".into(),
             create_on_push: true,
             fsync: true,
+            upload_idle_timeout: Duration::from_secs(120),
         }
     }
 
@@ -144,6 +151,11 @@ impl Config {
                 .or(file.create_on_push)
                 .unwrap_or(defaults.create_on_push),
             fsync: args.fsync.or(file.fsync).unwrap_or(defaults.fsync),
+            upload_idle_timeout: args
+                .upload_idle_timeout
+                .or(file.upload_idle_timeout)
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.upload_idle_timeout),
         };
         config.validate()?;
         Ok(config)

@@ -101,6 +101,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         registry: registry.clone(),
         iam,
         region: config.region.clone(),
+        body_idle_timeout: config.upload_idle_timeout,
     });
     let listener = TcpListener::bind(config.addr)
         .await

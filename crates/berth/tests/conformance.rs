@@ -1032,3 +1032,46 @@ async fn strict_mode_refuses_pushes_to_unknown_repositories() {
     let catalog: Value = s.get("/v2/_catalog").await.json().await.unwrap();
     assert_eq!(catalog["repositories"], json!([]));
 }
+
+#[tokio::test]
+async fn a_stalled_upload_is_rolled_back_after_the_idle_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = Srv::start_with(|c| c.upload_idle_timeout = std::time::Duration::from_secs(1)).await;
+    let addr = s.server.as_ref().unwrap().addr;
+    let auth = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", s.key, s.secret))
+    };
+    let r = s
+        .req(Method::POST, "/v2/repo/blobs/uploads/")
+        .send()
+        .await
+        .unwrap();
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    s.req(Method::PATCH, &loc)
+        .body(vec![1u8; 5])
+        .send()
+        .await
+        .unwrap();
+    // declare 1000 bytes, send 100, then go silent with the connection open
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PATCH {loc} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nContent-Length: 1000\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&[2u8; 100]).await.unwrap();
+    let mut response = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), tcp.read(&mut response))
+        .await
+        .expect("the server answers the stalled request")
+        .unwrap();
+    let text = String::from_utf8_lossy(&response[..n]);
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert!(text.contains("BLOB_UPLOAD_INVALID"), "{text}");
+    let r = s.get(&loc).await;
+    assert_eq!(
+        r.headers()["range"],
+        "0-4",
+        "the stalled chunk was rolled back"
+    );
+}

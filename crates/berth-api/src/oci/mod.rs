@@ -119,6 +119,29 @@ pub(crate) fn byte_stream(body: Body) -> ByteStream {
         .boxed()
 }
 
+/// `body`, failing once the client has sent nothing for `idle`: a client that stalls mid-upload
+/// without closing its connection gets its chunk rolled back instead of holding the session.
+fn with_idle_timeout(body: Body, idle: std::time::Duration) -> Body {
+    let inner = body.into_data_stream();
+    Body::from_stream(futures_util::stream::unfold(
+        Some(inner),
+        move |state| async move {
+            let mut s = state?;
+            match tokio::time::timeout(idle, s.next()).await {
+                Ok(Some(item)) => Some((item.map_err(std::io::Error::other), Some(s))),
+                Ok(None) => None,
+                Err(_) => Some((
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the client sent nothing for too long",
+                    )),
+                    None,
+                )),
+            }
+        },
+    ))
+}
+
 /// A response builder with the headers every `/v2/` response carries.
 pub(crate) fn respond(status: StatusCode) -> http::response::Builder {
     Response::builder()
@@ -183,6 +206,7 @@ async fn route(
         ));
     };
     let caller = auth::authenticate(state, headers).await?;
+    let body = with_idle_timeout(body, state.body_idle_timeout);
     let reg = &state.registry;
     let q = |k: &str| query.get(k).map(String::as_str);
     use Method as M;

@@ -461,29 +461,8 @@ async fn cross_repository_mount() {
 async fn bodies_shorter_than_declared_leave_nothing() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let s = Srv::start().await;
-    let addr = s.server.as_ref().unwrap().addr;
-    let auth = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", s.key, s.secret))
-    };
     let d = sha256(&[7u8; 100]);
-    // monolithic: declare 100 bytes, send 10, hang up
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "POST /v2/repo/blobs/uploads/?digest={d} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nContent-Length: 100\r\n\r\n"
-    );
-    tcp.write_all(head.as_bytes()).await.unwrap();
-    tcp.write_all(&[7u8; 10]).await.unwrap();
-    tcp.shutdown().await.unwrap();
-    let mut sink = Vec::new();
-    let _ = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        tcp.read_to_end(&mut sink),
-    )
-    .await;
-    drop(tcp);
-
-    // chunked session: a PATCH that dies half way is rolled back
+    // monolithic: declare 100 bytes, send 10, hang up; then a chunk that dies half way
     let r = s
         .req(Method::POST, "/v2/repo/blobs/uploads/")
         .send()
@@ -495,20 +474,24 @@ async fn bodies_shorter_than_declared_leave_nothing() {
         .send()
         .await
         .unwrap();
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "PATCH {loc} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nContent-Length: 1000\r\n\r\n"
-    );
-    tcp.write_all(head.as_bytes()).await.unwrap();
-    tcp.write_all(&[2u8; 300]).await.unwrap();
-    tcp.shutdown().await.unwrap();
-    let mut sink = Vec::new();
-    let _ = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        tcp.read_to_end(&mut sink),
-    )
-    .await;
-    drop(tcp);
+    for (method, path, declared, sent) in [
+        (
+            "POST",
+            format!("/v2/repo/blobs/uploads/?digest={d}"),
+            100,
+            vec![7u8; 10],
+        ),
+        ("PATCH", loc.clone(), 1000, vec![2u8; 300]),
+    ] {
+        let mut tcp = s.partial_request(method, &path, declared, &sent).await;
+        tcp.shutdown().await.unwrap();
+        let mut sink = Vec::new();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            tcp.read_to_end(&mut sink),
+        )
+        .await;
+    }
 
     // the server notices the disconnect asynchronously
     let mut ok = false;
@@ -1035,13 +1018,8 @@ async fn strict_mode_refuses_pushes_to_unknown_repositories() {
 
 #[tokio::test]
 async fn a_stalled_upload_is_rolled_back_after_the_idle_timeout() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncReadExt;
     let s = Srv::start_with(|c| c.upload_idle_timeout = std::time::Duration::from_secs(1)).await;
-    let addr = s.server.as_ref().unwrap().addr;
-    let auth = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", s.key, s.secret))
-    };
     let r = s
         .req(Method::POST, "/v2/repo/blobs/uploads/")
         .send()
@@ -1054,12 +1032,7 @@ async fn a_stalled_upload_is_rolled_back_after_the_idle_timeout() {
         .await
         .unwrap();
     // declare 1000 bytes, send 100, then go silent with the connection open
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "PATCH {loc} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nContent-Length: 1000\r\n\r\n"
-    );
-    tcp.write_all(head.as_bytes()).await.unwrap();
-    tcp.write_all(&[2u8; 100]).await.unwrap();
+    let mut tcp = s.partial_request("PATCH", &loc, 1000, &[2u8; 100]).await;
     let mut response = vec![0u8; 4096];
     let n = tokio::time::timeout(std::time::Duration::from_secs(10), tcp.read(&mut response))
         .await

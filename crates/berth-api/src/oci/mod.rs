@@ -242,9 +242,29 @@ async fn route(
     }
 }
 
-/// `Link` header for the next page of a listing.
-pub(crate) fn next_link(path: &str, n: u32, last: &str) -> String {
-    format!("<{path}?n={n}&last={}>; rel=\"next\"", urlencode(last))
+/// A page of a listing as JSON (`items_key` holds the page), with a `Link` header to the next
+/// page when there is one.
+pub(crate) fn listing(
+    path: &str,
+    n: Option<u32>,
+    page: berth_registry::Page,
+    mut body: serde_json::Value,
+    items_key: &str,
+) -> Response {
+    let mut b = respond(StatusCode::OK).header(http::header::CONTENT_TYPE, "application/json");
+    if page.more {
+        if let Some(last) = page.items.last() {
+            let n = n
+                .unwrap_or(berth_registry::DEFAULT_PAGE)
+                .min(berth_registry::MAX_PAGE);
+            b = b.header(
+                http::header::LINK,
+                format!("<{path}?n={n}&last={}>; rel=\"next\"", urlencode(last)),
+            );
+        }
+    }
+    body[items_key] = serde_json::Value::from(page.items);
+    finish(b, Body::from(body.to_string()))
 }
 
 fn urlencode(s: &str) -> String {

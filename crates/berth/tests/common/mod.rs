@@ -140,6 +140,37 @@ impl Srv {
         (m, d)
     }
 
+    /// The `Authorization` header value of the root credentials.
+    pub fn basic_auth(&self) -> String {
+        use base64::Engine;
+        let pair = format!("{}:{}", self.key, self.secret);
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        )
+    }
+
+    /// Open a raw connection and send a request head declaring `declared` body bytes, then only
+    /// `sent` of them: a client that dies or stalls mid-body.
+    pub async fn partial_request(
+        &self,
+        method: &str,
+        path: &str,
+        declared: usize,
+        sent: &[u8],
+    ) -> tokio::net::TcpStream {
+        use tokio::io::AsyncWriteExt;
+        let addr = self.server.as_ref().expect("running").addr;
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nContent-Length: {declared}\r\n\r\n",
+            self.basic_auth()
+        );
+        tcp.write_all(head.as_bytes()).await.expect("write head");
+        tcp.write_all(sent).await.expect("write body");
+        tcp
+    }
+
     pub async fn stop(&mut self) {
         if let Some(s) = self.server.take() {
             s.shutdown().await;

@@ -41,7 +41,41 @@ pub async fn run(store: &dyn BlobStore) {
     digest_mismatch_removes_upload(store).await;
     sha512_and_recomputed_digest(store).await;
     dedup_and_delete(store).await;
+    large_blob_reads(store).await;
     unknown_things(store).await;
+}
+
+/// A blob larger than any read or send chunk, read whole and by ranges that cross chunk edges.
+async fn large_blob_reads(store: &dyn BlobStore) {
+    let data: Vec<u8> = (0..5 * 1024 * 1024 + 7).map(|i| (i % 251) as u8).collect();
+    let id = Uuid::new_v4();
+    store.create_upload(id).await.expect("create");
+    let mut h = Algorithm::Sha256.hasher();
+    let body: ByteStream = futures_util::stream::iter(
+        data.chunks(100_000)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect::<Vec<_>>(),
+    )
+    .boxed();
+    store
+        .append(id, 0, body, Some(data.len() as u64), &mut h)
+        .await
+        .expect("append");
+    let d = Digest::sha256_of(&data);
+    store
+        .commit(id, &d, Some(h.finish()))
+        .await
+        .expect("commit");
+    assert_eq!(
+        collect(store.read(&d, None).await.expect("read")).await,
+        data
+    );
+    let (a, b) = (2 * 1024 * 1024 - 3, 4 * 1024 * 1024 + 5);
+    assert_eq!(
+        collect(store.read(&d, Some(a..b)).await.expect("range")).await,
+        &data[a as usize..b as usize]
+    );
+    store.delete(&d).await.expect("delete");
 }
 
 async fn chunked_upload_and_ranged_read(store: &dyn BlobStore) {

@@ -1,5 +1,6 @@
 //! The filesystem backend: `ROOT/blobs/<alg>/<2 hex>/<hex>` and `ROOT/uploads/<uuid>`, on one
-//! filesystem so that finishing an upload is an atomic rename.
+//! filesystem so that finishing an upload is an atomic rename. Blob files are immutable once
+//! renamed into place (only ever unlinked), which is what lets reads memory-map them.
 
 use std::io::SeekFrom;
 use std::ops::Range;
@@ -9,14 +10,18 @@ use async_trait::async_trait;
 use berth_oci::{Digest, Hasher};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 use uuid::Uuid;
 
 use crate::{hash_stream, Appended, BlobStore, ByteStream, Result, StorageError};
 
-/// Read size for blob streams: large enough to keep per-chunk overhead negligible.
+/// Read size when an upload is read back (to rebuild a hash state).
 const READ_CHUNK: usize = 512 * 1024;
+/// Size of the frames a mapped blob is sent in.
+const SEND_CHUNK: usize = 2 * 1024 * 1024;
+/// Blobs smaller than this are read whole rather than mapped.
+const MAP_MIN: u64 = 256 * 1024;
 /// Bytes gathered before one write call.
 const WRITE_CHUNK: usize = 1024 * 1024;
 
@@ -55,6 +60,26 @@ impl FsBlobStore {
     }
 }
 
+/// The bytes of a stored blob: read whole when small, otherwise memory-mapped, so that serving it
+/// copies page-cache pages straight into the socket with no `read()` copy through userspace.
+fn map_blob(path: &Path) -> Result<Bytes> {
+    let file =
+        std::fs::File::open(path).map_err(|e| not_found_as(e, StorageError::BlobNotFound))?;
+    let len = file.metadata()?.len();
+    if len < MAP_MIN {
+        let mut buf = Vec::with_capacity(len as usize);
+        std::io::Read::read_to_end(&mut { file }, &mut buf)?;
+        return Ok(Bytes::from(buf));
+    }
+    // SAFETY: the mapping is read-only and blob files are immutable. A blob file appears by an
+    // atomic rename of a verified upload, is never opened for writing again, and is removed only
+    // by unlink, which leaves existing mappings valid. Only an outside process truncating a file
+    // in the data directory (which belongs to Berth alone) could invalidate the mapping.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(Bytes::from_owner(map))
+}
+
 fn not_found_as(e: std::io::Error, other: StorageError) -> StorageError {
     if e.kind() == std::io::ErrorKind::NotFound {
         other
@@ -74,17 +99,27 @@ impl BlobStore for FsBlobStore {
     }
 
     async fn read(&self, digest: &Digest, range: Option<Range<u64>>) -> Result<ByteStream> {
-        let mut file = tokio::fs::File::open(self.blob_path(digest))
+        let path = self.blob_path(digest);
+        let all = tokio::task::spawn_blocking(move || map_blob(&path))
             .await
-            .map_err(|e| not_found_as(e, StorageError::BlobNotFound))?;
-        match range {
-            None => Ok(ReaderStream::with_capacity(file, READ_CHUNK).boxed()),
+            .map_err(|e| StorageError::Io(std::io::Error::other(e)))??;
+        let bytes = match range {
+            None => all,
             Some(r) => {
-                file.seek(SeekFrom::Start(r.start)).await?;
-                let take = file.take(r.end - r.start);
-                Ok(ReaderStream::with_capacity(take, READ_CHUNK).boxed())
+                if r.end > all.len() as u64 || r.start > r.end {
+                    return Err(StorageError::RangeNotSatisfiable {
+                        start: r.start,
+                        end: r.end,
+                    });
+                }
+                all.slice(r.start as usize..r.end as usize)
             }
-        }
+        };
+        let chunks: Vec<std::io::Result<Bytes>> = (0..bytes.len())
+            .step_by(SEND_CHUNK)
+            .map(|i| Ok(bytes.slice(i..(i + SEND_CHUNK).min(bytes.len()))))
+            .collect();
+        Ok(futures_util::stream::iter(chunks).boxed())
     }
 
     async fn delete(&self, digest: &Digest) -> Result<()> {

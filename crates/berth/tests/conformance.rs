@@ -201,12 +201,7 @@ async fn wrong_digest_leaves_nothing_behind() {
     assert!(files_under(&s.data_dir().join("blobs")).is_empty());
 
     // same through a session
-    let r = s
-        .req(Method::POST, "/v2/repo/blobs/uploads/")
-        .send()
-        .await
-        .unwrap();
-    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let loc = s.start_upload("repo").await;
     let r = s
         .req(Method::PUT, &format!("{loc}?digest={wrong}"))
         .body(b"payload".to_vec())
@@ -219,12 +214,7 @@ async fn wrong_digest_leaves_nothing_behind() {
     let r = s.get(&loc).await;
     assert_eq!(r.status(), 404, "the session is over");
     // malformed digest on finish
-    let r = s
-        .req(Method::POST, "/v2/repo/blobs/uploads/")
-        .send()
-        .await
-        .unwrap();
-    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let loc = s.start_upload("repo").await;
     let r = s
         .req(Method::PUT, &format!("{loc}?digest=sha256:zz"))
         .send()
@@ -264,12 +254,7 @@ async fn post_then_put_and_chunked_uploads() {
     assert_eq!(r.headers()["docker-content-digest"], d.as_str());
 
     // chunked with Content-Range, status, out-of-order chunk, final PUT with the last chunk
-    let r = s
-        .req(Method::POST, "/v2/a/b/blobs/uploads/")
-        .send()
-        .await
-        .unwrap();
-    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let loc = s.start_upload("a/b").await;
     let r = s
         .req(Method::PATCH, &loc)
         .header("content-range", "0-4")
@@ -354,12 +339,7 @@ async fn post_then_put_and_chunked_uploads() {
 #[tokio::test]
 async fn upload_cancel_and_unknown_sessions() {
     let s = Srv::start().await;
-    let r = s
-        .req(Method::POST, "/v2/repo/blobs/uploads/")
-        .send()
-        .await
-        .unwrap();
-    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let loc = s.start_upload("repo").await;
     s.req(Method::PATCH, &loc)
         .body(b"abc".to_vec())
         .send()
@@ -463,12 +443,7 @@ async fn bodies_shorter_than_declared_leave_nothing() {
     let s = Srv::start().await;
     let d = sha256(&[7u8; 100]);
     // monolithic: declare 100 bytes, send 10, hang up; then a chunk that dies half way
-    let r = s
-        .req(Method::POST, "/v2/repo/blobs/uploads/")
-        .send()
-        .await
-        .unwrap();
-    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let loc = s.start_upload("repo").await;
     s.req(Method::PATCH, &loc)
         .body(vec![1u8; 5])
         .send()
@@ -1020,12 +995,7 @@ async fn strict_mode_refuses_pushes_to_unknown_repositories() {
 async fn a_stalled_upload_is_rolled_back_after_the_idle_timeout() {
     use tokio::io::AsyncReadExt;
     let s = Srv::start_with(|c| c.upload_idle_timeout = std::time::Duration::from_secs(1)).await;
-    let r = s
-        .req(Method::POST, "/v2/repo/blobs/uploads/")
-        .send()
-        .await
-        .unwrap();
-    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let loc = s.start_upload("repo").await;
     s.req(Method::PATCH, &loc)
         .body(vec![1u8; 5])
         .send()

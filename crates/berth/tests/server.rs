@@ -44,12 +44,7 @@ async fn data_survives_a_restart_and_credentials_stay() {
     let mut s = Srv::start().await;
     let (m, d) = s.push_image("keep/me", "v1", b"persistent").await;
     // an upload in progress survives too, and its hash state is rebuilt
-    let r = s
-        .req(Method::POST, "/v2/keep/me/blobs/uploads/")
-        .send()
-        .await
-        .unwrap();
-    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let loc = s.start_upload("keep/me").await;
     s.req(Method::PATCH, &loc)
         .body(b"part one ".to_vec())
         .send()

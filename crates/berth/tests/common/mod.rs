@@ -140,6 +140,20 @@ impl Srv {
         (m, d)
     }
 
+    /// Open an upload session in `repo`; returns its Location.
+    pub async fn start_upload(&self, repo: &str) -> String {
+        let r = self
+            .req(Method::POST, &format!("/v2/{repo}/blobs/uploads/"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), 202, "start upload");
+        r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_string()
+    }
+
     /// The `Authorization` header value of the root credentials.
     pub fn basic_auth(&self) -> String {
         use base64::Engine;

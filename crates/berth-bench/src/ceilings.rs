@@ -1,0 +1,100 @@
+//! The machine's physical ceilings, measured in the same run: single-core SHA-256, disk writes,
+//! loopback TCP copy.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use sha2::{Digest as _, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Ceilings {
+    /// `openssl speed sha256`, 16 KiB blocks, one core (MiB/s).
+    pub sha256_openssl_mibps: Option<f64>,
+    /// The sha2 crate Berth hashes with, one core (MiB/s).
+    pub sha256_sha2_mibps: f64,
+    /// Sequential 1 MiB writes, page cache only (MiB/s).
+    pub disk_write_mibps: f64,
+    /// The same followed by fdatasync (MiB/s).
+    pub disk_write_synced_mibps: f64,
+    /// One TCP stream over loopback, 1 MiB reads and writes (MiB/s).
+    pub loopback_mibps: f64,
+}
+
+fn openssl_sha256() -> Option<f64> {
+    let out = std::process::Command::new("openssl")
+        .args(["speed", "-seconds", "2", "-bytes", "16384", "sha256"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("sha256"))?;
+    let kbps: f64 = line
+        .split_whitespace()
+        .last()?
+        .trim_end_matches('k')
+        .parse()
+        .ok()?;
+    Some(kbps * 1000.0 / (1024.0 * 1024.0))
+}
+
+pub async fn measure(work: &Path, bytes: usize) -> anyhow::Result<Ceilings> {
+    let data = crate::workloads::random_bytes(bytes);
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+
+    let t = Instant::now();
+    let _ = Sha256::digest(&data);
+    let sha2 = mib / t.elapsed().as_secs_f64();
+
+    let path = work.join("ceiling.bin");
+    let d = data.clone();
+    let p = path.clone();
+    let (buffered, synced) = tokio::task::spawn_blocking(move || -> std::io::Result<(f64, f64)> {
+        let mut f = std::fs::File::create(&p)?;
+        let t = Instant::now();
+        for chunk in d.chunks(1024 * 1024) {
+            f.write_all(chunk)?;
+        }
+        let buffered = t.elapsed().as_secs_f64();
+        f.sync_data()?;
+        let synced = t.elapsed().as_secs_f64();
+        drop(f);
+        std::fs::remove_file(&p)?;
+        Ok((buffered, synced))
+    })
+    .await??;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let total = bytes;
+    let reader = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await?;
+        let mut buf = vec![0u8; 1024 * 1024];
+        let mut got = 0usize;
+        while got < total {
+            let n = s.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        Ok::<_, std::io::Error>(got)
+    });
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    let t = Instant::now();
+    for chunk in data.chunks(1024 * 1024) {
+        s.write_all(chunk).await?;
+    }
+    s.shutdown().await?;
+    let got = reader.await??;
+    anyhow::ensure!(got == total, "loopback copy lost bytes");
+    let loopback = mib / t.elapsed().as_secs_f64();
+
+    Ok(Ceilings {
+        sha256_openssl_mibps: openssl_sha256(),
+        sha256_sha2_mibps: sha2,
+        disk_write_mibps: mib / buffered,
+        disk_write_synced_mibps: mib / synced,
+        loopback_mibps: loopback,
+    })
+}

@@ -1,0 +1,506 @@
+//! `berth-bench`: Berth and the CNCF reference registry (Distribution 2.8, Debian's
+//! `docker-registry`) side by side on loopback, with this crate's own load generator. Prints a
+//! Markdown table and writes every figure as JSON. `bench/run` is the entry point that installs
+//! what is needed and builds Berth first.
+
+mod ceilings;
+mod client;
+mod servers;
+mod workloads;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use bytes::{Bytes, BytesMut};
+use clap::Parser;
+use http::Method;
+use serde_json::json;
+
+use servers::Registry;
+use workloads::*;
+
+#[derive(Parser)]
+#[command(about = "Berth and the reference registry, side by side")]
+struct Args {
+    /// A short run (smaller blob, fewer images, tags and repositories; under two minutes).
+    #[arg(long)]
+    quick: bool,
+    #[arg(long, default_value = "target/release/berth")]
+    berth_bin: PathBuf,
+    #[arg(long, default_value = "docker-registry")]
+    reference_bin: PathBuf,
+    /// Directory for the JSON results.
+    #[arg(long, default_value = "bench/results")]
+    out: PathBuf,
+    /// Extra arguments for `berth serve` (repeatable), e.g. `--berth-arg=--fsync=false`.
+    #[arg(long = "berth-arg", allow_hyphen_values = true)]
+    berth_args: Vec<String>,
+}
+
+struct Sizes {
+    blob: usize,
+    read_secs: f64,
+    images: usize,
+    tags: usize,
+    repos: usize,
+}
+
+/// One line of the table: which way is better decides the ratio.
+#[derive(serde::Serialize)]
+struct Row {
+    workload: String,
+    unit: &'static str,
+    berth: f64,
+    reference: f64,
+    higher_is_better: bool,
+}
+
+impl Row {
+    fn new(
+        workload: impl Into<String>,
+        unit: &'static str,
+        berth: f64,
+        reference: f64,
+        higher_is_better: bool,
+    ) -> Row {
+        Row {
+            workload: workload.into(),
+            unit,
+            berth,
+            reference,
+            higher_is_better,
+        }
+    }
+
+    /// How many times better Berth is (> 1 means Berth leads).
+    fn advantage(&self) -> f64 {
+        if self.higher_is_better {
+            self.berth / self.reference
+        } else {
+            self.reference / self.berth
+        }
+    }
+}
+
+fn fmt(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// Run `f` on both registries, Berth first on even rounds and the reference first on odd ones.
+macro_rules! both {
+    ($round:expr, $b:expr, $r:expr, |$reg:ident| $body:expr) => {{
+        if $round % 2 == 0 {
+            let x = {
+                let $reg = &$b;
+                $body
+            }
+            .await
+            .with_context(|| format!("{}", $b.name))?;
+            let y = {
+                let $reg = &$r;
+                $body
+            }
+            .await
+            .with_context(|| format!("{}", $r.name))?;
+            (x, y)
+        } else {
+            let y = {
+                let $reg = &$r;
+                $body
+            }
+            .await
+            .with_context(|| format!("{}", $r.name))?;
+            let x = {
+                let $reg = &$b;
+                $body
+            }
+            .await
+            .with_context(|| format!("{}", $b.name))?;
+            (x, y)
+        }
+    }};
+}
+
+fn machine() -> serde_json::Value {
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().map(str::to_string))
+        .unwrap_or_default();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    json!({
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "cpu": cpu,
+        "memory": mem,
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let sizes = if args.quick {
+        Sizes {
+            blob: 128 << 20,
+            read_secs: 2.0,
+            images: 300,
+            tags: 3_000,
+            repos: 1_000,
+        }
+    } else {
+        Sizes {
+            blob: 1 << 30,
+            read_secs: 10.0,
+            images: 5_000,
+            tags: 100_000,
+            repos: 10_000,
+        }
+    };
+    let work = std::env::temp_dir().join(format!("berth-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&work)?;
+    let result = run(&args, &sizes, &work).await;
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Result<()> {
+    eprintln!("measuring the machine's ceilings");
+    let ceilings = ceilings::measure(work, sizes.blob.min(1 << 30)).await?;
+
+    eprintln!("starting Berth and the reference registry");
+    let b = servers::start_berth(&args.berth_bin, work, &args.berth_args).await?;
+    let r = servers::start_reference(&args.reference_bin, work).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = (b.rss().unwrap_or(0), r.rss().unwrap_or(0));
+    let mut rows = Vec::new();
+    let mut raw = serde_json::Map::new();
+
+    // 1, 2: one large blob
+    eprintln!("workloads 1-2: a {} MiB blob", sizes.blob >> 20);
+    let data = random_bytes(sizes.blob);
+    let data2 = {
+        let mut m = BytesMut::from(&data[..]);
+        m[..8].copy_from_slice(b"otherblb");
+        m.freeze()
+    };
+    let (bb, rb) = both!(0, b, r, |reg| big_blob(reg, &data, &data2));
+    let mib = sizes.blob >> 20;
+    rows.push(Row::new(
+        format!("push {mib} MiB blob, one PUT (MiB/s)"),
+        "MiB/s",
+        bb.push_mibps,
+        rb.push_mibps,
+        true,
+    ));
+    rows.push(Row::new(
+        format!("push {mib} MiB blob, 10 MiB PATCH chunks (MiB/s)"),
+        "MiB/s",
+        bb.push_chunked_mibps,
+        rb.push_chunked_mibps,
+        true,
+    ));
+    rows.push(Row::new(
+        format!("pull {mib} MiB blob (MiB/s)"),
+        "MiB/s",
+        bb.pull_mibps,
+        rb.pull_mibps,
+        true,
+    ));
+    rows.push(Row::new(
+        format!("pull {mib} MiB blob, 8 concurrent pullers (MiB/s total)"),
+        "MiB/s",
+        bb.pull8_mibps,
+        rb.pull8_mibps,
+        true,
+    ));
+    drop((data, data2));
+
+    // 3: manifest reads
+    eprintln!("workload 3: manifest GET by tag and HEAD by digest, 64 connections");
+    let mut cb = b.conn().await?;
+    let mut cr = r.conn().await?;
+    let db = small_image(&mut cb, "bench/small", "latest", "reads").await?;
+    let dr = small_image(&mut cr, "bench/small", "latest", "reads").await?;
+    let secs = sizes.read_secs;
+    let (gb, gr) = both!(1, b, r, |reg| manifest_reads(
+        reg,
+        Method::GET,
+        "/v2/bench/small/manifests/latest",
+        64,
+        secs
+    ));
+    let (hb, hr) = both!(2, b, r, |reg| {
+        let d = if reg.name == "berth" { &db } else { &dr };
+        manifest_reads(
+            reg,
+            Method::HEAD,
+            &format!("/v2/bench/small/manifests/{d}"),
+            64,
+            secs,
+        )
+    });
+    rows.push(Row::new(
+        "manifest GET by tag, 64 conns (req/s)",
+        "req/s",
+        gb.rps,
+        gr.rps,
+        true,
+    ));
+    rows.push(Row::new(
+        "manifest GET by tag p50 (ms)",
+        "ms",
+        gb.latency.p50,
+        gr.latency.p50,
+        false,
+    ));
+    rows.push(Row::new(
+        "manifest GET by tag p99 (ms)",
+        "ms",
+        gb.latency.p99,
+        gr.latency.p99,
+        false,
+    ));
+    rows.push(Row::new(
+        "manifest GET by tag p999 (ms)",
+        "ms",
+        gb.latency.p999,
+        gr.latency.p999,
+        false,
+    ));
+    rows.push(Row::new(
+        "manifest HEAD by digest, 64 conns (req/s)",
+        "req/s",
+        hb.rps,
+        hr.rps,
+        true,
+    ));
+    rows.push(Row::new(
+        "manifest HEAD by digest p99 (ms)",
+        "ms",
+        hb.latency.p99,
+        hr.latency.p99,
+        false,
+    ));
+    raw.insert(
+        "manifest_get".into(),
+        json!({"berth": gb.latency, "reference": gr.latency}),
+    );
+    raw.insert(
+        "manifest_head".into(),
+        json!({"berth": hb.latency, "reference": hr.latency}),
+    );
+
+    // 4: small images
+    eprintln!("workload 4: {} small images, 32 clients", sizes.images);
+    let n = sizes.images;
+    let (ib, ir) = both!(3, b, r, |reg| small_images(reg, n, 32));
+    rows.push(Row::new(
+        format!("push {n} small images, 32 clients (images/s)"),
+        "images/s",
+        ib,
+        ir,
+        true,
+    ));
+
+    // 5: tags pages as the repository grows
+    eprintln!("workload 5: tags list up to {} tags", sizes.tags);
+    let mut cb = b.conn().await?;
+    let mut cr = r.conn().await?;
+    small_image(&mut cb, "bench/tags", "base", "tags").await?;
+    small_image(&mut cr, "bench/tags", "base", "tags").await?;
+    let mb = cb
+        .get("/v2/bench/tags/manifests/base", &[("accept", OCI_MANIFEST)])
+        .await?
+        .expect(200, "base manifest")?
+        .body;
+    let mr = cr
+        .get("/v2/bench/tags/manifests/base", &[("accept", OCI_MANIFEST)])
+        .await?
+        .expect(200, "base manifest")?
+        .body;
+    let body_for = |reg: &Registry| -> Bytes {
+        if reg.name == "berth" {
+            mb.clone()
+        } else {
+            mr.clone()
+        }
+    };
+    let tags = sizes.tags;
+    both!(4, b, r, |reg| add_tags(
+        reg,
+        "bench/tags",
+        body_for(reg),
+        0,
+        999,
+        32
+    ));
+    let (t1b, t1r) = both!(5, b, r, |reg| walk_pages(
+        reg,
+        "/v2/bench/tags/tags/list",
+        "tags",
+        1000
+    ));
+    both!(6, b, r, |reg| add_tags(
+        reg,
+        "bench/tags",
+        body_for(reg),
+        999,
+        tags - 1,
+        32
+    ));
+    let (tnb, tnr) = both!(7, b, r, |reg| walk_pages(
+        reg,
+        "/v2/bench/tags/tags/list",
+        "tags",
+        1000
+    ));
+    anyhow::ensure!(
+        tnb.1 == tags && tnr.1 == tags,
+        "tag counts: berth {} reference {}",
+        tnb.1,
+        tnr.1
+    );
+    rows.push(Row::new(
+        "tags page of 1,000, repo of 1,000 tags (ms)",
+        "ms",
+        t1b.0.mean,
+        t1r.0.mean,
+        false,
+    ));
+    rows.push(Row::new(
+        format!("tags page of 1,000, repo of {tags} tags, mean (ms)"),
+        "ms",
+        tnb.0.mean,
+        tnr.0.mean,
+        false,
+    ));
+    rows.push(Row::new(
+        format!("tags page of 1,000, repo of {tags} tags, p99 (ms)"),
+        "ms",
+        tnb.0.p99,
+        tnr.0.p99,
+        false,
+    ));
+    raw.insert(
+        "tags_pages".into(),
+        json!({"berth": tnb.2, "reference": tnr.2}),
+    );
+
+    // 6: catalog
+    eprintln!("workload 6: _catalog over {} repositories", sizes.repos);
+    let repos = sizes.repos;
+    both!(8, b, r, |reg| add_repositories(reg, 0, repos, 32));
+    let (cb_, cr_) = both!(9, b, r, |reg| walk_pages(
+        reg,
+        "/v2/_catalog",
+        "repositories",
+        1000
+    ));
+    rows.push(Row::new(
+        format!("_catalog page of 1,000 over {} repos, mean (ms)", cb_.1),
+        "ms",
+        cb_.0.mean,
+        cr_.0.mean,
+        false,
+    ));
+    rows.push(Row::new(
+        format!("_catalog page of 1,000 over {} repos, p99 (ms)", cb_.1),
+        "ms",
+        cb_.0.p99,
+        cr_.0.p99,
+        false,
+    ));
+    raw.insert(
+        "catalog_pages".into(),
+        json!({"berth": cb_.2, "reference": cr_.2}),
+    );
+
+    // 7: memory and start-up
+    let mb_ = 1024.0 * 1024.0;
+    rows.push(Row::new(
+        "resident memory idle (MiB)",
+        "MiB",
+        idle.0 as f64 / mb_,
+        idle.1 as f64 / mb_,
+        false,
+    ));
+    rows.push(Row::new(
+        "resident memory, peak of workload 3 (MiB)",
+        "MiB",
+        gb.peak_rss.max(hb.peak_rss) as f64 / mb_,
+        gr.peak_rss.max(hr.peak_rss) as f64 / mb_,
+        false,
+    ));
+    rows.push(Row::new(
+        "start to first 200 (ms)",
+        "ms",
+        b.start_to_first_200.as_secs_f64() * 1000.0,
+        r.start_to_first_200.as_secs_f64() * 1000.0,
+        false,
+    ));
+
+    b.stop().await;
+    r.stop().await;
+
+    let date = std::process::Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%dT%H:%M:%SZ")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    println!("\n| workload | Berth | reference (registry 2.8) | Berth : reference |");
+    println!("|---|---|---|---|");
+    for row in &rows {
+        println!(
+            "| {} | {} | {} | {:.2}× |",
+            row.workload,
+            fmt(row.berth),
+            fmt(row.reference),
+            row.advantage()
+        );
+    }
+    let sha = ceilings
+        .sha256_openssl_mibps
+        .unwrap_or(ceilings.sha256_sha2_mibps);
+    println!(
+        "\nCeilings measured in this run: SHA-256 one core {} MiB/s (openssl; sha2 crate {}); disk write {} MiB/s (with fdatasync {}); loopback TCP copy {} MiB/s.",
+        fmt(sha), fmt(ceilings.sha256_sha2_mibps), fmt(ceilings.disk_write_mibps), fmt(ceilings.disk_write_synced_mibps), fmt(ceilings.loopback_mibps)
+    );
+    println!(
+        "Berth push at {:.0}% of the SHA-256 ceiling; pull at {:.0}% of the loopback ceiling. {date}, {} cores{}.",
+        100.0 * bb.push_mibps / sha,
+        100.0 * bb.pull_mibps / ceilings.loopback_mibps,
+        machine()["cores"],
+        if args.quick { ", --quick" } else { "" },
+    );
+    std::fs::create_dir_all(&args.out)?;
+    let file = args.out.join(format!(
+        "{}{}.json",
+        date.replace(':', ""),
+        if args.quick { "-quick" } else { "" }
+    ));
+    let doc = json!({
+        "date": date,
+        "quick": args.quick,
+        "machine": machine(),
+        "berth_args": args.berth_args,
+        "ceilings": ceilings,
+        "rows": rows,
+        "raw": raw,
+    });
+    std::fs::write(&file, serde_json::to_string_pretty(&doc)?)?;
+    eprintln!("results written to {}", file.display());
+    Ok(())
+}

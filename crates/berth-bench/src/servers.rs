@@ -1,0 +1,148 @@
+//! Starting the registries under test on loopback, and reading their resident memory.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use base64::Engine;
+use tokio::process::{Child, Command};
+
+use crate::client::Conn;
+
+pub const BENCH_KEY: &str = "AKIABENCHMARKBENCH00";
+pub const BENCH_SECRET: &str = "benchmark-secret-benchmark-secret-000000";
+
+pub struct Registry {
+    pub name: &'static str,
+    pub addr: String,
+    pub auth: Option<String>,
+    pub child: Child,
+    /// Time from spawning the process to the first 200 on `/v2/`.
+    pub start_to_first_200: Duration,
+    pub data: PathBuf,
+}
+
+impl Registry {
+    pub async fn conn(&self) -> anyhow::Result<Conn> {
+        Conn::open(&self.addr, self.auth.clone()).await
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Resident set size in bytes.
+    pub fn rss(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+async fn wait_for_200(
+    addr: &str,
+    auth: Option<String>,
+    spawned: Instant,
+    child: &mut Child,
+) -> anyhow::Result<Duration> {
+    let deadline = spawned + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait()? {
+            bail!("the server exited with {status} before answering");
+        }
+        if let Ok(mut c) = Conn::open(addr, auth.clone()).await {
+            if let Ok(r) = c.get("/v2/", &[]).await {
+                if r.status == 200 {
+                    return Ok(spawned.elapsed());
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    bail!("no 200 from {addr} within 30 s")
+}
+
+pub async fn start_berth(bin: &Path, work: &Path, extra: &[String]) -> anyhow::Result<Registry> {
+    let port = free_port()?;
+    let addr = format!("127.0.0.1:{port}");
+    let data = work.join("berth-data");
+    let spawned = Instant::now();
+    let mut child = Command::new(bin)
+        .args([
+            "serve",
+            "--addr",
+            &addr,
+            "--log-level",
+            "warn",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .args(extra)
+        .env("BERTH_ROOT_ACCESS_KEY_ID", BENCH_KEY)
+        .env("BERTH_ROOT_SECRET_ACCESS_KEY", BENCH_SECRET)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let auth = Some(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{BENCH_KEY}:{BENCH_SECRET}"))
+    ));
+    let start_to_first_200 = wait_for_200(&addr, auth.clone(), spawned, &mut child).await?;
+    Ok(Registry {
+        name: "berth",
+        addr,
+        auth,
+        child,
+        start_to_first_200,
+        data,
+    })
+}
+
+pub async fn start_reference(bin: &Path, work: &Path) -> anyhow::Result<Registry> {
+    let port = free_port()?;
+    let addr = format!("127.0.0.1:{port}");
+    let data = work.join("reference-data");
+    let config = work.join("reference.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog: {{ level: error, accesslog: {{ disabled: true }} }}\nstorage: {{ filesystem: {{ rootdirectory: {} }}, delete: {{ enabled: true }} }}\nhttp: {{ addr: {addr} }}\n",
+            data.display()
+        ),
+    )?;
+    let spawned = Instant::now();
+    let mut child = Command::new(bin)
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let start_to_first_200 = wait_for_200(&addr, None, spawned, &mut child).await?;
+    Ok(Registry {
+        name: "reference",
+        addr,
+        auth: None,
+        child,
+        start_to_first_200,
+        data,
+    })
+}

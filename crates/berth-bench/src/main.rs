@@ -36,6 +36,12 @@ struct Args {
     /// Extra arguments for `berth serve` (repeatable), e.g. `--berth-arg=--fsync=false`.
     #[arg(long = "berth-arg", allow_hyphen_values = true)]
     berth_args: Vec<String>,
+    /// Run only these workloads (for profiling): blob, reads, images, tags, catalog.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Print Berth's PID and wait this many seconds before the workloads (to attach a profiler).
+    #[arg(long, default_value_t = 0)]
+    attach_wait: u64,
 }
 
 struct Sizes {
@@ -184,249 +190,271 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
     let r = servers::start_reference(&args.reference_bin, work).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle = (b.rss().unwrap_or(0), r.rss().unwrap_or(0));
+    if args.attach_wait > 0 {
+        eprintln!(
+            "berth pid {}; waiting {} s",
+            b.pid().unwrap_or(0),
+            args.attach_wait
+        );
+        tokio::time::sleep(Duration::from_secs(args.attach_wait)).await;
+    }
+    let want = |w: &str| args.only.is_empty() || args.only.iter().any(|o| o == w);
+    let mut push_mibps = None;
+    let mut pull_mibps = None;
+    let mut peak = (0u64, 0u64);
     let mut rows = Vec::new();
     let mut raw = serde_json::Map::new();
 
     // 1, 2: one large blob
-    eprintln!("workloads 1-2: a {} MiB blob", sizes.blob >> 20);
-    let data = random_bytes(sizes.blob);
-    let data2 = {
-        let mut m = BytesMut::from(&data[..]);
-        m[..8].copy_from_slice(b"otherblb");
-        m.freeze()
-    };
-    let (bb, rb) = both!(0, b, r, |reg| big_blob(reg, &data, &data2));
-    let mib = sizes.blob >> 20;
-    rows.push(Row::new(
-        format!("push {mib} MiB blob, one PUT (MiB/s)"),
-        "MiB/s",
-        bb.push_mibps,
-        rb.push_mibps,
-        true,
-    ));
-    rows.push(Row::new(
-        format!("push {mib} MiB blob, 10 MiB PATCH chunks (MiB/s)"),
-        "MiB/s",
-        bb.push_chunked_mibps,
-        rb.push_chunked_mibps,
-        true,
-    ));
-    rows.push(Row::new(
-        format!("pull {mib} MiB blob (MiB/s)"),
-        "MiB/s",
-        bb.pull_mibps,
-        rb.pull_mibps,
-        true,
-    ));
-    rows.push(Row::new(
-        format!("pull {mib} MiB blob, 8 concurrent pullers (MiB/s total)"),
-        "MiB/s",
-        bb.pull8_mibps,
-        rb.pull8_mibps,
-        true,
-    ));
-    drop((data, data2));
+    if want("blob") {
+        eprintln!("workloads 1-2: a {} MiB blob", sizes.blob >> 20);
+        let data = random_bytes(sizes.blob);
+        let data2 = {
+            let mut m = BytesMut::from(&data[..]);
+            m[..8].copy_from_slice(b"otherblb");
+            m.freeze()
+        };
+        let (bb, rb) = both!(0, b, r, |reg| big_blob(reg, &data, &data2));
+        let mib = sizes.blob >> 20;
+        rows.push(Row::new(
+            format!("push {mib} MiB blob, one PUT (MiB/s)"),
+            "MiB/s",
+            bb.push_mibps,
+            rb.push_mibps,
+            true,
+        ));
+        rows.push(Row::new(
+            format!("push {mib} MiB blob, 10 MiB PATCH chunks (MiB/s)"),
+            "MiB/s",
+            bb.push_chunked_mibps,
+            rb.push_chunked_mibps,
+            true,
+        ));
+        rows.push(Row::new(
+            format!("pull {mib} MiB blob (MiB/s)"),
+            "MiB/s",
+            bb.pull_mibps,
+            rb.pull_mibps,
+            true,
+        ));
+        rows.push(Row::new(
+            format!("pull {mib} MiB blob, 8 concurrent pullers (MiB/s total)"),
+            "MiB/s",
+            bb.pull8_mibps,
+            rb.pull8_mibps,
+            true,
+        ));
+        drop((data, data2));
 
+        push_mibps = Some(bb.push_mibps);
+        pull_mibps = Some(bb.pull_mibps);
+    }
     // 3: manifest reads
-    eprintln!("workload 3: manifest GET by tag and HEAD by digest, 64 connections");
-    let mut cb = b.conn().await?;
-    let mut cr = r.conn().await?;
-    let db = small_image(&mut cb, "bench/small", "latest", "reads").await?;
-    let dr = small_image(&mut cr, "bench/small", "latest", "reads").await?;
-    let secs = sizes.read_secs;
-    let (gb, gr) = both!(1, b, r, |reg| manifest_reads(
-        reg,
-        Method::GET,
-        "/v2/bench/small/manifests/latest",
-        64,
-        secs
-    ));
-    let (hb, hr) = both!(2, b, r, |reg| {
-        let d = if reg.name == "berth" { &db } else { &dr };
-        manifest_reads(
+    if want("reads") {
+        eprintln!("workload 3: manifest GET by tag and HEAD by digest, 64 connections");
+        let mut cb = b.conn().await?;
+        let mut cr = r.conn().await?;
+        let db = small_image(&mut cb, "bench/small", "latest", "reads").await?;
+        let dr = small_image(&mut cr, "bench/small", "latest", "reads").await?;
+        let secs = sizes.read_secs;
+        let (gb, gr) = both!(1, b, r, |reg| manifest_reads(
             reg,
-            Method::HEAD,
-            &format!("/v2/bench/small/manifests/{d}"),
+            Method::GET,
+            "/v2/bench/small/manifests/latest",
             64,
-            secs,
-        )
-    });
-    rows.push(Row::new(
-        "manifest GET by tag, 64 conns (req/s)",
-        "req/s",
-        gb.rps,
-        gr.rps,
-        true,
-    ));
-    rows.push(Row::new(
-        "manifest GET by tag p50 (ms)",
-        "ms",
-        gb.latency.p50,
-        gr.latency.p50,
-        false,
-    ));
-    rows.push(Row::new(
-        "manifest GET by tag p99 (ms)",
-        "ms",
-        gb.latency.p99,
-        gr.latency.p99,
-        false,
-    ));
-    rows.push(Row::new(
-        "manifest GET by tag p999 (ms)",
-        "ms",
-        gb.latency.p999,
-        gr.latency.p999,
-        false,
-    ));
-    rows.push(Row::new(
-        "manifest HEAD by digest, 64 conns (req/s)",
-        "req/s",
-        hb.rps,
-        hr.rps,
-        true,
-    ));
-    rows.push(Row::new(
-        "manifest HEAD by digest p99 (ms)",
-        "ms",
-        hb.latency.p99,
-        hr.latency.p99,
-        false,
-    ));
-    raw.insert(
-        "manifest_get".into(),
-        json!({"berth": gb.latency, "reference": gr.latency}),
-    );
-    raw.insert(
-        "manifest_head".into(),
-        json!({"berth": hb.latency, "reference": hr.latency}),
-    );
+            secs
+        ));
+        let (hb, hr) = both!(2, b, r, |reg| {
+            let d = if reg.name == "berth" { &db } else { &dr };
+            manifest_reads(
+                reg,
+                Method::HEAD,
+                &format!("/v2/bench/small/manifests/{d}"),
+                64,
+                secs,
+            )
+        });
+        rows.push(Row::new(
+            "manifest GET by tag, 64 conns (req/s)",
+            "req/s",
+            gb.rps,
+            gr.rps,
+            true,
+        ));
+        rows.push(Row::new(
+            "manifest GET by tag p50 (ms)",
+            "ms",
+            gb.latency.p50,
+            gr.latency.p50,
+            false,
+        ));
+        rows.push(Row::new(
+            "manifest GET by tag p99 (ms)",
+            "ms",
+            gb.latency.p99,
+            gr.latency.p99,
+            false,
+        ));
+        rows.push(Row::new(
+            "manifest GET by tag p999 (ms)",
+            "ms",
+            gb.latency.p999,
+            gr.latency.p999,
+            false,
+        ));
+        rows.push(Row::new(
+            "manifest HEAD by digest, 64 conns (req/s)",
+            "req/s",
+            hb.rps,
+            hr.rps,
+            true,
+        ));
+        rows.push(Row::new(
+            "manifest HEAD by digest p99 (ms)",
+            "ms",
+            hb.latency.p99,
+            hr.latency.p99,
+            false,
+        ));
+        raw.insert(
+            "manifest_get".into(),
+            json!({"berth": gb.latency, "reference": gr.latency}),
+        );
+        raw.insert(
+            "manifest_head".into(),
+            json!({"berth": hb.latency, "reference": hr.latency}),
+        );
 
+        peak = (gb.peak_rss.max(hb.peak_rss), gr.peak_rss.max(hr.peak_rss));
+    }
     // 4: small images
-    eprintln!("workload 4: {} small images, 32 clients", sizes.images);
-    let n = sizes.images;
-    let (ib, ir) = both!(3, b, r, |reg| small_images(reg, n, 32));
-    rows.push(Row::new(
-        format!("push {n} small images, 32 clients (images/s)"),
-        "images/s",
-        ib,
-        ir,
-        true,
-    ));
-
+    if want("images") {
+        eprintln!("workload 4: {} small images, 32 clients", sizes.images);
+        let n = sizes.images;
+        let (ib, ir) = both!(3, b, r, |reg| small_images(reg, n, 32));
+        rows.push(Row::new(
+            format!("push {n} small images, 32 clients (images/s)"),
+            "images/s",
+            ib,
+            ir,
+            true,
+        ));
+    }
     // 5: tags pages as the repository grows
-    eprintln!("workload 5: tags list up to {} tags", sizes.tags);
-    let mut cb = b.conn().await?;
-    let mut cr = r.conn().await?;
-    small_image(&mut cb, "bench/tags", "base", "tags").await?;
-    small_image(&mut cr, "bench/tags", "base", "tags").await?;
-    let mb = cb
-        .get("/v2/bench/tags/manifests/base", &[("accept", OCI_MANIFEST)])
-        .await?
-        .expect(200, "base manifest")?
-        .body;
-    let mr = cr
-        .get("/v2/bench/tags/manifests/base", &[("accept", OCI_MANIFEST)])
-        .await?
-        .expect(200, "base manifest")?
-        .body;
-    let body_for = |reg: &Registry| -> Bytes {
-        if reg.name == "berth" {
-            mb.clone()
-        } else {
-            mr.clone()
-        }
-    };
-    let tags = sizes.tags;
-    both!(4, b, r, |reg| add_tags(
-        reg,
-        "bench/tags",
-        body_for(reg),
-        0,
-        999,
-        32
-    ));
-    let (t1b, t1r) = both!(5, b, r, |reg| walk_pages(
-        reg,
-        "/v2/bench/tags/tags/list",
-        "tags",
-        1000
-    ));
-    both!(6, b, r, |reg| add_tags(
-        reg,
-        "bench/tags",
-        body_for(reg),
-        999,
-        tags - 1,
-        32
-    ));
-    let (tnb, tnr) = both!(7, b, r, |reg| walk_pages(
-        reg,
-        "/v2/bench/tags/tags/list",
-        "tags",
-        1000
-    ));
-    anyhow::ensure!(
-        tnb.1 == tags && tnr.1 == tags,
-        "tag counts: berth {} reference {}",
-        tnb.1,
-        tnr.1
-    );
-    rows.push(Row::new(
-        "tags page of 1,000, repo of 1,000 tags (ms)",
-        "ms",
-        t1b.0.mean,
-        t1r.0.mean,
-        false,
-    ));
-    rows.push(Row::new(
-        format!("tags page of 1,000, repo of {tags} tags, mean (ms)"),
-        "ms",
-        tnb.0.mean,
-        tnr.0.mean,
-        false,
-    ));
-    rows.push(Row::new(
-        format!("tags page of 1,000, repo of {tags} tags, p99 (ms)"),
-        "ms",
-        tnb.0.p99,
-        tnr.0.p99,
-        false,
-    ));
-    raw.insert(
-        "tags_pages".into(),
-        json!({"berth": tnb.2, "reference": tnr.2}),
-    );
-
+    if want("tags") {
+        eprintln!("workload 5: tags list up to {} tags", sizes.tags);
+        let mut cb = b.conn().await?;
+        let mut cr = r.conn().await?;
+        small_image(&mut cb, "bench/tags", "base", "tags").await?;
+        small_image(&mut cr, "bench/tags", "base", "tags").await?;
+        let mb = cb
+            .get("/v2/bench/tags/manifests/base", &[("accept", OCI_MANIFEST)])
+            .await?
+            .expect(200, "base manifest")?
+            .body;
+        let mr = cr
+            .get("/v2/bench/tags/manifests/base", &[("accept", OCI_MANIFEST)])
+            .await?
+            .expect(200, "base manifest")?
+            .body;
+        let body_for = |reg: &Registry| -> Bytes {
+            if reg.name == "berth" {
+                mb.clone()
+            } else {
+                mr.clone()
+            }
+        };
+        let tags = sizes.tags;
+        both!(4, b, r, |reg| add_tags(
+            reg,
+            "bench/tags",
+            body_for(reg),
+            0,
+            999,
+            32
+        ));
+        let (t1b, t1r) = both!(5, b, r, |reg| walk_pages(
+            reg,
+            "/v2/bench/tags/tags/list",
+            "tags",
+            1000
+        ));
+        both!(6, b, r, |reg| add_tags(
+            reg,
+            "bench/tags",
+            body_for(reg),
+            999,
+            tags - 1,
+            32
+        ));
+        let (tnb, tnr) = both!(7, b, r, |reg| walk_pages(
+            reg,
+            "/v2/bench/tags/tags/list",
+            "tags",
+            1000
+        ));
+        anyhow::ensure!(
+            tnb.1 == tags && tnr.1 == tags,
+            "tag counts: berth {} reference {}",
+            tnb.1,
+            tnr.1
+        );
+        rows.push(Row::new(
+            "tags page of 1,000, repo of 1,000 tags (ms)",
+            "ms",
+            t1b.0.mean,
+            t1r.0.mean,
+            false,
+        ));
+        rows.push(Row::new(
+            format!("tags page of 1,000, repo of {tags} tags, mean (ms)"),
+            "ms",
+            tnb.0.mean,
+            tnr.0.mean,
+            false,
+        ));
+        rows.push(Row::new(
+            format!("tags page of 1,000, repo of {tags} tags, p99 (ms)"),
+            "ms",
+            tnb.0.p99,
+            tnr.0.p99,
+            false,
+        ));
+        raw.insert(
+            "tags_pages".into(),
+            json!({"berth": tnb.2, "reference": tnr.2}),
+        );
+    }
     // 6: catalog
-    eprintln!("workload 6: _catalog over {} repositories", sizes.repos);
-    let repos = sizes.repos;
-    both!(8, b, r, |reg| add_repositories(reg, 0, repos, 32));
-    let (cb_, cr_) = both!(9, b, r, |reg| walk_pages(
-        reg,
-        "/v2/_catalog",
-        "repositories",
-        1000
-    ));
-    rows.push(Row::new(
-        format!("_catalog page of 1,000 over {} repos, mean (ms)", cb_.1),
-        "ms",
-        cb_.0.mean,
-        cr_.0.mean,
-        false,
-    ));
-    rows.push(Row::new(
-        format!("_catalog page of 1,000 over {} repos, p99 (ms)", cb_.1),
-        "ms",
-        cb_.0.p99,
-        cr_.0.p99,
-        false,
-    ));
-    raw.insert(
-        "catalog_pages".into(),
-        json!({"berth": cb_.2, "reference": cr_.2}),
-    );
-
+    if want("catalog") {
+        eprintln!("workload 6: _catalog over {} repositories", sizes.repos);
+        let repos = sizes.repos;
+        both!(8, b, r, |reg| add_repositories(reg, 0, repos, 32));
+        let (cb_, cr_) = both!(9, b, r, |reg| walk_pages(
+            reg,
+            "/v2/_catalog",
+            "repositories",
+            1000
+        ));
+        rows.push(Row::new(
+            format!("_catalog page of 1,000 over {} repos, mean (ms)", cb_.1),
+            "ms",
+            cb_.0.mean,
+            cr_.0.mean,
+            false,
+        ));
+        rows.push(Row::new(
+            format!("_catalog page of 1,000 over {} repos, p99 (ms)", cb_.1),
+            "ms",
+            cb_.0.p99,
+            cr_.0.p99,
+            false,
+        ));
+        raw.insert(
+            "catalog_pages".into(),
+            json!({"berth": cb_.2, "reference": cr_.2}),
+        );
+    }
     // 7: memory and start-up
     let mb_ = 1024.0 * 1024.0;
     rows.push(Row::new(
@@ -436,13 +464,15 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
         idle.1 as f64 / mb_,
         false,
     ));
-    rows.push(Row::new(
-        "resident memory, peak of workload 3 (MiB)",
-        "MiB",
-        gb.peak_rss.max(hb.peak_rss) as f64 / mb_,
-        gr.peak_rss.max(hr.peak_rss) as f64 / mb_,
-        false,
-    ));
+    if want("reads") {
+        rows.push(Row::new(
+            "resident memory, peak of workload 3 (MiB)",
+            "MiB",
+            peak.0 as f64 / mb_,
+            peak.1 as f64 / mb_,
+            false,
+        ));
+    }
     rows.push(Row::new(
         "start to first 200 (ms)",
         "ms",
@@ -478,12 +508,23 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
         "\nCeilings measured in this run: SHA-256 one core {} MiB/s (openssl; sha2 crate {}); disk write {} MiB/s (with fdatasync {}); loopback TCP copy {} MiB/s.",
         fmt(sha), fmt(ceilings.sha256_sha2_mibps), fmt(ceilings.disk_write_mibps), fmt(ceilings.disk_write_synced_mibps), fmt(ceilings.loopback_mibps)
     );
+    if let (Some(push), Some(pull)) = (push_mibps, pull_mibps) {
+        println!(
+            "Berth push at {:.0}% of the SHA-256 ceiling and {:.0}% of the synced-disk ceiling; pull at {:.0}% of the loopback ceiling.",
+            100.0 * push / sha,
+            100.0 * push / ceilings.disk_write_synced_mibps,
+            100.0 * pull / ceilings.loopback_mibps,
+        );
+    }
     println!(
-        "Berth push at {:.0}% of the SHA-256 ceiling; pull at {:.0}% of the loopback ceiling. {date}, {} cores{}.",
-        100.0 * bb.push_mibps / sha,
-        100.0 * bb.pull_mibps / ceilings.loopback_mibps,
+        "{date}, {} cores{}{}.",
         machine()["cores"],
         if args.quick { ", --quick" } else { "" },
+        if args.berth_args.is_empty() {
+            String::new()
+        } else {
+            format!(", berth serve {}", args.berth_args.join(" "))
+        },
     );
     std::fs::create_dir_all(&args.out)?;
     let file = args.out.join(format!(

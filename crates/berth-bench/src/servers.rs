@@ -42,8 +42,21 @@ impl Registry {
             .map(|kb| kb * 1024)
     }
 
+    /// SIGTERM (a graceful stop, which also lets a profiler wrapper write its data), then SIGKILL
+    /// after 10 s.
     pub async fn stop(mut self) {
-        let _ = self.child.kill().await;
+        if let Some(pid) = self.pid() {
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status();
+            if tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+                .await
+                .is_err()
+            {
+                let _ = self.child.kill().await;
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.data);
     }
 }

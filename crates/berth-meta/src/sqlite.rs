@@ -324,25 +324,22 @@ impl MetaStore {
 
     /// Record blob `digest` of `size` bytes (if new) and link it to `repo`.
     pub async fn link_blob(&self, repo: i64, d: &Digest, size: u64) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        link_blob_in(&mut tx, repo, d, size, now_millis()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Finish upload session `id` as blob `digest` of `size` bytes in `repo`: the session row goes
+    /// and the blob is recorded and linked, in one transaction.
+    pub async fn finish_upload(&self, id: &str, repo: i64, d: &Digest, size: u64) -> Result<()> {
         let now = now_millis();
         let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?)
-             ON CONFLICT (digest) DO UPDATE SET unreferenced_since = NULL",
-        )
-        .bind(d.to_string())
-        .bind(size as i64)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(repo)
-        .bind(d.to_string())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("DELETE FROM uploads WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        link_blob_in(&mut tx, repo, d, size, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -395,6 +392,31 @@ impl MetaStore {
         Ok(row.map(|(repository_id, size)| Upload {
             repository_id,
             size: size as u64,
+        }))
+    }
+
+    /// Upload `id` if it belongs to repository `name` of `account`, in one query: `None` when the
+    /// repository does not exist, `Some(None)` when the upload is unknown there.
+    pub async fn upload_by_repository_name(
+        &self,
+        account: &str,
+        name: &str,
+        id: &str,
+    ) -> Result<Option<Option<Upload>>> {
+        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT r.id, (SELECT u.size FROM uploads u WHERE u.id = ? AND u.repository_id = r.id)
+             FROM repositories r WHERE r.account_id = ? AND r.name = ?",
+        )
+        .bind(id)
+        .bind(account)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|(repository_id, size)| {
+            size.map(|size| Upload {
+                repository_id,
+                size: size as u64,
+            })
         }))
     }
 
@@ -692,6 +714,33 @@ impl MetaStore {
         .await?
         .flatten())
     }
+}
+
+async fn link_blob_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    repo: i64,
+    d: &Digest,
+    size: u64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (digest) DO UPDATE SET unreferenced_since = NULL",
+    )
+    .bind(d.to_string())
+    .bind(size as i64)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(repo)
+    .bind(d.to_string())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {

@@ -76,10 +76,14 @@ impl Registry {
         name: &RepositoryName,
         id: Uuid,
     ) -> Result<i64> {
-        let repo = self.repository(account, name).await?;
-        match self.meta.upload(&id.to_string()).await? {
-            Some(u) if u.repository_id == repo.id => Ok(repo.id),
-            _ => Err(RegistryError::BlobUploadUnknown),
+        match self
+            .meta
+            .upload_by_repository_name(account, name.as_str(), &id.to_string())
+            .await?
+        {
+            None => Err(RegistryError::name_unknown(account, name)),
+            Some(None) => Err(RegistryError::BlobUploadUnknown),
+            Some(Some(u)) => Ok(u.repository_id),
         }
     }
 
@@ -198,10 +202,18 @@ impl Registry {
         let committed = self.store.commit(id, digest, computed).await;
         // Whatever happened, the session is over: the store removed or renamed its bytes.
         self.uploads.forget(id);
-        self.meta.delete_upload(&id.to_string()).await?;
-        let size = committed?;
-        self.meta.link_blob(repo_id, digest, size).await?;
-        Ok(size)
+        match committed {
+            Ok(size) => {
+                self.meta
+                    .finish_upload(&id.to_string(), repo_id, digest, size)
+                    .await?;
+                Ok(size)
+            }
+            Err(e) => {
+                self.meta.delete_upload(&id.to_string()).await?;
+                Err(e.into())
+            }
+        }
     }
 
     /// Abandon upload `id`.

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use berth_oci::{Digest, Hasher};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
 use uuid::Uuid;
 
@@ -80,6 +80,13 @@ fn map_blob(path: &Path) -> Result<Bytes> {
     Ok(Bytes::from_owner(map))
 }
 
+/// Run blocking filesystem work on the blocking pool, as one hop.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StorageError::Io(std::io::Error::other(e)))?
+}
+
 fn not_found_as(e: std::io::Error, other: StorageError) -> StorageError {
     if e.kind() == std::io::ErrorKind::NotFound {
         other
@@ -100,9 +107,7 @@ impl BlobStore for FsBlobStore {
 
     async fn read(&self, digest: &Digest, range: Option<Range<u64>>) -> Result<ByteStream> {
         let path = self.blob_path(digest);
-        let all = tokio::task::spawn_blocking(move || map_blob(&path))
-            .await
-            .map_err(|e| StorageError::Io(std::io::Error::other(e)))??;
+        let all = blocking(move || map_blob(&path)).await?;
         let bytes = match range {
             None => all,
             Some(r) => {
@@ -155,19 +160,24 @@ impl BlobStore for FsBlobStore {
         hasher: &mut Hasher,
     ) -> Result<Appended> {
         let path = self.upload_path(id);
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .await
-            .map_err(|e| not_found_as(e, StorageError::UploadNotFound))?;
-        let actual = file.metadata().await?.len();
-        if actual != offset {
-            return Err(StorageError::OffsetMismatch {
-                expected: offset,
-                actual,
-            });
-        }
-        file.seek(SeekFrom::Start(offset)).await?;
+        // open, check and position in one blocking call
+        let std_file = blocking(move || {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| not_found_as(e, StorageError::UploadNotFound))?;
+            let actual = f.metadata()?.len();
+            if actual != offset {
+                return Err(StorageError::OffsetMismatch {
+                    expected: offset,
+                    actual,
+                });
+            }
+            std::io::Seek::seek(&mut f, SeekFrom::Start(offset))?;
+            Ok(f)
+        })
+        .await?;
+        let mut file = tokio::fs::File::from_std(std_file);
         let written = async {
             let mut received: u64 = 0;
             let mut buf = BytesMut::with_capacity(WRITE_CHUNK);
@@ -223,7 +233,6 @@ impl BlobStore for FsBlobStore {
     }
 
     async fn commit(&self, id: Uuid, digest: &Digest, computed: Option<Digest>) -> Result<u64> {
-        let path = self.upload_path(id);
         let actual = match computed {
             Some(d) if d.algorithm() == digest.algorithm() => d,
             _ => hash_stream(self.read_upload(id).await?, digest.algorithm().hasher()).await?,
@@ -235,25 +244,33 @@ impl BlobStore for FsBlobStore {
                 actual,
             });
         }
-        let file = tokio::fs::File::open(&path)
-            .await
-            .map_err(|e| not_found_as(e, StorageError::UploadNotFound))?;
-        let size = file.metadata().await?.len();
-        if self.fsync {
-            file.sync_data().await?;
-        }
-        drop(file);
-        let target = self.blob_path(digest);
-        if tokio::fs::try_exists(&target).await? {
-            // Content-addressed: the stored blob already holds these exact bytes.
-            tokio::fs::remove_file(&path).await?;
-            return Ok(size);
-        }
-        if let Some(dir) = target.parent() {
-            tokio::fs::create_dir_all(dir).await?;
-        }
-        tokio::fs::rename(&path, &target).await?;
-        Ok(size)
+        let (path, target, fsync) = (self.upload_path(id), self.blob_path(digest), self.fsync);
+        // flush, then rename into place, in one blocking call
+        blocking(move || {
+            let file = std::fs::File::open(&path)
+                .map_err(|e| not_found_as(e, StorageError::UploadNotFound))?;
+            let size = file.metadata()?.len();
+            if fsync {
+                file.sync_data()?;
+            }
+            drop(file);
+            if target.try_exists()? {
+                // Content-addressed: the stored blob already holds these exact bytes.
+                std::fs::remove_file(&path)?;
+                return Ok(size);
+            }
+            match std::fs::rename(&path, &target) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if let Some(dir) = target.parent() {
+                        std::fs::create_dir_all(dir)?;
+                    }
+                    std::fs::rename(&path, &target)?;
+                }
+                other => other?,
+            }
+            Ok(size)
+        })
+        .await
     }
 
     async fn delete_upload(&self, id: Uuid) -> Result<()> {

@@ -8,9 +8,8 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use berth_oci::{Digest, Hasher};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::StreamExt;
-use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
 use uuid::Uuid;
 
@@ -22,8 +21,13 @@ const READ_CHUNK: usize = 512 * 1024;
 const SEND_CHUNK: usize = 2 * 1024 * 1024;
 /// Blobs smaller than this are read whole rather than mapped.
 const MAP_MIN: u64 = 256 * 1024;
-/// Bytes gathered before one write call.
-const WRITE_CHUNK: usize = 1024 * 1024;
+/// Chunks queued between the request and the writer thread.
+const WRITER_QUEUE: usize = 64;
+/// Chunks written by one writev call, at most.
+const WRITEV_BATCH: usize = 64;
+/// With fsync, writeback of written data is started every this many bytes, so that the flush
+/// before commit waits only for the tail.
+const WRITEBACK_EVERY: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct FsBlobStore {
@@ -79,6 +83,65 @@ fn map_blob(path: &Path) -> Result<Bytes> {
     let _ = map.advise(memmap2::Advice::Sequential);
     Ok(Bytes::from_owner(map))
 }
+
+/// The writer thread of an append: writes every chunk received at `offset` onwards, batching
+/// queued chunks into one writev; returns the file and the bytes written.
+fn write_chunks(
+    mut file: std::fs::File,
+    offset: u64,
+    mut rx: tokio::sync::mpsc::Receiver<Bytes>,
+    writeback: bool,
+) -> std::io::Result<(std::fs::File, u64)> {
+    use std::io::{IoSlice, Write};
+    let mut written: u64 = 0;
+    let mut unsynced_from = offset;
+    let mut batch: Vec<Bytes> = Vec::with_capacity(WRITEV_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < WRITEV_BATCH {
+            match rx.try_recv() {
+                Ok(b) => batch.push(b),
+                Err(_) => break,
+            }
+        }
+        let mut slices: Vec<IoSlice<'_>> = batch.iter().map(|b| IoSlice::new(b)).collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            let n = file.write_vectored(rest)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            written += n as u64;
+            IoSlice::advance_slices(&mut rest, n);
+        }
+        drop(slices);
+        batch.clear();
+        let end = offset + written;
+        if writeback && end - unsynced_from >= WRITEBACK_EVERY {
+            start_writeback(&file, unsynced_from, end - unsynced_from);
+            unsynced_from = end;
+        }
+    }
+    Ok((file, written))
+}
+
+/// Ask the kernel to start writing a range back to disk now, without waiting for it.
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &std::fs::File, from: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a plain syscall on a file descriptor we own; it only schedules writeback.
+    unsafe {
+        libc::sync_file_range(
+            file.as_raw_fd(),
+            from as libc::off64_t,
+            len as libc::off64_t,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &std::fs::File, _from: u64, _len: u64) {}
 
 /// Run blocking filesystem work on the blocking pool, as one hop.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -177,10 +240,14 @@ impl BlobStore for FsBlobStore {
             Ok(f)
         })
         .await?;
-        let mut file = tokio::fs::File::from_std(std_file);
-        let written = async {
+        // A blocking writer drains the chunks with writev while this task hashes the next ones:
+        // no copies in userspace, hashing and disk writes in parallel.
+        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(WRITER_QUEUE);
+        let writeback = self.fsync;
+        let writer =
+            tokio::task::spawn_blocking(move || write_chunks(std_file, offset, rx, writeback));
+        let received = async {
             let mut received: u64 = 0;
-            let mut buf = BytesMut::with_capacity(WRITE_CHUNK);
             while let Some(chunk) = body.next().await {
                 let chunk: Bytes = chunk.map_err(StorageError::Body)?;
                 received += chunk.len() as u64;
@@ -190,36 +257,43 @@ impl BlobStore for FsBlobStore {
                     }
                 }
                 hasher.update(&chunk);
-                if buf.is_empty() && chunk.len() >= WRITE_CHUNK {
-                    file.write_all(&chunk).await?;
-                    continue;
+                if tx.send(chunk).await.is_err() {
+                    break; // the writer failed: its error is reported below
                 }
-                buf.extend_from_slice(&chunk);
-                if buf.len() >= WRITE_CHUNK {
-                    file.write_all(&buf).await?;
-                    buf.clear();
-                }
-            }
-            if !buf.is_empty() {
-                file.write_all(&buf).await?;
             }
             if let Some(declared) = declared {
                 if received < declared {
                     return Err(StorageError::BodyTooShort { declared, received });
                 }
             }
-            file.flush().await?;
             Ok(received)
         }
         .await;
-        match written {
-            Ok(received) => Ok(Appended {
+        drop(tx);
+        let wrote = writer
+            .await
+            .map_err(|e| StorageError::Io(std::io::Error::other(e)))?;
+        let outcome = match (received, wrote) {
+            (Ok(received), Ok((file, written))) if written == received => Ok((file, received)),
+            (Ok(_), Ok(_)) => Err(StorageError::Io(std::io::Error::other(
+                "the writer stopped early",
+            ))),
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(e)) => Err(StorageError::Io(e)),
+        };
+        match outcome {
+            Ok((_, received)) => Ok(Appended {
                 size: offset + received,
             }),
             Err(e) => {
                 // Leave nothing behind: drop what this request wrote.
-                let _ = file.flush().await;
-                file.set_len(offset).await?;
+                let path = self.upload_path(id);
+                blocking(move || {
+                    let f = std::fs::OpenOptions::new().write(true).open(&path)?;
+                    f.set_len(offset)?;
+                    Ok(())
+                })
+                .await?;
                 Err(e)
             }
         }

@@ -153,3 +153,25 @@ pub fn with_digest(location: &str, digest: &str) -> String {
     let sep = if p.contains('?') { '&' } else { '?' };
     format!("{p}{sep}digest={digest}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_become_request_targets() {
+        assert_eq!(path_of("/v2/a/blobs/uploads/1"), "/v2/a/blobs/uploads/1");
+        assert_eq!(
+            path_of("http://127.0.0.1:5000/v2/a/blobs/uploads/1?_state=x"),
+            "/v2/a/blobs/uploads/1?_state=x"
+        );
+        assert_eq!(
+            with_digest("/v2/a/blobs/uploads/1", "sha256:ab"),
+            "/v2/a/blobs/uploads/1?digest=sha256:ab"
+        );
+        assert_eq!(
+            with_digest("http://h/v2/a/blobs/uploads/1?_state=x", "sha256:ab"),
+            "/v2/a/blobs/uploads/1?_state=x&digest=sha256:ab"
+        );
+    }
+}

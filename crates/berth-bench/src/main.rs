@@ -545,3 +545,19 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
     eprintln!("results written to {}", file.display());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advantage_follows_the_better_direction() {
+        let faster = Row::new("x", "req/s", 200.0, 100.0, true);
+        assert_eq!(faster.advantage(), 2.0);
+        let quicker = Row::new("y", "ms", 5.0, 50.0, false);
+        assert_eq!(quicker.advantage(), 10.0);
+        assert_eq!(fmt(1234.5), "1234");
+        assert_eq!(fmt(12.345), "12.3");
+        assert_eq!(fmt(1.2345), "1.23");
+    }
+}

@@ -383,6 +383,29 @@ impl MetaStore {
         Ok(())
     }
 
+    /// Open upload `id` in repository `name` of `account` in one statement; `None` when the
+    /// repository does not exist.
+    pub async fn create_upload_by_name(
+        &self,
+        account: &str,
+        name: &str,
+        id: &str,
+    ) -> Result<Option<i64>> {
+        let now = now_millis();
+        Ok(sqlx::query_scalar(
+            "INSERT INTO uploads (id, repository_id, size, started_at, updated_at)
+             SELECT ?, id, 0, ?, ? FROM repositories WHERE account_id = ? AND name = ?
+             RETURNING repository_id",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(now)
+        .bind(account)
+        .bind(name)
+        .fetch_optional(&self.write)
+        .await?)
+    }
+
     pub async fn upload(&self, id: &str) -> Result<Option<Upload>> {
         let row: Option<(i64, i64)> =
             sqlx::query_as("SELECT repository_id, size FROM uploads WHERE id = ?")
@@ -506,16 +529,20 @@ impl MetaStore {
     pub async fn put_manifest(&self, m: &NewManifest) -> Result<ManifestMeta> {
         let now = now_millis();
         let mut tx = self.write.begin().await?;
-        for b in &m.blobs {
-            let linked: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ?",
-            )
-            .bind(m.repository_id)
-            .bind(b.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-            if linked.is_none() {
-                return Err(MetaError::BlobUnknown(b.clone()));
+        // one query per batch of referenced blobs (batches keep under SQLite's variable limit)
+        for batch in m.blobs.chunks(BATCH) {
+            let sql = format!(
+                "SELECT digest FROM repository_blobs WHERE repository_id = ? AND digest IN ({})",
+                placeholders(batch.len())
+            );
+            let mut q = sqlx::query_scalar::<_, String>(&sql).bind(m.repository_id);
+            for b in batch {
+                q = q.bind(b.to_string());
+            }
+            let linked: std::collections::HashSet<String> =
+                q.fetch_all(&mut *tx).await?.into_iter().collect();
+            if let Some(missing) = batch.iter().find(|b| !linked.contains(&b.to_string())) {
+                return Err(MetaError::BlobUnknown(missing.clone()));
             }
         }
         let mut child_ids = Vec::with_capacity(m.children.len());
@@ -549,19 +576,27 @@ impl MetaStore {
         .await?;
         let (id, media_type) = match inserted {
             Some(id) => {
-                for b in &m.blobs {
-                    sqlx::query("INSERT INTO manifest_blobs (manifest_id, digest) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                        .bind(id)
-                        .bind(b.to_string())
-                        .execute(&mut *tx)
-                        .await?;
+                for batch in m.blobs.chunks(BATCH) {
+                    let sql = format!(
+                        "INSERT INTO manifest_blobs (manifest_id, digest) VALUES {} ON CONFLICT DO NOTHING",
+                        vec!["(?, ?)"; batch.len()].join(", ")
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for b in batch {
+                        q = q.bind(id).bind(b.to_string());
+                    }
+                    q.execute(&mut *tx).await?;
                 }
-                for c in &child_ids {
-                    sqlx::query("INSERT INTO manifest_children (parent_id, child_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                        .bind(id)
-                        .bind(c)
-                        .execute(&mut *tx)
-                        .await?;
+                for batch in child_ids.chunks(BATCH) {
+                    let sql = format!(
+                        "INSERT INTO manifest_children (parent_id, child_id) VALUES {} ON CONFLICT DO NOTHING",
+                        vec!["(?, ?)"; batch.len()].join(", ")
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for c in batch {
+                        q = q.bind(id).bind(c);
+                    }
+                    q.execute(&mut *tx).await?;
                 }
                 (id, m.media_type.clone())
             }
@@ -714,6 +749,14 @@ impl MetaStore {
         .await?
         .flatten())
     }
+}
+
+/// Rows per multi-row statement: well under SQLite's limit of bound variables.
+const BATCH: usize = 500;
+
+/// `?, ?, …` for `n` values.
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
 }
 
 async fn link_blob_in(

@@ -59,12 +59,25 @@ impl UploadStates {
 impl Registry {
     /// Open an upload session in repository `name`.
     pub async fn start_upload(&self, account: &str, name: &RepositoryName) -> Result<Uuid> {
-        let repo = self.repository_for_push(account, name).await?;
         let id = Uuid::new_v4();
         self.store.create_upload(id).await?;
-        if let Err(e) = self.meta.create_upload(&id.to_string(), repo.id).await {
+        let created = async {
+            // one statement when the repository exists (the usual case)
+            if self
+                .meta
+                .create_upload_by_name(account, name.as_str(), &id.to_string())
+                .await?
+                .is_some()
+            {
+                return Ok(());
+            }
+            let repo = self.repository_for_push(account, name).await?;
+            Ok::<_, RegistryError>(self.meta.create_upload(&id.to_string(), repo.id).await?)
+        }
+        .await;
+        if let Err(e) = created {
             let _ = self.store.delete_upload(id).await;
-            return Err(e.into());
+            return Err(e);
         }
         Ok(id)
     }

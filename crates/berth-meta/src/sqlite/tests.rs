@@ -226,3 +226,28 @@ async fn referrers_pulls_uploads_keys() {
         Some(p)
     );
 }
+
+#[tokio::test]
+async fn manifests_with_more_references_than_one_batch() {
+    let (_d, s) = store().await;
+    let r = s.create_repository("000000000000", "wide").await.unwrap();
+    let blobs: Vec<Digest> = (0..1_203u32).map(|i| d(&i.to_le_bytes())).collect();
+    for b in &blobs {
+        s.link_blob(r.id, b, 1).await.unwrap();
+    }
+    let m = manifest(r.id, b"wide", blobs.clone(), vec![], Some("v1"));
+    s.put_manifest(&m).await.unwrap();
+    // every reference was recorded: none of the blobs can be unlinked
+    for b in [&blobs[0], &blobs[600], &blobs[1_202]] {
+        assert!(matches!(
+            s.unlink_blob(r.id, b).await,
+            Err(MetaError::BlobInUse(_))
+        ));
+    }
+    let mut missing = blobs.clone();
+    missing.push(d(b"not linked"));
+    let bad = manifest(r.id, b"wide2", missing, vec![], None);
+    assert!(
+        matches!(s.put_manifest(&bad).await, Err(MetaError::BlobUnknown(x)) if x == d(b"not linked"))
+    );
+}

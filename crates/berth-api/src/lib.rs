@@ -22,7 +22,6 @@ use tracing::Level;
 pub struct AppState {
     pub registry: Arc<Registry>,
     pub iam: Arc<Iam>,
-    pub region: String,
     /// How long a request body may send nothing before the request fails.
     pub body_idle_timeout: std::time::Duration,
 }

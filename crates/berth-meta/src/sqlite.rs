@@ -185,26 +185,6 @@ impl MetaStore {
         }))
     }
 
-    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-                .bind(key)
-                .fetch_optional(&self.read)
-                .await?,
-        )
-    }
-
-    pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(value)
-        .execute(&self.write)
-        .await?;
-        Ok(())
-    }
-
     // ---- repositories ----
 
     pub async fn repository(&self, account: &str, name: &str) -> Result<Option<Repository>> {
@@ -272,19 +252,6 @@ impl MetaStore {
     }
 
     // ---- blobs ----
-
-    /// Size of `digest` if it is linked to repository `repo`.
-    pub async fn repository_blob(&self, repo: i64, d: &Digest) -> Result<Option<u64>> {
-        let size: Option<i64> = sqlx::query_scalar(
-            "SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
-             WHERE rb.repository_id = ? AND rb.digest = ?",
-        )
-        .bind(repo)
-        .bind(d.to_string())
-        .fetch_optional(&self.read)
-        .await?;
-        Ok(size.map(|s| s as u64))
-    }
 
     /// Blob lookup by repository name in one query: `None` when the repository does not exist,
     /// `Some(None)` when it exists but does not link the blob.
@@ -406,18 +373,6 @@ impl MetaStore {
         .await?)
     }
 
-    pub async fn upload(&self, id: &str) -> Result<Option<Upload>> {
-        let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT repository_id, size FROM uploads WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.read)
-                .await?;
-        Ok(row.map(|(repository_id, size)| Upload {
-            repository_id,
-            size: size as u64,
-        }))
-    }
-
     /// Upload `id` if it belongs to repository `name` of `account`, in one query: `None` when the
     /// repository does not exist, `Some(None)` when the upload is unknown there.
     pub async fn upload_by_repository_name(
@@ -510,18 +465,6 @@ impl MetaStore {
         .fetch_optional(&self.read)
         .await?;
         row.map(|r| manifest_from_row(&r)).transpose()
-    }
-
-    pub async fn manifest_meta(&self, repo: i64, d: &Digest) -> Result<Option<ManifestMeta>> {
-        let row: Option<(i64, String, String, i64)> = sqlx::query_as(
-            "SELECT id, digest, media_type, size FROM manifests WHERE repository_id = ? AND digest = ?",
-        )
-        .bind(repo)
-        .bind(d.to_string())
-        .fetch_optional(&self.read)
-        .await?;
-        row.map(|(id, d, mt, size)| manifest_meta(id, &d, mt, size))
-            .transpose()
     }
 
     /// Store a manifest (and move its tag) after checking, in the same transaction, that every

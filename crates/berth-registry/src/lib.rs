@@ -101,10 +101,6 @@ impl Registry {
         &self.meta
     }
 
-    pub fn config(&self) -> &RegistryConfig {
-        &self.config
-    }
-
     // ---- repositories ----
 
     pub async fn repository(&self, account: &str, name: &RepositoryName) -> Result<Repository> {

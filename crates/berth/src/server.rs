@@ -100,7 +100,6 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let app = berth_api::app(AppState {
         registry: registry.clone(),
         iam,
-        region: config.region.clone(),
         body_idle_timeout: config.upload_idle_timeout,
     });
     let listener = TcpListener::bind(config.addr)

@@ -130,7 +130,12 @@ async fn manifests_need_their_blobs_and_children() {
         "tags go with their manifest"
     );
     assert!(s.unlink_blob(r.id, &layer).await.unwrap());
-    assert_eq!(s.repository_blob(r.id, &layer).await.unwrap(), None);
+    assert_eq!(
+        s.blob_by_repository_name("000000000000", "repo", &layer)
+            .await
+            .unwrap(),
+        Some(None)
+    );
     assert_eq!(s.account_blob("000000000000", &cfg).await.unwrap(), Some(3));
 }
 
@@ -190,8 +195,13 @@ async fn referrers_pulls_uploads_keys() {
     assert_eq!(only.len(), 1);
     assert_eq!(only[0].digest, d(b"sbom"));
 
-    let meta = s.manifest_meta(r.id, &d(b"sig")).await.unwrap().unwrap();
-    s.record_pulls(&[(meta.id, 1000), (meta.id, 500)])
+    let sig = s
+        .manifest_by_digest_name("000000000000", "repo", &d(b"sig"), false)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    s.record_pulls(&[(sig.meta.id, 1000), (sig.meta.id, 500)])
         .await
         .unwrap();
     assert_eq!(
@@ -201,15 +211,28 @@ async fn referrers_pulls_uploads_keys() {
 
     s.create_upload("u1", r.id).await.unwrap();
     s.set_upload_size("u1", 42).await.unwrap();
+    let up = |id: &'static str| s.upload_by_repository_name("000000000000", "repo", id);
     assert_eq!(
-        s.upload("u1").await.unwrap(),
-        Some(Upload {
+        up("u1").await.unwrap(),
+        Some(Some(Upload {
             repository_id: r.id,
             size: 42
-        })
+        }))
+    );
+    assert_eq!(
+        s.create_upload_by_name("000000000000", "repo", "u2")
+            .await
+            .unwrap(),
+        Some(r.id)
+    );
+    assert_eq!(
+        s.create_upload_by_name("000000000000", "nope", "u3")
+            .await
+            .unwrap(),
+        None
     );
     assert!(s.delete_upload("u1").await.unwrap());
-    assert_eq!(s.upload("u1").await.unwrap(), None);
+    assert_eq!(up("u1").await.unwrap(), Some(None));
 
     let p = s
         .create_principal("000000000000", "root", "root", "AIDAEXAMPLE")

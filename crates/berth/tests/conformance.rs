@@ -70,11 +70,7 @@ async fn base_endpoint_and_authentication() {
     let r = s.get("/v2/a/b/nothing/here").await;
     assert_eq!(r.status(), 404);
     assert_eq!(error_code(r).await, "UNSUPPORTED");
-    let r = s
-        .req(Method::POST, "/v2/a/b/tags/list")
-        .send()
-        .await
-        .unwrap();
+    let r = s.call(Method::POST, "/v2/a/b/tags/list").await;
     assert_eq!(r.status(), 405);
     assert_eq!(error_code(r).await, "UNSUPPORTED");
 }
@@ -95,11 +91,7 @@ async fn invalid_names_and_paths_are_refused() {
         assert_eq!(r.status(), 400, "{name}");
         assert_eq!(error_code(r).await, "NAME_INVALID", "{name}");
     }
-    let r = s
-        .req(Method::POST, "/v2/Bad/blobs/uploads/")
-        .send()
-        .await
-        .unwrap();
+    let r = s.call(Method::POST, "/v2/Bad/blobs/uploads/").await;
     assert_eq!(r.status(), 400);
     // digests are validated before they could name a file
     for d in [
@@ -125,10 +117,8 @@ async fn monolithic_push_and_ranged_pull() {
     let d = s.push_blob("team/app", data).await;
 
     let r = s
-        .req(Method::HEAD, &format!("/v2/team/app/blobs/{d}"))
-        .send()
-        .await
-        .unwrap();
+        .call(Method::HEAD, &format!("/v2/team/app/blobs/{d}"))
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-length"], "16");
     assert_eq!(r.headers()["docker-content-digest"], d.as_str());
@@ -192,10 +182,8 @@ async fn wrong_digest_leaves_nothing_behind() {
     assert_eq!(r.status(), 400);
     assert_eq!(error_code(r).await, "DIGEST_INVALID");
     let r = s
-        .req(Method::HEAD, &format!("/v2/repo/blobs/{wrong}"))
-        .send()
-        .await
-        .unwrap();
+        .call(Method::HEAD, &format!("/v2/repo/blobs/{wrong}"))
+        .await;
     assert_eq!(r.status(), 404);
     assert!(files_under(&s.data_dir().join("uploads")).is_empty());
     assert!(files_under(&s.data_dir().join("blobs")).is_empty());
@@ -216,13 +204,11 @@ async fn wrong_digest_leaves_nothing_behind() {
     // malformed digest on finish
     let loc = s.start_upload("repo").await;
     let r = s
-        .req(Method::PUT, &format!("{loc}?digest=sha256:zz"))
-        .send()
-        .await
-        .unwrap();
+        .call(Method::PUT, &format!("{loc}?digest=sha256:zz"))
+        .await;
     assert_eq!(r.status(), 400);
     assert_eq!(error_code(r).await, "DIGEST_INVALID");
-    let r = s.req(Method::PUT, &loc).send().await.unwrap();
+    let r = s.call(Method::PUT, &loc).await;
     assert_eq!(error_code(r).await, "DIGEST_INVALID");
 }
 
@@ -230,11 +216,7 @@ async fn wrong_digest_leaves_nothing_behind() {
 async fn post_then_put_and_chunked_uploads() {
     let s = Srv::start().await;
     // POST then PUT with the whole body
-    let r = s
-        .req(Method::POST, "/v2/a/b/blobs/uploads/")
-        .send()
-        .await
-        .unwrap();
+    let r = s.call(Method::POST, "/v2/a/b/blobs/uploads/").await;
     assert_eq!(r.status(), 202);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
     assert!(loc.starts_with("/v2/a/b/blobs/uploads/"));
@@ -328,11 +310,7 @@ async fn post_then_put_and_chunked_uploads() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let r = s
-        .req(Method::HEAD, &format!("/v2/a/b/blobs/{d512}"))
-        .send()
-        .await
-        .unwrap();
+    let r = s.call(Method::HEAD, &format!("/v2/a/b/blobs/{d512}")).await;
     assert_eq!(r.status(), 200);
 }
 
@@ -345,10 +323,10 @@ async fn upload_cancel_and_unknown_sessions() {
         .send()
         .await
         .unwrap();
-    let r = s.req(Method::DELETE, &loc).send().await.unwrap();
+    let r = s.call(Method::DELETE, &loc).await;
     assert_eq!(r.status(), 204);
     for method in [Method::GET, Method::PATCH, Method::PUT, Method::DELETE] {
-        let r = s.req(method.clone(), &loc).send().await.unwrap();
+        let r = s.call(method.clone(), &loc).await;
         assert_eq!(r.status(), 404, "{method}");
         assert_eq!(error_code(r).await, "BLOB_UPLOAD_UNKNOWN");
     }
@@ -360,11 +338,7 @@ async fn upload_cancel_and_unknown_sessions() {
         .await;
     assert_eq!(r.status(), 404);
     // an upload belongs to its repository
-    let r = s
-        .req(Method::POST, "/v2/repo/blobs/uploads/")
-        .send()
-        .await
-        .unwrap();
+    let r = s.call(Method::POST, "/v2/repo/blobs/uploads/").await;
     let id = r.headers()["docker-upload-uuid"]
         .to_str()
         .unwrap()
@@ -486,11 +460,7 @@ async fn bodies_shorter_than_declared_leave_nothing() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(ok, "the failed chunk was not rolled back");
-    let r = s
-        .req(Method::HEAD, &format!("/v2/repo/blobs/{d}"))
-        .send()
-        .await
-        .unwrap();
+    let r = s.call(Method::HEAD, &format!("/v2/repo/blobs/{d}")).await;
     assert_eq!(r.status(), 404);
     assert!(files_under(&s.data_dir().join("blobs")).is_empty());
 }
@@ -517,10 +487,8 @@ async fn manifest_push_pull_by_tag_and_digest() {
             "exact bytes"
         );
         let r = s
-            .req(Method::HEAD, &format!("/v2/lib/app/manifests/{reference}"))
-            .send()
-            .await
-            .unwrap();
+            .call(Method::HEAD, &format!("/v2/lib/app/manifests/{reference}"))
+            .await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-length"], m.len().to_string().as_str());
         assert_eq!(r.headers()["docker-content-digest"], d.as_str());
@@ -692,10 +660,8 @@ async fn docker_schema2_and_indexes() {
 
     // a child cannot be deleted while the index stays
     let r = s
-        .req(Method::DELETE, &format!("/v2/multi/manifests/{oci_d}"))
-        .send()
-        .await
-        .unwrap();
+        .call(Method::DELETE, &format!("/v2/multi/manifests/{oci_d}"))
+        .await;
     assert_eq!(r.status(), 409);
     assert_eq!(error_code(r).await, "DENIED");
     let r = s
@@ -708,10 +674,8 @@ async fn docker_schema2_and_indexes() {
         .unwrap();
     assert_eq!(r.status(), 202);
     let r = s
-        .req(Method::DELETE, &format!("/v2/multi/manifests/{oci_d}"))
-        .send()
-        .await
-        .unwrap();
+        .call(Method::DELETE, &format!("/v2/multi/manifests/{oci_d}"))
+        .await;
     assert_eq!(r.status(), 202);
 }
 
@@ -733,58 +697,38 @@ async fn deletes_of_tags_manifests_and_blobs() {
         .await;
     assert_eq!(r.status(), 201);
     // deleting a tag leaves the manifest and the other tag
-    let r = s
-        .req(Method::DELETE, "/v2/del/manifests/v1")
-        .send()
-        .await
-        .unwrap();
+    let r = s.call(Method::DELETE, "/v2/del/manifests/v1").await;
     assert_eq!(r.status(), 202);
     assert_eq!(s.get("/v2/del/manifests/v1").await.status(), 404);
     assert_eq!(s.get("/v2/del/manifests/v2").await.status(), 200);
-    let r = s
-        .req(Method::DELETE, "/v2/del/manifests/v1")
-        .send()
-        .await
-        .unwrap();
+    let r = s.call(Method::DELETE, "/v2/del/manifests/v1").await;
     assert_eq!(r.status(), 404);
     assert_eq!(error_code(r).await, "MANIFEST_UNKNOWN");
     // a blob in use cannot be unlinked
     let layer = sha256(b"del layer");
     let r = s
-        .req(Method::DELETE, &format!("/v2/del/blobs/{layer}"))
-        .send()
-        .await
-        .unwrap();
+        .call(Method::DELETE, &format!("/v2/del/blobs/{layer}"))
+        .await;
     assert_eq!(r.status(), 409);
     assert_eq!(error_code(r).await, "DENIED");
     // deleting by digest takes the remaining tags too
     let r = s
-        .req(Method::DELETE, &format!("/v2/del/manifests/{d}"))
-        .send()
-        .await
-        .unwrap();
+        .call(Method::DELETE, &format!("/v2/del/manifests/{d}"))
+        .await;
     assert_eq!(r.status(), 202);
     assert_eq!(s.get("/v2/del/manifests/v2").await.status(), 404);
     assert_eq!(s.get(&format!("/v2/del/manifests/{d}")).await.status(), 404);
     let r = s
-        .req(Method::DELETE, &format!("/v2/del/blobs/{layer}"))
-        .send()
-        .await
-        .unwrap();
+        .call(Method::DELETE, &format!("/v2/del/blobs/{layer}"))
+        .await;
     assert_eq!(r.status(), 202);
     let r = s.get(&format!("/v2/del/blobs/{layer}")).await;
     assert_eq!(error_code(r).await, "BLOB_UNKNOWN");
     let r = s
-        .req(Method::DELETE, &format!("/v2/del/blobs/{layer}"))
-        .send()
-        .await
-        .unwrap();
+        .call(Method::DELETE, &format!("/v2/del/blobs/{layer}"))
+        .await;
     assert_eq!(r.status(), 404);
-    let r = s
-        .req(Method::DELETE, "/v2/nope/manifests/v1")
-        .send()
-        .await
-        .unwrap();
+    let r = s.call(Method::DELETE, "/v2/nope/manifests/v1").await;
     assert_eq!(error_code(r).await, "NAME_UNKNOWN");
 }
 
@@ -979,11 +923,7 @@ async fn strict_mode_refuses_pushes_to_unknown_repositories() {
         body["errors"][0]["message"],
         "The repository with name 'team/new' does not exist in the registry with id '000000000000'"
     );
-    let r = s
-        .req(Method::POST, "/v2/team/new/blobs/uploads/")
-        .send()
-        .await
-        .unwrap();
+    let r = s.call(Method::POST, "/v2/team/new/blobs/uploads/").await;
     assert_eq!(r.status(), 404);
     let r = s.put_manifest("team/new", "v1", OCI_MANIFEST, b"{}").await;
     assert_eq!(r.status(), 400, "manifest validation comes first");

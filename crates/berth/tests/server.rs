@@ -100,10 +100,8 @@ async fn fifty_concurrent_pushers_with_overlapping_layers() {
                     s.push_blob(&repo, l).await;
                 } else {
                     let r = s
-                        .req(Method::POST, &format!("/v2/{repo}/blobs/uploads/"))
-                        .send()
-                        .await
-                        .unwrap();
+                        .call(Method::POST, &format!("/v2/{repo}/blobs/uploads/"))
+                        .await;
                     assert_eq!(r.status(), 202);
                     let loc = r.headers()["location"].to_str().unwrap().to_string();
                     let (a, b) = l.split_at(l.len() / 2);

@@ -80,8 +80,13 @@ impl Srv {
             .basic_auth(&self.key, Some(&self.secret))
     }
 
+    /// An authenticated request without a body.
+    pub async fn call(&self, method: Method, path: &str) -> Response {
+        self.req(method, path).send().await.expect("request")
+    }
+
     pub async fn get(&self, path: &str) -> Response {
-        self.req(Method::GET, path).send().await.expect("request")
+        self.call(Method::GET, path).await
     }
 
     /// Push a blob monolithically; returns its digest.

@@ -99,11 +99,7 @@ async fn fifty_concurrent_pushers_with_overlapping_layers() {
                 if c % 2 == 0 {
                     s.push_blob(&repo, l).await;
                 } else {
-                    let r = s
-                        .call(Method::POST, &format!("/v2/{repo}/blobs/uploads/"))
-                        .await;
-                    assert_eq!(r.status(), 202);
-                    let loc = r.headers()["location"].to_str().unwrap().to_string();
+                    let loc = s.start_upload(&repo).await;
                     let (a, b) = l.split_at(l.len() / 2);
                     let r = s
                         .req(Method::PATCH, &loc)

@@ -25,14 +25,12 @@ const MAP_MIN: u64 = 256 * 1024;
 const WRITER_QUEUE: usize = 64;
 /// Chunks written by one writev call, at most.
 const WRITEV_BATCH: usize = 64;
-/// With fsync, writeback of written data is started every this many bytes, so that the flush
-/// before commit waits only for the tail.
-const WRITEBACK_EVERY: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct FsBlobStore {
     root: PathBuf,
     fsync: bool,
+    buffers: BufPool,
 }
 
 impl FsBlobStore {
@@ -42,7 +40,11 @@ impl FsBlobStore {
         let root = root.into();
         tokio::fs::create_dir_all(root.join("blobs")).await?;
         tokio::fs::create_dir_all(root.join("uploads")).await?;
-        Ok(FsBlobStore { root, fsync })
+        Ok(FsBlobStore {
+            root,
+            fsync,
+            buffers: BufPool::default(),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -84,26 +86,45 @@ fn map_blob(path: &Path) -> Result<Bytes> {
     Ok(Bytes::from_owner(map))
 }
 
-/// The writer thread of an append: writes every chunk received at `offset` onwards, batching
-/// queued chunks into one writev; returns the file and the bytes written.
+/// The writer thread of an append: writes every chunk received at `offset` onwards and returns
+/// the file and the bytes written.
+///
+/// An append shorter than [`DIRECT_BUF`] goes through the page cache in one `writev`. A longer
+/// one is copied into aligned buffers and written with `O_DIRECT`: the data goes from this buffer
+/// to the disk by DMA, instead of being copied into freshly allocated page-cache pages (which is
+/// what bounds buffered writes, and on virtual machines costs a host fault per page) and later
+/// written back. A layer pushed once is rarely read at once, so it should not evict what is, and
+/// the flush before commit then has only metadata left to write. Filesystems without `O_DIRECT`
+/// get buffered writes from the same buffers.
 fn write_chunks(
     mut file: std::fs::File,
     offset: u64,
     mut rx: tokio::sync::mpsc::Receiver<Bytes>,
-    writeback: bool,
+    pool: BufPool,
 ) -> std::io::Result<(std::fs::File, u64)> {
-    use std::io::{IoSlice, Write};
-    let mut written: u64 = 0;
-    let mut unsynced_from = offset;
-    let mut batch: Vec<Bytes> = Vec::with_capacity(WRITEV_BATCH);
-    while let Some(first) = rx.blocking_recv() {
-        batch.push(first);
-        while batch.len() < WRITEV_BATCH {
-            match rx.try_recv() {
-                Ok(b) => batch.push(b),
-                Err(_) => break,
+    let mut pending: Vec<Bytes> = Vec::new();
+    let mut pending_len = 0usize;
+    while pending_len < DIRECT_BUF {
+        match rx.blocking_recv() {
+            Some(b) => {
+                pending_len += b.len();
+                pending.push(b);
             }
+            None => break,
         }
+    }
+    if pending_len < DIRECT_BUF {
+        write_all_vectored(&mut file, &pending)?;
+        return Ok((file, pending_len as u64));
+    }
+    let written = write_direct(&file, offset, pending, &mut rx, &pool)?;
+    Ok((file, written))
+}
+
+/// Write all of `chunks` at the file's position, batching them into `writev` calls.
+fn write_all_vectored(file: &mut std::fs::File, chunks: &[Bytes]) -> std::io::Result<()> {
+    use std::io::{IoSlice, Write};
+    for batch in chunks.chunks(WRITEV_BATCH) {
         let mut slices: Vec<IoSlice<'_>> = batch.iter().map(|b| IoSlice::new(b)).collect();
         let mut rest = &mut slices[..];
         while !rest.is_empty() {
@@ -111,37 +132,237 @@ fn write_chunks(
             if n == 0 {
                 return Err(std::io::ErrorKind::WriteZero.into());
             }
-            written += n as u64;
             IoSlice::advance_slices(&mut rest, n);
         }
-        drop(slices);
-        batch.clear();
-        let end = offset + written;
-        if writeback && end - unsynced_from >= WRITEBACK_EVERY {
-            start_writeback(&file, unsynced_from, end - unsynced_from);
-            unsynced_from = end;
-        }
     }
-    Ok((file, written))
+    Ok(())
 }
 
-/// Ask the kernel to start writing a range back to disk now, without waiting for it.
-#[cfg(target_os = "linux")]
-fn start_writeback(file: &std::fs::File, from: u64, len: u64) {
-    use std::os::fd::AsRawFd;
-    // SAFETY: a plain syscall on a file descriptor we own; it only schedules writeback.
-    unsafe {
-        libc::sync_file_range(
-            file.as_raw_fd(),
-            from as libc::off64_t,
-            len as libc::off64_t,
-            libc::SYNC_FILE_RANGE_WRITE,
-        );
+/// Alignment of `O_DIRECT` offsets, lengths and buffers (the page size, which covers the logical
+/// block size of every disk Linux drives).
+const ALIGN: usize = 4096;
+/// Size of the aligned buffers, and the length from which an append bypasses the page cache.
+const DIRECT_BUF: usize = 2 * 1024 * 1024;
+/// Aligned buffers kept for reuse (reusing them spares a fresh allocation, and its page faults,
+/// per request).
+const POOL_KEEP: usize = 4;
+
+/// A `DIRECT_BUF`-byte buffer aligned to `ALIGN`.
+struct AlignedBuf {
+    raw: Vec<u8>,
+    start: usize,
+}
+
+impl AlignedBuf {
+    fn new() -> Self {
+        let raw = vec![0u8; DIRECT_BUF + ALIGN];
+        // The heap block never moves with the Vec, so the offset stays right.
+        let start = raw.as_ptr().align_offset(ALIGN).min(ALIGN);
+        AlignedBuf { raw, start }
     }
+
+    fn is_aligned(&self) -> bool {
+        self.start < ALIGN
+    }
+
+    fn bytes(&mut self) -> &mut [u8] {
+        &mut self.raw[self.start..self.start + DIRECT_BUF]
+    }
+}
+
+/// Aligned buffers shared by the store's writers.
+#[derive(Debug, Clone, Default)]
+struct BufPool(std::sync::Arc<std::sync::Mutex<Vec<AlignedBuf>>>);
+
+impl std::fmt::Debug for AlignedBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AlignedBuf")
+    }
+}
+
+impl BufPool {
+    fn take(&self) -> AlignedBuf {
+        let got = self.0.lock().ok().and_then(|mut v| v.pop());
+        got.unwrap_or_else(AlignedBuf::new)
+    }
+
+    fn give(&self, buf: AlignedBuf) {
+        if let Ok(mut v) = self.0.lock() {
+            if v.len() < POOL_KEEP {
+                v.push(buf);
+            }
+        }
+    }
+}
+
+/// A filled buffer on its way to the disk: `len` bytes of data for file offset `pos`.
+struct Block {
+    buf: AlignedBuf,
+    pos: u64,
+    len: usize,
+}
+
+/// Writes a stream through aligned buffers with `O_DIRECT`, starting at any offset: the block the
+/// offset falls in is read back first so that every write starts on a block boundary, and the
+/// last partial block is written padded, then the file is cut to its real length. Two buffers
+/// alternate: this thread fills one while a helper thread writes the other, so that copying and
+/// the disk's transfer overlap.
+fn write_direct(
+    file: &std::fs::File,
+    offset: u64,
+    pending: Vec<Bytes>,
+    rx: &mut tokio::sync::mpsc::Receiver<Bytes>,
+    pool: &BufPool,
+) -> std::io::Result<u64> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = pool.take();
+    let head = (offset % ALIGN as u64) as usize;
+    let mut pos = offset - head as u64;
+    if head > 0 {
+        file.read_exact_at(&mut buf.bytes()[..head], pos)?;
+    }
+    let direct = buf.is_aligned() && set_direct(file, true).is_ok();
+    let mut fill = head;
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Block>(1);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<AlignedBuf>();
+    let mut in_use = 1usize;
+    let filled = std::thread::scope(|scope| -> std::io::Result<u64> {
+        let io = scope.spawn(move || write_blocks(file, direct, full_rx, empty_tx));
+        let mut chunks = pending
+            .into_iter()
+            .map(Some)
+            .chain(std::iter::from_fn(|| rx.blocking_recv().map(Some)));
+        let mut failed = false;
+        'stream: while let Some(Some(chunk)) = chunks.next() {
+            let mut data: &[u8] = &chunk;
+            while !data.is_empty() {
+                let n = (DIRECT_BUF - fill).min(data.len());
+                buf.bytes()[fill..fill + n].copy_from_slice(&data[..n]);
+                fill += n;
+                data = &data[n..];
+                if fill == DIRECT_BUF {
+                    let next = match empty_rx.try_recv() {
+                        Ok(b) => b,
+                        Err(_) if in_use < 2 => {
+                            in_use += 1;
+                            pool.take()
+                        }
+                        Err(_) => match empty_rx.recv() {
+                            Ok(b) => b,
+                            Err(_) => {
+                                failed = true;
+                                break 'stream;
+                            }
+                        },
+                    };
+                    let full = std::mem::replace(&mut buf, next);
+                    if full_tx
+                        .send(Block {
+                            buf: full,
+                            pos,
+                            len: DIRECT_BUF,
+                        })
+                        .is_err()
+                    {
+                        failed = true;
+                        break 'stream;
+                    }
+                    pos += DIRECT_BUF as u64;
+                    fill = 0;
+                }
+            }
+        }
+        let end = pos + fill as u64;
+        if !failed && fill > 0 {
+            let _ = full_tx.send(Block {
+                buf,
+                pos,
+                len: fill,
+            });
+        } else {
+            pool.give(buf);
+        }
+        drop(full_tx);
+        let written = io
+            .join()
+            .map_err(|_| std::io::Error::other("the disk writer panicked"))?;
+        for b in empty_rx.try_iter() {
+            pool.give(b);
+        }
+        written?;
+        Ok(end)
+    })?;
+    if direct {
+        set_direct(file, false)?;
+    }
+    // the last block may have been written padded
+    file.set_len(filled)?;
+    Ok(filled - offset)
+}
+
+/// The helper thread of [`write_direct`]: writes each block (padded to the block size when
+/// direct), falling back to the page cache if the filesystem refuses direct writes, and hands the
+/// buffers back.
+fn write_blocks(
+    file: &std::fs::File,
+    mut direct: bool,
+    blocks: std::sync::mpsc::Receiver<Block>,
+    done: std::sync::mpsc::Sender<AlignedBuf>,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    for mut block in blocks {
+        if direct {
+            let padded = block.len.div_ceil(ALIGN) * ALIGN;
+            block.buf.bytes()[block.len..padded].fill(0);
+            match file.write_all_at(&block.buf.bytes()[..padded], block.pos) {
+                Ok(()) => {
+                    let _ = done.send(block.buf);
+                    continue;
+                }
+                // the filesystem took the flag but not the write: use the page cache
+                Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                    set_direct(file, false)?;
+                    direct = false;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        file.write_all_at(&block.buf.bytes()[..block.len], block.pos)?;
+        let _ = done.send(block.buf);
+    }
+    Ok(())
+}
+
+/// Turn `O_DIRECT` on or off for an open file.
+#[cfg(target_os = "linux")]
+fn set_direct(file: &std::fs::File, on: bool) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a file descriptor we own, reading and setting its status flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let flags = if on {
+        flags | libc::O_DIRECT
+    } else {
+        flags & !libc::O_DIRECT
+    };
+    // SAFETY: as above.
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
-fn start_writeback(_file: &std::fs::File, _from: u64, _len: u64) {}
+fn set_direct(_file: &std::fs::File, on: bool) -> std::io::Result<()> {
+    if on {
+        Err(std::io::ErrorKind::Unsupported.into())
+    } else {
+        Ok(())
+    }
+}
 
 /// Run blocking filesystem work on the blocking pool, as one hop.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -226,6 +447,7 @@ impl BlobStore for FsBlobStore {
         // open, check and position in one blocking call
         let std_file = blocking(move || {
             let mut f = std::fs::OpenOptions::new()
+                .read(true)
                 .write(true)
                 .open(&path)
                 .map_err(|e| not_found_as(e, StorageError::UploadNotFound))?;
@@ -240,12 +462,11 @@ impl BlobStore for FsBlobStore {
             Ok(f)
         })
         .await?;
-        // A blocking writer drains the chunks with writev while this task hashes the next ones:
-        // no copies in userspace, hashing and disk writes in parallel.
+        // A blocking writer drains the chunks while this task hashes the next ones: hashing and
+        // disk writes in parallel.
         let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(WRITER_QUEUE);
-        let writeback = self.fsync;
-        let writer =
-            tokio::task::spawn_blocking(move || write_chunks(std_file, offset, rx, writeback));
+        let pool = self.buffers.clone();
+        let writer = tokio::task::spawn_blocking(move || write_chunks(std_file, offset, rx, pool));
         let received = async {
             let mut received: u64 = 0;
             while let Some(chunk) = body.next().await {

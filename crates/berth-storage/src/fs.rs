@@ -101,12 +101,14 @@ fn write_chunks(
     offset: u64,
     mut rx: tokio::sync::mpsc::Receiver<Bytes>,
     pool: BufPool,
+    hasher: &mut Hasher,
 ) -> std::io::Result<(std::fs::File, u64)> {
     let mut pending: Vec<Bytes> = Vec::new();
     let mut pending_len = 0usize;
     while pending_len < DIRECT_BUF {
         match rx.blocking_recv() {
             Some(b) => {
+                hasher.update(&b);
                 pending_len += b.len();
                 pending.push(b);
             }
@@ -117,7 +119,7 @@ fn write_chunks(
         write_all_vectored(&mut file, &pending)?;
         return Ok((file, pending_len as u64));
     }
-    let written = write_direct(&file, offset, pending, &mut rx, &pool)?;
+    let written = write_direct(&file, offset, pending, &mut rx, &pool, hasher)?;
     Ok((file, written))
 }
 
@@ -213,6 +215,7 @@ fn write_direct(
     pending: Vec<Bytes>,
     rx: &mut tokio::sync::mpsc::Receiver<Bytes>,
     pool: &BufPool,
+    hasher: &mut Hasher,
 ) -> std::io::Result<u64> {
     use std::os::unix::fs::FileExt;
     let mut buf = pool.take();
@@ -228,12 +231,12 @@ fn write_direct(
     let mut in_use = 1usize;
     let filled = std::thread::scope(|scope| -> std::io::Result<u64> {
         let io = scope.spawn(move || write_blocks(file, direct, full_rx, empty_tx));
-        let mut chunks = pending
-            .into_iter()
-            .map(Some)
-            .chain(std::iter::from_fn(|| rx.blocking_recv().map(Some)));
+        // `pending` is hashed already; what follows is hashed here, just before it is copied
+        let chunks = pending.into_iter().chain(std::iter::from_fn(|| {
+            rx.blocking_recv().inspect(|b| hasher.update(b))
+        }));
         let mut failed = false;
-        'stream: while let Some(Some(chunk)) = chunks.next() {
+        'stream: for chunk in chunks {
             let mut data: &[u8] = &chunk;
             while !data.is_empty() {
                 let n = (DIRECT_BUF - fill).min(data.len());
@@ -462,11 +465,14 @@ impl BlobStore for FsBlobStore {
             Ok(f)
         })
         .await?;
-        // A blocking writer drains the chunks while this task hashes the next ones: hashing and
-        // disk writes in parallel.
+        // This task receives; a blocking writer hashes and copies the chunks, and (for long
+        // appends) a helper of its own writes them: receiving, hashing and the disk in parallel.
         let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(WRITER_QUEUE);
         let pool = self.buffers.clone();
-        let writer = tokio::task::spawn_blocking(move || write_chunks(std_file, offset, rx, pool));
+        let mut state = hasher.clone();
+        let writer = tokio::task::spawn_blocking(move || {
+            write_chunks(std_file, offset, rx, pool, &mut state).map(|(f, n)| (f, n, state))
+        });
         let received = async {
             let mut received: u64 = 0;
             while let Some(chunk) = body.next().await {
@@ -477,7 +483,6 @@ impl BlobStore for FsBlobStore {
                         return Err(StorageError::BodyTooLong { declared });
                     }
                 }
-                hasher.update(&chunk);
                 if tx.send(chunk).await.is_err() {
                     break; // the writer failed: its error is reported below
                 }
@@ -495,7 +500,10 @@ impl BlobStore for FsBlobStore {
             .await
             .map_err(|e| StorageError::Io(std::io::Error::other(e)))?;
         let outcome = match (received, wrote) {
-            (Ok(received), Ok((file, written))) if written == received => Ok((file, received)),
+            (Ok(received), Ok((file, written, state))) if written == received => {
+                *hasher = state;
+                Ok((file, received))
+            }
             (Ok(_), Ok(_)) => Err(StorageError::Io(std::io::Error::other(
                 "the writer stopped early",
             ))),

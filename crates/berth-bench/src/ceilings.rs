@@ -18,6 +18,9 @@ pub struct Ceilings {
     pub disk_write_mibps: f64,
     /// The same followed by fdatasync (MiB/s).
     pub disk_write_synced_mibps: f64,
+    /// Sequential 2 MiB `O_DIRECT` writes (bypassing the page cache, as Berth writes long
+    /// uploads) followed by fdatasync (MiB/s); `None` where the filesystem refuses `O_DIRECT`.
+    pub disk_write_direct_mibps: Option<f64>,
     /// One TCP stream over loopback, 1 MiB reads and writes (MiB/s).
     pub loopback_mibps: f64,
 }
@@ -67,6 +70,44 @@ async fn loopback_copy(data: &bytes::Bytes) -> anyhow::Result<f64> {
     Ok(total as f64 / (1024.0 * 1024.0) / t.elapsed().as_secs_f64())
 }
 
+/// `bytes` written with `O_DIRECT` in 2 MiB blocks, then fdatasync; MiB/s.
+#[cfg(target_os = "linux")]
+fn direct_write(path: &Path, bytes: usize) -> Option<f64> {
+    use std::os::unix::fs::OpenOptionsExt;
+    const BLOCK: usize = 2 << 20;
+    let mut raw = vec![0u8; BLOCK + 4096];
+    let start = raw.as_ptr().align_offset(4096);
+    if start >= 4096 {
+        return None;
+    }
+    for (i, b) in raw.iter_mut().enumerate() {
+        *b = (i * 31 % 251) as u8;
+    }
+    let buf = &raw[start..start + BLOCK];
+    let run = || -> std::io::Result<f64> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(path)?;
+        let t = Instant::now();
+        for _ in 0..bytes / BLOCK {
+            f.write_all(buf)?;
+        }
+        f.sync_data()?;
+        Ok((bytes / BLOCK * BLOCK) as f64 / (1024.0 * 1024.0) / t.elapsed().as_secs_f64())
+    };
+    let r = run().ok();
+    let _ = std::fs::remove_file(path);
+    r
+}
+
+#[cfg(not(target_os = "linux"))]
+fn direct_write(_path: &Path, _bytes: usize) -> Option<f64> {
+    None
+}
+
 pub async fn measure(work: &Path, bytes: usize) -> anyhow::Result<Ceilings> {
     let data = crate::workloads::random_bytes(bytes);
     let mib = bytes as f64 / (1024.0 * 1024.0);
@@ -98,6 +139,8 @@ pub async fn measure(work: &Path, bytes: usize) -> anyhow::Result<Ceilings> {
         Ok((buffered, synced))
     })
     .await??;
+    let p = path.clone();
+    let direct = tokio::task::spawn_blocking(move || direct_write(&p, 512 << 20)).await?;
 
     // loopback: best of three single-stream copies of at least 512 MiB
     let copy = if data.len() >= 512 << 20 {
@@ -114,6 +157,7 @@ pub async fn measure(work: &Path, bytes: usize) -> anyhow::Result<Ceilings> {
         sha256_sha2_mibps: sha2,
         disk_write_mibps: disk_mib / buffered,
         disk_write_synced_mibps: disk_mib / synced,
+        disk_write_direct_mibps: direct,
         loopback_mibps: loopback,
     })
 }

@@ -301,12 +301,22 @@ impl MetaStore {
     /// and the blob is recorded and linked, in one transaction.
     pub async fn finish_upload(&self, id: &str, repo: i64, d: &Digest, size: u64) -> Result<()> {
         let now = now_millis();
+        // the statements go to the connection's worker as one batch: one round trip
         let mut tx = self.write.begin().await?;
-        sqlx::query("DELETE FROM uploads WHERE id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        link_blob_in(&mut tx, repo, d, size, now).await?;
+        sqlx::query(
+            "DELETE FROM uploads WHERE id = ?1;
+             INSERT INTO blobs (digest, size, created_at) VALUES (?2, ?3, ?4)
+             ON CONFLICT (digest) DO UPDATE SET unreferenced_since = NULL;
+             INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?5, ?2, ?4)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(d.to_string())
+        .bind(size as i64)
+        .bind(now)
+        .bind(repo)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -48,6 +48,18 @@ impl UploadStates {
             .clone()
     }
 
+    /// Start the state of a new, empty upload, so that its first append need not read it back.
+    fn seed(&self, id: Uuid) {
+        let slot = Slot::new(tokio::sync::Mutex::new(Some(HashState {
+            size: 0,
+            hasher: Algorithm::Sha256.hasher(),
+        })));
+        self.slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, slot);
+    }
+
     fn forget(&self, id: Uuid) {
         self.slots
             .lock()
@@ -79,6 +91,7 @@ impl Registry {
             let _ = self.store.delete_upload(id).await;
             return Err(e);
         }
+        self.uploads.seed(id);
         Ok(id)
     }
 

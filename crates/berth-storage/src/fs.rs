@@ -66,6 +66,61 @@ impl FsBlobStore {
     }
 }
 
+impl FsBlobStore {
+    /// An append whose declared length is short: received and hashed in memory, then opened,
+    /// checked and written in one blocking call.
+    async fn append_small(
+        &self,
+        id: Uuid,
+        offset: u64,
+        mut body: ByteStream,
+        declared: Option<u64>,
+        hasher: &mut Hasher,
+    ) -> Result<Appended> {
+        let declared = declared.unwrap_or(DIRECT_BUF as u64);
+        let mut state = hasher.clone();
+        let mut chunks = Vec::new();
+        let mut received = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk: Bytes = chunk.map_err(StorageError::Body)?;
+            received += chunk.len() as u64;
+            if received > declared {
+                return Err(StorageError::BodyTooLong { declared });
+            }
+            state.update(&chunk);
+            chunks.push(chunk);
+        }
+        if received < declared {
+            return Err(StorageError::BodyTooShort { declared, received });
+        }
+        let path = self.upload_path(id);
+        blocking(move || {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(|e| not_found_as(e, StorageError::UploadNotFound))?;
+            let actual = f.metadata()?.len();
+            if actual != offset {
+                return Err(StorageError::OffsetMismatch {
+                    expected: offset,
+                    actual,
+                });
+            }
+            std::io::Seek::seek(&mut f, SeekFrom::Start(offset))?;
+            if let Err(e) = write_all_vectored(&mut f, &chunks) {
+                f.set_len(offset)?;
+                return Err(e.into());
+            }
+            Ok(())
+        })
+        .await?;
+        *hasher = state;
+        Ok(Appended {
+            size: offset + received,
+        })
+    }
+}
+
 /// The bytes of a stored blob: read whole when small, otherwise memory-mapped, so that serving it
 /// copies page-cache pages straight into the socket with no `read()` copy through userspace.
 fn map_blob(path: &Path) -> Result<Bytes> {
@@ -446,6 +501,9 @@ impl BlobStore for FsBlobStore {
         declared: Option<u64>,
         hasher: &mut Hasher,
     ) -> Result<Appended> {
+        if declared.is_some_and(|d| d < DIRECT_BUF as u64) {
+            return self.append_small(id, offset, body, declared, hasher).await;
+        }
         let path = self.upload_path(id);
         // open, check and position in one blocking call
         let std_file = blocking(move || {

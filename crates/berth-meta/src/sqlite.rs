@@ -408,14 +408,15 @@ impl MetaStore {
         }))
     }
 
-    pub async fn set_upload_size(&self, id: &str, size: u64) -> Result<()> {
-        sqlx::query("UPDATE uploads SET size = ?, updated_at = ? WHERE id = ?")
+    /// Record the size of upload `id`; false when the session no longer exists.
+    pub async fn set_upload_size(&self, id: &str, size: u64) -> Result<bool> {
+        let done = sqlx::query("UPDATE uploads SET size = ?, updated_at = ? WHERE id = ?")
             .bind(size as i64)
             .bind(now_millis())
             .bind(id)
             .execute(&self.write)
             .await?;
-        Ok(())
+        Ok(done.rows_affected() > 0)
     }
 
     pub async fn delete_upload(&self, id: &str) -> Result<bool> {

@@ -53,7 +53,6 @@ impl From<berth_storage::StorageError> for RegistryError {
     fn from(e: berth_storage::StorageError) -> Self {
         use berth_storage::StorageError as S;
         match e {
-            S::UploadNotFound => RegistryError::BlobUploadUnknown,
             S::BlobNotFound => RegistryError::Internal("blob bytes missing from the store".into()),
             S::OffsetMismatch { actual, .. } => RegistryError::RangeInvalid { size: actual },
             S::DigestMismatch { expected, actual } => RegistryError::DigestInvalid(format!(

@@ -71,25 +71,18 @@ impl UploadStates {
 impl Registry {
     /// Open an upload session in repository `name`.
     pub async fn start_upload(&self, account: &str, name: &RepositoryName) -> Result<Uuid> {
+        // The store holds nothing for the session until its first bytes arrive.
         let id = Uuid::new_v4();
-        self.store.create_upload(id).await?;
-        let created = async {
-            // one statement when the repository exists (the usual case)
-            if self
-                .meta
-                .create_upload_by_name(account, name.as_str(), &id.to_string())
-                .await?
-                .is_some()
-            {
-                return Ok(());
-            }
+        let sid = id.to_string();
+        // one statement when the repository exists (the usual case)
+        if self
+            .meta
+            .create_upload_by_name(account, name.as_str(), &sid)
+            .await?
+            .is_none()
+        {
             let repo = self.repository_for_push(account, name).await?;
-            Ok::<_, RegistryError>(self.meta.create_upload(&id.to_string(), repo.id).await?)
-        }
-        .await;
-        if let Err(e) = created {
-            let _ = self.store.delete_upload(id).await;
-            return Err(e);
+            self.meta.create_upload(&sid, repo.id).await?;
         }
         self.uploads.seed(id);
         Ok(id)
@@ -179,7 +172,12 @@ impl Registry {
                     size: a.size,
                     hasher,
                 });
-                self.meta.set_upload_size(&id.to_string(), a.size).await?;
+                if !self.meta.set_upload_size(&id.to_string(), a.size).await? {
+                    // cancelled meanwhile (before this request took the slot): drop the bytes
+                    *guard = None;
+                    self.store.delete_upload(id).await?;
+                    return Err(RegistryError::BlobUploadUnknown);
+                }
                 Ok(a.size)
             }
             Err(e) => {
@@ -205,6 +203,27 @@ impl Registry {
             Some(s) => s,
             None => self.state(id).await?,
         };
+        let (body, whole) = match body {
+            Some(b) if state.size == 0 => (None, Some(b)),
+            other => (other, None),
+        };
+        if let Some(body) = whole {
+            // The whole blob in this request (the monolithic POST + PUT): stored in one step.
+            let put = self.store.put(id, digest, body.stream, body.declared).await;
+            self.uploads.forget(id);
+            return match put {
+                Ok(size) => {
+                    self.meta
+                        .finish_upload(&id.to_string(), repo_id, digest, size)
+                        .await?;
+                    Ok(size)
+                }
+                Err(e) => {
+                    self.meta.delete_upload(&id.to_string()).await?;
+                    Err(e.into())
+                }
+            };
+        }
         if let Some(body) = body {
             let mut hasher = state.hasher.clone();
             match self
@@ -267,23 +286,10 @@ impl Registry {
         body: UploadBody,
     ) -> Result<u64> {
         let repo = self.repository_for_push(account, name).await?;
-        let id = Uuid::new_v4();
-        self.store.create_upload(id).await?;
-        let mut hasher = digest.algorithm().hasher();
-        let size = async {
-            self.store
-                .append(id, 0, body.stream, body.declared, &mut hasher)
-                .await?;
-            self.store.commit(id, digest, Some(hasher.finish())).await
-        }
-        .await;
-        let size = match size {
-            Ok(size) => size,
-            Err(e) => {
-                let _ = self.store.delete_upload(id).await;
-                return Err(e.into());
-            }
-        };
+        let size = self
+            .store
+            .put(Uuid::new_v4(), digest, body.stream, body.declared)
+            .await?;
         self.meta.link_blob(repo.id, digest, size).await?;
         Ok(size)
     }

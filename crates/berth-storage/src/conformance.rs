@@ -43,7 +43,8 @@ pub async fn run(store: &dyn BlobStore) {
     dedup_and_delete(store).await;
     large_blob_reads(store).await;
     large_unaligned_appends(store).await;
-    unknown_things(store).await;
+    uploads_without_bytes(store).await;
+    whole_puts(store).await;
 }
 
 fn chunked(data: &[u8], size: usize) -> ByteStream {
@@ -69,7 +70,6 @@ async fn large_unaligned_appends(store: &dyn BlobStore) {
         data.len(),
     ];
     let id = Uuid::new_v4();
-    store.create_upload(id).await.expect("create");
     let mut h = Algorithm::Sha256.hasher();
     for w in cuts.windows(2) {
         let (a, b) = (w[0], w[1]);
@@ -114,7 +114,6 @@ async fn large_unaligned_appends(store: &dyn BlobStore) {
 async fn large_blob_reads(store: &dyn BlobStore) {
     let data: Vec<u8> = (0..5 * 1024 * 1024 + 7).map(|i| (i % 251) as u8).collect();
     let id = Uuid::new_v4();
-    store.create_upload(id).await.expect("create");
     let mut h = Algorithm::Sha256.hasher();
     let body: ByteStream = futures_util::stream::iter(
         data.chunks(100_000)
@@ -145,7 +144,6 @@ async fn large_blob_reads(store: &dyn BlobStore) {
 
 async fn chunked_upload_and_ranged_read(store: &dyn BlobStore) {
     let id = Uuid::new_v4();
-    store.create_upload(id).await.expect("create");
     let mut h = Algorithm::Sha256.hasher();
     let a = store
         .append(id, 0, body(&[b"hello ", b"wor"]), Some(9), &mut h)
@@ -187,15 +185,11 @@ async fn chunked_upload_and_ranged_read(store: &dyn BlobStore) {
         collect(store.read(&d, Some(6..11)).await.expect("range")).await,
         b"world"
     );
-    assert!(matches!(
-        store.upload_size(id).await,
-        Err(StorageError::UploadNotFound)
-    ));
+    assert_eq!(store.upload_size(id).await.expect("size"), 0);
 }
 
 async fn failed_appends_leave_nothing(store: &dyn BlobStore) {
     let id = Uuid::new_v4();
-    store.create_upload(id).await.expect("create");
     let mut h = Algorithm::Sha256.hasher();
     store
         .append(id, 0, body(&[b"abc"]), None, &mut h)
@@ -228,7 +222,6 @@ async fn failed_appends_leave_nothing(store: &dyn BlobStore) {
 
 async fn digest_mismatch_removes_upload(store: &dyn BlobStore) {
     let id = Uuid::new_v4();
-    store.create_upload(id).await.expect("create");
     let mut h = Algorithm::Sha256.hasher();
     store
         .append(id, 0, body(&[b"payload"]), None, &mut h)
@@ -243,15 +236,11 @@ async fn digest_mismatch_removes_upload(store: &dyn BlobStore) {
         other => panic!("expected a digest mismatch, got {other:?}"),
     }
     assert_eq!(store.stat(&wrong).await.expect("stat"), None);
-    assert!(matches!(
-        store.upload_size(id).await,
-        Err(StorageError::UploadNotFound)
-    ));
+    assert_eq!(store.upload_size(id).await.expect("size"), 0);
 }
 
 async fn sha512_and_recomputed_digest(store: &dyn BlobStore) {
     let id = Uuid::new_v4();
-    store.create_upload(id).await.expect("create");
     let mut h = Algorithm::Sha256.hasher();
     store
         .append(id, 0, body(&[b"five", b"twelve"]), None, &mut h)
@@ -274,7 +263,6 @@ async fn dedup_and_delete(store: &dyn BlobStore) {
     let d = Digest::sha256_of(b"same");
     for _ in 0..2 {
         let id = Uuid::new_v4();
-        store.create_upload(id).await.expect("create");
         let mut h = Algorithm::Sha256.hasher();
         store
             .append(id, 0, body(&[b"same"]), Some(4), &mut h)
@@ -294,25 +282,97 @@ async fn dedup_and_delete(store: &dyn BlobStore) {
     assert_eq!(store.stat(&d).await.expect("stat"), None);
 }
 
-async fn unknown_things(store: &dyn BlobStore) {
+/// An upload the store holds nothing for is empty: its size is 0, an append at offset 0 starts it,
+/// one at a later offset is refused, and committing it stores the empty blob.
+async fn uploads_without_bytes(store: &dyn BlobStore) {
     let d = Digest::sha256_of(b"never stored");
     assert!(matches!(
         store.read(&d, None).await,
         Err(StorageError::BlobNotFound)
     ));
     let id = Uuid::new_v4();
-    assert!(matches!(
-        store.upload_size(id).await,
-        Err(StorageError::UploadNotFound)
-    ));
+    assert_eq!(store.upload_size(id).await.expect("size"), 0);
+    assert!(collect(store.read_upload(id).await.expect("read"))
+        .await
+        .is_empty());
     assert!(matches!(
         store
-            .append(id, 0, body(&[b"x"]), None, &mut Algorithm::Sha256.hasher())
+            .append(id, 4, body(&[b"x"]), None, &mut Algorithm::Sha256.hasher())
             .await,
-        Err(StorageError::UploadNotFound)
+        Err(StorageError::OffsetMismatch {
+            expected: 4,
+            actual: 0
+        })
     ));
     assert!(matches!(
         store.commit(id, &d, None).await,
-        Err(StorageError::UploadNotFound)
+        Err(StorageError::DigestMismatch { .. })
     ));
+    let empty = Digest::sha256_of(b"");
+    let id = Uuid::new_v4();
+    assert_eq!(store.commit(id, &empty, None).await.expect("commit"), 0);
+    assert_eq!(store.stat(&empty).await.expect("stat"), Some(0));
+    assert!(collect(store.read(&empty, None).await.expect("read"))
+        .await
+        .is_empty());
+    store.delete(&empty).await.expect("delete");
+}
+
+/// `put` stores a whole body in one step, short or long, declared or not; a failed put leaves
+/// nothing behind, and a put of a stored blob keeps it.
+async fn whole_puts(store: &dyn BlobStore) {
+    let long: Vec<u8> = (0..3 * 1024 * 1024 + 11).map(|i| (i % 249) as u8).collect();
+    let cases: [(&[u8], bool); 4] = [
+        (b"a short blob", true),
+        (b"a short blob without a declared length", false),
+        (&long, true),
+        (&long[1..], false),
+    ];
+    for (data, declare) in cases {
+        let d = Digest::sha256_of(data);
+        let declared = declare.then_some(data.len() as u64);
+        for _ in 0..2 {
+            let id = Uuid::new_v4();
+            let size = store
+                .put(id, &d, chunked(data, 70_001), declared)
+                .await
+                .expect("put");
+            assert_eq!(size, data.len() as u64);
+            assert_eq!(store.upload_size(id).await.expect("size"), 0);
+        }
+        assert_eq!(
+            collect(store.read(&d, None).await.expect("read")).await,
+            data
+        );
+        // wrong digest, short body, long body, failing body: nothing stored, nothing left
+        let wrong = Digest::sha256_of(b"other");
+        let id = Uuid::new_v4();
+        assert!(matches!(
+            store.put(id, &wrong, chunked(data, 70_001), declared).await,
+            Err(StorageError::DigestMismatch { .. })
+        ));
+        assert_eq!(store.stat(&wrong).await.expect("stat"), None);
+        assert_eq!(store.upload_size(id).await.expect("size"), 0);
+        if declare {
+            let fresh = Digest::sha256_of(&data[1..]);
+            let r = store
+                .put(id, &fresh, chunked(&data[1..], 70_001), declared)
+                .await;
+            assert!(matches!(r, Err(StorageError::BodyTooShort { .. })), "{r:?}");
+            let r = store
+                .put(
+                    id,
+                    &fresh,
+                    chunked(data, 70_001),
+                    Some(data.len() as u64 - 1),
+                )
+                .await;
+            assert!(matches!(r, Err(StorageError::BodyTooLong { .. })), "{r:?}");
+            let r = store.put(id, &fresh, failing_body(b"abc"), declared).await;
+            assert!(matches!(r, Err(StorageError::Body(_))), "{r:?}");
+            assert_eq!(store.stat(&fresh).await.expect("stat"), None);
+            assert_eq!(store.upload_size(id).await.expect("size"), 0);
+        }
+        store.delete(&d).await.expect("delete");
+    }
 }

@@ -95,10 +95,7 @@ impl FsBlobStore {
         }
         let path = self.upload_path(id);
         blocking(move || {
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .open(&path)
-                .map_err(|e| not_found_as(e, StorageError::UploadNotFound))?;
+            let mut f = open_upload(&path, offset, false)?;
             let actual = f.metadata()?.len();
             if actual != offset {
                 return Err(StorageError::OffsetMismatch {
@@ -423,6 +420,43 @@ fn set_direct(_file: &std::fs::File, on: bool) -> std::io::Result<()> {
 }
 
 /// Run blocking filesystem work on the blocking pool, as one hop.
+/// Open upload `path` for appending at `offset`: an upload that holds no bytes has no file
+/// until its first append creates one.
+fn open_upload(path: &Path, offset: u64, read: bool) -> Result<std::fs::File> {
+    let opened = std::fs::OpenOptions::new()
+        .read(read)
+        .write(true)
+        .create(offset == 0)
+        .truncate(false)
+        .open(path);
+    match opened {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StorageError::OffsetMismatch {
+            expected: offset,
+            actual: 0,
+        }),
+        other => Ok(other?),
+    }
+}
+
+/// Rename a flushed upload file to its blob path (creating the directory if needed). When the
+/// blob is already stored the upload is dropped instead: content-addressed, it holds the same bytes.
+fn place(path: &Path, target: &Path) -> Result<()> {
+    if target.try_exists()? {
+        std::fs::remove_file(path)?;
+        return Ok(());
+    }
+    match std::fs::rename(path, target) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::rename(path, target)?;
+        }
+        other => other?,
+    }
+    Ok(())
+}
+
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
@@ -477,20 +511,12 @@ impl BlobStore for FsBlobStore {
         }
     }
 
-    async fn create_upload(&self, id: Uuid) -> Result<()> {
-        tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(self.upload_path(id))
-            .await?;
-        Ok(())
-    }
-
     async fn upload_size(&self, id: Uuid) -> Result<u64> {
-        let m = tokio::fs::metadata(self.upload_path(id))
-            .await
-            .map_err(|e| not_found_as(e, StorageError::UploadNotFound))?;
-        Ok(m.len())
+        match tokio::fs::metadata(self.upload_path(id)).await {
+            Ok(m) => Ok(m.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn append(
@@ -507,11 +533,7 @@ impl BlobStore for FsBlobStore {
         let path = self.upload_path(id);
         // open, check and position in one blocking call
         let std_file = blocking(move || {
-            let mut f = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(&path)
-                .map_err(|e| not_found_as(e, StorageError::UploadNotFound))?;
+            let mut f = open_upload(&path, offset, true)?;
             let actual = f.metadata()?.len();
             if actual != offset {
                 return Err(StorageError::OffsetMismatch {
@@ -587,10 +609,14 @@ impl BlobStore for FsBlobStore {
     }
 
     async fn read_upload(&self, id: Uuid) -> Result<ByteStream> {
-        let file = tokio::fs::File::open(self.upload_path(id))
-            .await
-            .map_err(|e| not_found_as(e, StorageError::UploadNotFound))?;
-        Ok(ReaderStream::with_capacity(file, READ_CHUNK).boxed())
+        match tokio::fs::File::open(self.upload_path(id)).await {
+            Ok(file) => Ok(ReaderStream::with_capacity(file, READ_CHUNK).boxed()),
+            // an upload that never received bytes is empty
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(futures_util::stream::empty().boxed())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn commit(&self, id: Uuid, digest: &Digest, computed: Option<Digest>) -> Result<u64> {
@@ -608,28 +634,88 @@ impl BlobStore for FsBlobStore {
         let (path, target, fsync) = (self.upload_path(id), self.blob_path(digest), self.fsync);
         // flush, then rename into place, in one blocking call
         blocking(move || {
-            let file = std::fs::File::open(&path)
-                .map_err(|e| not_found_as(e, StorageError::UploadNotFound))?;
+            let file = match std::fs::File::open(&path) {
+                // an upload that never received bytes is the empty blob
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::File::create(&path)?,
+                other => other?,
+            };
             let size = file.metadata()?.len();
             if fsync {
                 file.sync_data()?;
             }
             drop(file);
-            if target.try_exists()? {
-                // Content-addressed: the stored blob already holds these exact bytes.
-                std::fs::remove_file(&path)?;
-                return Ok(size);
-            }
-            match std::fs::rename(&path, &target) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    if let Some(dir) = target.parent() {
-                        std::fs::create_dir_all(dir)?;
-                    }
-                    std::fs::rename(&path, &target)?;
-                }
-                other => other?,
-            }
+            place(&path, &target)?;
             Ok(size)
+        })
+        .await
+    }
+
+    async fn put(
+        &self,
+        id: Uuid,
+        digest: &Digest,
+        mut body: ByteStream,
+        declared: Option<u64>,
+    ) -> Result<u64> {
+        let Some(declared) = declared.filter(|d| *d < DIRECT_BUF as u64) else {
+            // long or of unknown length: streamed through the upload file
+            let mut hasher = digest.algorithm().hasher();
+            let stored = match self.append(id, 0, body, declared, &mut hasher).await {
+                Ok(_) => self.commit(id, digest, Some(hasher.finish())).await,
+                Err(e) => Err(e),
+            };
+            if stored.is_err() {
+                self.delete_upload(id).await?;
+            }
+            return stored;
+        };
+        // Short: received and verified in memory, then written, flushed and renamed into place
+        // in one blocking call; nothing at all is written when the blob is already stored.
+        let mut hasher = digest.algorithm().hasher();
+        let mut chunks = Vec::new();
+        let mut received = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk: Bytes = chunk.map_err(StorageError::Body)?;
+            received += chunk.len() as u64;
+            if received > declared {
+                return Err(StorageError::BodyTooLong { declared });
+            }
+            hasher.update(&chunk);
+            chunks.push(chunk);
+        }
+        if received < declared {
+            return Err(StorageError::BodyTooShort { declared, received });
+        }
+        let actual = hasher.finish();
+        if &actual != digest {
+            return Err(StorageError::DigestMismatch {
+                expected: digest.clone(),
+                actual,
+            });
+        }
+        let (path, target, fsync) = (self.upload_path(id), self.blob_path(digest), self.fsync);
+        blocking(move || {
+            if target.try_exists()? {
+                return Ok(received);
+            }
+            let written = (|| {
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .open(&path)?;
+                write_all_vectored(&mut f, &chunks)?;
+                if fsync {
+                    f.sync_data()?;
+                }
+                drop(f);
+                place(&path, &target)
+            })();
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&path);
+                return Err(e);
+            }
+            Ok(received)
         })
         .await
     }

@@ -1,8 +1,9 @@
 //! The content-addressed blob store.
 //!
-//! A blob store holds bytes only: finished blobs addressed by digest, and upload sessions addressed
-//! by UUID. Everything else (which repository links which blob, sizes, upload offsets) lives in the
-//! metadata store. A blob becomes visible only after its digest has been verified, by an atomic
+//! A blob store holds bytes only: finished blobs addressed by digest, and the bytes of upload
+//! sessions addressed by UUID. Everything else (which repository links which blob, sizes, upload
+//! offsets, which upload sessions exist) lives in the metadata store: a store holds nothing for an
+//! upload until its first bytes arrive, and an upload it holds nothing for is simply empty. A blob becomes visible only after its digest has been verified, by an atomic
 //! rename on the filesystem backend.
 //!
 //! Every backend passes the same conformance suite (`conformance.rs`). This crate depends on
@@ -31,8 +32,6 @@ pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;
 pub enum StorageError {
     #[error("blob not found")]
     BlobNotFound,
-    #[error("upload not found")]
-    UploadNotFound,
     #[error("upload holds {actual} bytes, not the {expected} the request expected")]
     OffsetMismatch { expected: u64, actual: u64 },
     #[error("content digest {actual} does not match {expected}")]
@@ -70,10 +69,7 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Remove a blob. Removing an absent blob is not an error.
     async fn delete(&self, digest: &Digest) -> Result<()>;
 
-    /// Start an empty upload session.
-    async fn create_upload(&self, id: Uuid) -> Result<()>;
-
-    /// Current size of an upload.
+    /// Bytes held for upload `id` (0 when it holds none).
     async fn upload_size(&self, id: Uuid) -> Result<u64>;
 
     /// Append `body` to upload `id`, which must currently hold exactly `offset` bytes. Every byte
@@ -96,6 +92,27 @@ pub trait BlobStore: Send + Sync + 'static {
     /// caller has it; otherwise the store hashes the upload. On a mismatch the upload is removed
     /// and [`StorageError::DigestMismatch`] returned. Returns the blob's size.
     async fn commit(&self, id: Uuid, digest: &Digest, computed: Option<Digest>) -> Result<u64>;
+
+    /// Store `body` whole as blob `digest`, through upload `id`, which must hold no bytes: an
+    /// append at offset 0 and a commit in one step (backends do it in fewer operations). On any
+    /// failure nothing is left for upload `id` and no blob is stored.
+    async fn put(
+        &self,
+        id: Uuid,
+        digest: &Digest,
+        body: ByteStream,
+        declared: Option<u64>,
+    ) -> Result<u64> {
+        let mut hasher = digest.algorithm().hasher();
+        let stored = match self.append(id, 0, body, declared, &mut hasher).await {
+            Ok(_) => self.commit(id, digest, Some(hasher.finish())).await,
+            Err(e) => Err(e),
+        };
+        if stored.is_err() {
+            self.delete_upload(id).await?;
+        }
+        stored
+    }
 
     /// Abandon an upload. Abandoning an absent upload is not an error.
     async fn delete_upload(&self, id: Uuid) -> Result<()>;

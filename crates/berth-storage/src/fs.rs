@@ -23,6 +23,9 @@ const SEND_CHUNK: usize = 2 * 1024 * 1024;
 const MAP_MIN: u64 = 256 * 1024;
 /// Chunks queued between the request and the writer thread.
 const WRITER_QUEUE: usize = 64;
+/// Name prefix of a short blob being written beside its final path by `put` (never a digest's
+/// hex, so a crash leaves a file the collector recognises as debris).
+pub const PUT_PREFIX: &str = ".put-";
 /// Chunks written by one writev call, at most.
 const WRITEV_BATCH: usize = 64;
 
@@ -693,27 +696,48 @@ impl BlobStore for FsBlobStore {
                 actual,
             });
         }
-        let (path, target, fsync) = (self.upload_path(id), self.blob_path(digest), self.fsync);
+        let (upload, target, fsync) = (self.upload_path(id), self.blob_path(digest), self.fsync);
+        // Written beside its final name, so that placing it is a rename within one directory
+        // (a rename across directories serialises on the filesystem's rename lock), and the
+        // 256 blob directories share the directory locks that one upload directory would.
+        let temp = target.with_file_name(format!("{PUT_PREFIX}{}", id.hyphenated()));
         blocking(move || {
+            // an empty upload file, if a zero-length append made one, goes with the session
+            if let Err(e) = std::fs::remove_file(&upload) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    return Err(e.into());
+                }
+            }
             if target.try_exists()? {
                 return Ok(received);
             }
             let written = (|| {
-                let mut f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(true)
-                    .open(&path)?;
+                let open = || {
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .create(true)
+                        .truncate(true)
+                        .open(&temp)
+                };
+                let mut f = match open() {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        if let Some(dir) = temp.parent() {
+                            std::fs::create_dir_all(dir)?;
+                        }
+                        open()?
+                    }
+                    other => other?,
+                };
                 write_all_vectored(&mut f, &chunks)?;
                 if fsync {
                     f.sync_data()?;
                 }
                 drop(f);
-                place(&path, &target)
+                std::fs::rename(&temp, &target)
             })();
             if let Err(e) = written {
-                let _ = std::fs::remove_file(&path);
-                return Err(e);
+                let _ = std::fs::remove_file(&temp);
+                return Err(e.into());
             }
             Ok(received)
         })

@@ -6,10 +6,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use berth_oci::Digest;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
-use sqlx::Row;
+use sqlx::{Row, Sqlite};
 
 use crate::{
     now_millis, AccessKey, Manifest, ManifestMeta, MetaError, NewManifest, Principal, Referrer,
@@ -18,6 +20,48 @@ use crate::{
 
 /// digest, media type, artifact type, size, body
 type ReferrerRow = (String, String, Option<String>, i64, Vec<u8>);
+
+/// A write transaction sent as few batches of statements, each batch one round trip to SQLite's
+/// worker thread (where `begin()`, every statement and `commit()` would each be one): the first
+/// batch starts with `BEGIN;`, the last ends with `; COMMIT`. Dropped before it is finished (an
+/// error, or the request's future cancelled midway) its connection is closed instead of going back
+/// to the pool, which rolls the transaction back.
+struct Batched {
+    conn: PoolConnection<Sqlite>,
+    finished: bool,
+}
+
+impl Batched {
+    fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+
+    /// The last batch ended with `COMMIT` and succeeded.
+    fn committed(mut self) {
+        self.finished = true;
+    }
+
+    async fn rollback(mut self) -> Result<()> {
+        sqlx::query("ROLLBACK").execute(&mut *self.conn).await?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for Batched {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+/// Record a blob (if new) and link it to a repository: `?1` digest, `?2` size, `?3` now,
+/// `?4` repository.
+const LINK_BLOB: &str = "INSERT INTO blobs (digest, size, created_at) VALUES (?1, ?2, ?3)
+     ON CONFLICT (digest) DO UPDATE SET unreferenced_since = NULL;
+     INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?4, ?1, ?3)
+     ON CONFLICT DO NOTHING";
 
 #[derive(Clone)]
 pub struct MetaStore {
@@ -291,38 +335,43 @@ impl MetaStore {
 
     /// Record blob `digest` of `size` bytes (if new) and link it to `repo`.
     pub async fn link_blob(&self, repo: i64, d: &Digest, size: u64) -> Result<()> {
-        let mut tx = self.write.begin().await?;
-        link_blob_in(&mut tx, repo, d, size, now_millis()).await?;
-        tx.commit().await?;
+        let mut tx = self.batched().await?;
+        sqlx::query(&format!("BEGIN; {LINK_BLOB}; COMMIT"))
+            .bind(d.to_string())
+            .bind(size as i64)
+            .bind(now_millis())
+            .bind(repo)
+            .execute(tx.conn())
+            .await?;
+        tx.committed();
         Ok(())
     }
 
     /// Finish upload session `id` as blob `digest` of `size` bytes in `repo`: the session row goes
-    /// and the blob is recorded and linked, in one transaction.
+    /// and the blob is recorded and linked, in one transaction sent as one batch.
     pub async fn finish_upload(&self, id: &str, repo: i64, d: &Digest, size: u64) -> Result<()> {
-        let now = now_millis();
-        // the statements go to the connection's worker as one batch: one round trip
-        let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "DELETE FROM uploads WHERE id = ?1;
-             INSERT INTO blobs (digest, size, created_at) VALUES (?2, ?3, ?4)
-             ON CONFLICT (digest) DO UPDATE SET unreferenced_since = NULL;
-             INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?5, ?2, ?4)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
+        let mut tx = self.batched().await?;
+        sqlx::query(&format!(
+            "BEGIN; {LINK_BLOB}; DELETE FROM uploads WHERE id = ?5; COMMIT"
+        ))
         .bind(d.to_string())
         .bind(size as i64)
-        .bind(now)
+        .bind(now_millis())
         .bind(repo)
-        .execute(&mut *tx)
+        .bind(id)
+        .execute(tx.conn())
         .await?;
-        tx.commit().await?;
+        tx.committed();
         Ok(())
     }
 
-    /// Remove the link of `digest` from `repo`. Refused while a manifest of the repository
-    /// references the blob. Returns whether a link existed.
+    async fn batched(&self) -> Result<Batched> {
+        Ok(Batched {
+            conn: self.write.acquire().await?,
+            finished: false,
+        })
+    }
+
     pub async fn unlink_blob(&self, repo: i64, d: &Digest) -> Result<bool> {
         let mut tx = self.write.begin().await?;
         let user: Option<String> = sqlx::query_scalar(
@@ -482,8 +531,31 @@ impl MetaStore {
     /// blob it needs is linked to the repository and every child manifest exists there.
     pub async fn put_manifest(&self, m: &NewManifest) -> Result<ManifestMeta> {
         let now = now_millis();
-        let mut tx = self.write.begin().await?;
-        // one query per batch of referenced blobs (batches keep under SQLite's variable limit)
+        let digest = m.digest.to_string();
+        // Three round trips in the usual case: the insert, the check of what it references, and
+        // its references with the tag and the commit.
+        let mut tx = self.batched().await?;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "BEGIN;
+             INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest,
+                                    config_digest, size, image_size, body, pushed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id",
+        )
+        .bind(m.repository_id)
+        .bind(&digest)
+        .bind(&m.media_type)
+        .bind(&m.artifact_type)
+        .bind(m.subject.as_ref().map(|s| s.to_string()))
+        .bind(m.config.as_ref().map(|s| s.to_string()))
+        .bind(m.body.len() as i64)
+        .bind(m.image_size as i64)
+        .bind(&m.body)
+        .bind(now)
+        .fetch_optional(tx.conn())
+        .await?;
+        // every blob it references is linked to the repository (batches keep under SQLite's
+        // variable limit)
         for batch in m.blobs.chunks(BATCH) {
             let sql = format!(
                 "SELECT digest FROM repository_blobs WHERE repository_id = ? AND digest IN ({})",
@@ -494,11 +566,13 @@ impl MetaStore {
                 q = q.bind(b.to_string());
             }
             let linked: std::collections::HashSet<String> =
-                q.fetch_all(&mut *tx).await?.into_iter().collect();
+                q.fetch_all(tx.conn()).await?.into_iter().collect();
             if let Some(missing) = batch.iter().find(|b| !linked.contains(&b.to_string())) {
+                tx.rollback().await?;
                 return Err(MetaError::BlobUnknown(missing.clone()));
             }
         }
+        // and every child manifest is in the repository
         let mut child_ids = Vec::with_capacity(m.children.len());
         for c in &m.children {
             let id: Option<i64> = sqlx::query_scalar(
@@ -506,78 +580,94 @@ impl MetaStore {
             )
             .bind(m.repository_id)
             .bind(c.to_string())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.conn())
             .await?;
-            child_ids.push(id.ok_or_else(|| MetaError::ManifestUnknown(c.clone()))?);
-        }
-        let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest,
-                                    config_digest, size, image_size, body, pushed_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id",
-        )
-        .bind(m.repository_id)
-        .bind(m.digest.to_string())
-        .bind(&m.media_type)
-        .bind(&m.artifact_type)
-        .bind(m.subject.as_ref().map(|s| s.to_string()))
-        .bind(m.config.as_ref().map(|s| s.to_string()))
-        .bind(m.body.len() as i64)
-        .bind(m.image_size as i64)
-        .bind(&m.body)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (id, media_type) = match inserted {
-            Some(id) => {
-                for batch in m.blobs.chunks(BATCH) {
-                    let sql = format!(
-                        "INSERT INTO manifest_blobs (manifest_id, digest) VALUES {} ON CONFLICT DO NOTHING",
-                        vec!["(?, ?)"; batch.len()].join(", ")
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for b in batch {
-                        q = q.bind(id).bind(b.to_string());
-                    }
-                    q.execute(&mut *tx).await?;
+            match id {
+                Some(id) => child_ids.push(id),
+                None => {
+                    tx.rollback().await?;
+                    return Err(MetaError::ManifestUnknown(c.clone()));
                 }
-                for batch in child_ids.chunks(BATCH) {
-                    let sql = format!(
-                        "INSERT INTO manifest_children (parent_id, child_id) VALUES {} ON CONFLICT DO NOTHING",
-                        vec!["(?, ?)"; batch.len()].join(", ")
-                    );
-                    let mut q = sqlx::query(&sql);
-                    for c in batch {
-                        q = q.bind(id).bind(c);
-                    }
-                    q.execute(&mut *tx).await?;
-                }
-                (id, m.media_type.clone())
             }
+        }
+        let (id, media_type, blobs) = match inserted {
+            Some(id) => (id, m.media_type.clone(), &m.blobs[..]),
             None => {
-                // Same bytes already stored: keep the original row and its push time.
-                sqlx::query_as::<_, (i64, String)>(
+                // Same bytes already stored: keep the original row, its references and push time.
+                let (id, media_type) = sqlx::query_as::<_, (i64, String)>(
                     "SELECT id, media_type FROM manifests WHERE repository_id = ? AND digest = ?",
                 )
                 .bind(m.repository_id)
-                .bind(m.digest.to_string())
-                .fetch_one(&mut *tx)
-                .await?
+                .bind(&digest)
+                .fetch_one(tx.conn())
+                .await?;
+                (id, media_type, &[][..])
             }
         };
-        if let Some(tag) = &m.tag {
-            sqlx::query(
-                "INSERT INTO tags (repository_id, name, manifest_id, updated_at) VALUES (?, ?, ?, ?)
-                 ON CONFLICT (repository_id, name) DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = excluded.updated_at",
-            )
-            .bind(m.repository_id)
-            .bind(tag)
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        if inserted.is_some() {
+            for batch in child_ids.chunks(BATCH) {
+                let sql = format!(
+                    "INSERT INTO manifest_children (parent_id, child_id) VALUES {} ON CONFLICT DO NOTHING",
+                    (0..batch.len())
+                        .map(|i| format!("(?1, ?{})", i + 2))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let mut q = sqlx::query(&sql).bind(id);
+                for c in batch {
+                    q = q.bind(c);
+                }
+                q.execute(tx.conn()).await?;
+            }
         }
-        tx.commit().await?;
+        // The blob references in batches, the last one sent with the tag and the commit.
+        // Numbered parameters (`?1` the manifest): the text depends only on the batch's length,
+        // so SQLite's prepared statements are reused.
+        let mut batches: Vec<&[Digest]> = blobs.chunks(BATCH).collect();
+        let last = batches.pop().unwrap_or(&[]);
+        let refs_sql = |n: usize| {
+            format!(
+                "INSERT INTO manifest_blobs (manifest_id, digest) VALUES {} ON CONFLICT DO NOTHING",
+                (0..n)
+                    .map(|i| format!("(?1, ?{})", i + 2))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        for batch in batches {
+            let sql = refs_sql(batch.len());
+            let mut q = sqlx::query(&sql).bind(id);
+            for b in batch {
+                q = q.bind(b.to_string());
+            }
+            q.execute(tx.conn()).await?;
+        }
+        let mut sql = String::new();
+        if !last.is_empty() {
+            sql.push_str(&refs_sql(last.len()));
+            sql.push_str(";\n");
+        }
+        let n = last.len() + 2;
+        if m.tag.is_some() {
+            sql.push_str(&format!(
+                "INSERT INTO tags (repository_id, name, manifest_id, updated_at)
+                 VALUES (?{n}, ?{}, ?1, ?{})
+                 ON CONFLICT (repository_id, name)
+                 DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = excluded.updated_at;\n",
+                n + 1,
+                n + 2
+            ));
+        }
+        sql.push_str("COMMIT");
+        let mut q = sqlx::query(&sql).bind(id);
+        for b in last {
+            q = q.bind(b.to_string());
+        }
+        if let Some(tag) = &m.tag {
+            q = q.bind(m.repository_id).bind(tag).bind(now);
+        }
+        q.execute(tx.conn()).await?;
+        tx.committed();
         Ok(ManifestMeta {
             id,
             digest: m.digest.clone(),
@@ -711,33 +801,6 @@ const BATCH: usize = 500;
 /// `?, ?, …` for `n` values.
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
-}
-
-async fn link_blob_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    repo: i64,
-    d: &Digest,
-    size: u64,
-    now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO blobs (digest, size, created_at) VALUES (?, ?, ?)
-         ON CONFLICT (digest) DO UPDATE SET unreferenced_since = NULL",
-    )
-    .bind(d.to_string())
-    .bind(size as i64)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(repo)
-    .bind(d.to_string())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {

@@ -84,6 +84,13 @@ async fn manifests_need_their_blobs_and_children() {
         Some("v1"),
     );
     assert!(matches!(s.put_manifest(&m).await, Err(MetaError::BlobUnknown(x)) if x == cfg));
+    // the refused manifest was rolled back, tag and all
+    assert!(s
+        .manifest_by_tag_name("000000000000", "repo", "v1", true)
+        .await
+        .unwrap()
+        .unwrap()
+        .is_none());
     s.link_blob(r.id, &cfg, 3).await.unwrap();
     s.link_blob(r.id, &layer, 5).await.unwrap();
     let meta = s.put_manifest(&m).await.unwrap();
@@ -273,4 +280,45 @@ async fn manifests_with_more_references_than_one_batch() {
     assert!(
         matches!(s.put_manifest(&bad).await, Err(MetaError::BlobUnknown(x)) if x == d(b"not linked"))
     );
+}
+
+/// A write transaction abandoned midway (its request cancelled) leaves nothing behind, and the
+/// writer connection goes on working.
+#[tokio::test]
+async fn cancelled_writes_roll_back() {
+    let (_d, s) = store().await;
+    let r = s.create_repository("000000000000", "repo").await.unwrap();
+    let cfg = d(b"cfg");
+    s.link_blob(r.id, &cfg, 3).await.unwrap();
+    let mut cancelled = 0;
+    for i in 0..40 {
+        let body = format!("m{i}");
+        let m = manifest(r.id, body.as_bytes(), vec![cfg.clone()], vec![], Some("t"));
+        // a zero timeout polls the write once, so it is dropped after its first batch was sent
+        match tokio::time::timeout(Duration::ZERO, s.put_manifest(&m)).await {
+            Ok(done) => {
+                done.unwrap();
+            }
+            Err(_) => {
+                cancelled += 1;
+                // whatever the cancelled write did is gone, and the next write works
+                assert!(s
+                    .manifest_by_digest_name("000000000000", "repo", &d(body.as_bytes()), false)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .is_none());
+                let again = manifest(r.id, body.as_bytes(), vec![cfg.clone()], vec![], Some("t"));
+                s.put_manifest(&again).await.unwrap();
+            }
+        }
+        let tagged = s
+            .manifest_by_tag_name("000000000000", "repo", "t", false)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(tagged.meta.digest, d(body.as_bytes()));
+    }
+    assert!(cancelled > 0, "no write was cancelled midway");
 }

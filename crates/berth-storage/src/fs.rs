@@ -767,5 +767,18 @@ mod tests {
             .unwrap()
             .count();
         assert_eq!(left, 0);
+        // and no short blob's temporary file is left beside the blobs
+        let mut dirs = vec![dir.path().join("blobs")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let e = e.unwrap();
+                if e.file_type().unwrap().is_dir() {
+                    dirs.push(e.path());
+                } else {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    assert!(!name.starts_with(PUT_PREFIX), "{name} left behind");
+                }
+            }
+        }
     }
 }

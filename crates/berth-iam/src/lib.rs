@@ -8,6 +8,8 @@
 
 mod keys;
 mod secret;
+pub mod sigv4;
+pub mod token;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -30,6 +32,10 @@ pub enum AuthError {
     Inactive,
     #[error("invalid credentials: {0}")]
     Invalid(&'static str),
+    #[error("the registry token expired")]
+    TokenExpired,
+    #[error("the registry token is invalid")]
+    TokenInvalid,
     #[error(transparent)]
     Secret(#[from] SecretError),
     #[error(transparent)]
@@ -63,6 +69,7 @@ const CACHE_MAX: usize = 10_000;
 pub struct Iam {
     meta: MetaStore,
     master: MasterKey,
+    tokens: token::TokenKey,
     verified: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
 }
 
@@ -70,6 +77,7 @@ impl Iam {
     pub fn new(meta: MetaStore, master: MasterKey) -> Self {
         Iam {
             meta,
+            tokens: token::TokenKey::derive(master.as_bytes()),
             master,
             verified: Mutex::new(HashMap::new()),
         }
@@ -157,6 +165,53 @@ impl Iam {
         if !bool::from(stored.as_bytes().ct_eq(secret.as_bytes())) {
             return Err(AuthError::BadSecret);
         }
+        let mut cache = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(fingerprint, (principal.clone(), Instant::now()));
+        Ok(principal)
+    }
+
+    /// A registry token for `principal`, valid for 12 hours from `now` (epoch seconds): the
+    /// `authorizationToken` and its expiry.
+    pub fn issue_token(&self, principal: &Principal, now: i64) -> (String, i64) {
+        let expires_at = now + token::TOKEN_LIFETIME_SECS;
+        let claims = token::Claims {
+            account: principal.account_id.clone(),
+            principal_id: principal.id,
+            unique_id: principal.unique_id.clone(),
+            expires_at,
+        };
+        (self.tokens.authorization_token(&claims), expires_at)
+    }
+
+    /// The principal a registry token's password names, if the token is genuine, unexpired and
+    /// its principal still exists.
+    pub async fn authenticate_token(
+        &self,
+        password: &str,
+        now: i64,
+    ) -> Result<Principal, AuthError> {
+        let claims = self.tokens.check(password, now).map_err(|e| match e {
+            token::TokenError::Expired => AuthError::TokenExpired,
+            token::TokenError::Invalid => AuthError::TokenInvalid,
+        })?;
+        let fingerprint: [u8; 32] = {
+            let mut h = Sha256::new();
+            h.update(b"token\0");
+            h.update(password.as_bytes());
+            h.finalize().into()
+        };
+        if let Some(p) = self.cached(&fingerprint) {
+            return Ok(p);
+        }
+        let principal = self
+            .meta
+            .principal_by_id(claims.principal_id)
+            .await?
+            .filter(|p| p.unique_id == claims.unique_id && p.account_id == claims.account)
+            .ok_or(AuthError::TokenInvalid)?;
         let mut cache = self.verified.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= CACHE_MAX {
             cache.clear();

@@ -19,6 +19,8 @@ pub enum MetaError {
     RepositoryExists,
     #[error("repository not found")]
     RepositoryNotFound,
+    #[error("repository still contains images")]
+    RepositoryNotEmpty,
     #[error("blob {0} is not known to this repository")]
     BlobUnknown(Digest),
     #[error("manifest {0} is not known to this repository")]
@@ -47,7 +49,42 @@ pub struct Repository {
     pub account_id: String,
     pub name: String,
     pub created_at: i64,
+    /// MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION.
     pub tag_mutability: String,
+    /// The wildcard filters of the `*_WITH_EXCLUSION` modes.
+    pub mutability_filters: Vec<String>,
+    pub scan_on_push: bool,
+    pub encryption_type: String,
+    pub kms_key: Option<String>,
+}
+
+/// A repository to create, with its settings and resource tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRepository {
+    pub account_id: String,
+    pub name: String,
+    pub tag_mutability: String,
+    pub mutability_filters: Vec<String>,
+    pub scan_on_push: bool,
+    pub encryption_type: String,
+    pub kms_key: Option<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+impl NewRepository {
+    /// A repository with ECR's defaults (as create-on-push makes).
+    pub fn with_defaults(account: &str, name: &str) -> Self {
+        NewRepository {
+            account_id: account.to_string(),
+            name: name.to_string(),
+            tag_mutability: "MUTABLE".into(),
+            mutability_filters: Vec::new(),
+            scan_on_push: false,
+            encryption_type: "AES256".into(),
+            kms_key: None,
+            tags: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

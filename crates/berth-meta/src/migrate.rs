@@ -4,7 +4,10 @@ use sqlx::SqliteConnection;
 
 use crate::Result;
 
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_ecr.sql")),
+];
 
 pub(crate) async fn sqlite(conn: &mut SqliteConnection) -> Result<()> {
     sqlx::query(

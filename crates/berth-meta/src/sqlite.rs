@@ -73,15 +73,22 @@ fn digest(s: &str) -> Result<Digest> {
     Digest::from_str(s).map_err(|e| MetaError::Corrupt(format!("stored digest {s:?}: {e}")))
 }
 
-const REPO_COLUMNS: &str = "id, account_id, name, created_at, tag_mutability";
+const REPO_COLUMNS: &str = "id, account_id, name, created_at, tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key";
 
 fn repo_row(r: &sqlx::sqlite::SqliteRow) -> Repository {
+    let filters: Option<String> = r.get(5);
     Repository {
         id: r.get(0),
         account_id: r.get(1),
         name: r.get(2),
         created_at: r.get(3),
         tag_mutability: r.get(4),
+        mutability_filters: filters
+            .and_then(|f| serde_json::from_str(&f).ok())
+            .unwrap_or_default(),
+        scan_on_push: r.get::<i64, _>(6) != 0,
+        encryption_type: r.get(7),
+        kms_key: r.get(8),
     }
 }
 
@@ -152,6 +159,22 @@ impl MetaStore {
         .bind(account)
         .bind(kind)
         .bind(name)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|r| Principal {
+            id: r.get(0),
+            account_id: r.get(1),
+            kind: r.get(2),
+            name: r.get(3),
+            unique_id: r.get(4),
+        }))
+    }
+
+    pub async fn principal_by_id(&self, id: i64) -> Result<Option<Principal>> {
+        let row = sqlx::query(
+            "SELECT id, account_id, kind, name, unique_id FROM principals WHERE id = ?",
+        )
+        .bind(id)
         .fetch_optional(&self.read)
         .await?;
         Ok(row.map(|r| Principal {
@@ -815,6 +838,8 @@ fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {
         body: body.unwrap_or_default(),
     }))
 }
+
+mod repositories;
 
 #[cfg(test)]
 mod tests;

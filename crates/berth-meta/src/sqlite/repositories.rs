@@ -1,0 +1,220 @@
+//! Repositories as the ECR control plane sees them: settings, resource tags, listing, deletion,
+//! and account settings.
+
+use super::{repo_row, Batched, MetaStore, REPO_COLUMNS};
+use crate::{now_millis, MetaError, NewRepository, Repository, Result};
+
+impl MetaStore {
+    /// Create a repository with its settings and tags in one transaction.
+    /// [`MetaError::RepositoryExists`] when the name is taken.
+    pub async fn create_repository_with(&self, r: &NewRepository) -> Result<Repository> {
+        let filters = (!r.mutability_filters.is_empty())
+            .then(|| serde_json::to_string(&r.mutability_filters).unwrap_or_default());
+        let mut tx: Batched = self.batched().await?;
+        let row = sqlx::query(&format!(
+            "BEGIN;
+             INSERT INTO repositories (account_id, name, created_at, tag_mutability,
+                                       mutability_filters, scan_on_push, encryption_type, kms_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (account_id, name) DO NOTHING RETURNING {REPO_COLUMNS}"
+        ))
+        .bind(&r.account_id)
+        .bind(&r.name)
+        .bind(now_millis())
+        .bind(&r.tag_mutability)
+        .bind(filters)
+        .bind(r.scan_on_push as i64)
+        .bind(&r.encryption_type)
+        .bind(&r.kms_key)
+        .fetch_optional(tx.conn())
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Err(MetaError::RepositoryExists);
+        };
+        let repo = repo_row(&row);
+        for (k, v) in &r.tags {
+            sqlx::query(
+                "INSERT INTO repository_tags (repository_id, key, value) VALUES (?, ?, ?)
+                 ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(repo.id)
+            .bind(k)
+            .bind(v)
+            .execute(tx.conn())
+            .await?;
+        }
+        sqlx::query("COMMIT").execute(tx.conn()).await?;
+        tx.committed();
+        Ok(repo)
+    }
+
+    /// Repositories of an account after name `after`, in byte order, at most `limit`.
+    pub async fn repositories_page(
+        &self,
+        account: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Repository>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = ? AND name > ?
+             ORDER BY name LIMIT ?"
+        ))
+        .bind(account)
+        .bind(after.unwrap_or(""))
+        .bind(limit as i64)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(repo_row).collect())
+    }
+
+    /// Delete a repository and everything in it. Without `force`, refused with
+    /// [`MetaError::RepositoryNotEmpty`] while it holds an image. The blobs it linked are left for
+    /// the collector; the rows of its manifests, tags, links, uploads and resource tags go with it.
+    pub async fn delete_repository(&self, id: i64, force: bool) -> Result<()> {
+        let mut tx = self.batched().await?;
+        let (exists, images): (bool, bool) = sqlx::query_as(
+            "BEGIN;
+             SELECT EXISTS (SELECT 1 FROM repositories WHERE id = ?1),
+                    EXISTS (SELECT 1 FROM manifests WHERE repository_id = ?1)",
+        )
+        .bind(id)
+        .fetch_one(tx.conn())
+        .await?;
+        if !exists || (images && !force) {
+            tx.rollback().await?;
+            return Err(if exists {
+                MetaError::RepositoryNotEmpty
+            } else {
+                MetaError::RepositoryNotFound
+            });
+        }
+        sqlx::query(
+            "UPDATE blobs SET unreferenced_since = ?2
+             WHERE unreferenced_since IS NULL
+               AND digest IN (SELECT digest FROM repository_blobs WHERE repository_id = ?1)
+               AND NOT EXISTS (SELECT 1 FROM repository_blobs rb
+                               WHERE rb.digest = blobs.digest AND rb.repository_id <> ?1);
+             DELETE FROM manifest_children WHERE parent_id IN
+                 (SELECT id FROM manifests WHERE repository_id = ?1);
+             DELETE FROM repositories WHERE id = ?1;
+             COMMIT",
+        )
+        .bind(id)
+        .bind(now_millis())
+        .execute(tx.conn())
+        .await?;
+        tx.committed();
+        Ok(())
+    }
+
+    pub async fn set_tag_mutability(
+        &self,
+        id: i64,
+        mutability: &str,
+        filters: &[String],
+    ) -> Result<()> {
+        let filters =
+            (!filters.is_empty()).then(|| serde_json::to_string(filters).unwrap_or_default());
+        sqlx::query(
+            "UPDATE repositories SET tag_mutability = ?, mutability_filters = ? WHERE id = ?",
+        )
+        .bind(mutability)
+        .bind(filters)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_scan_on_push(&self, id: i64, on: bool) -> Result<()> {
+        sqlx::query("UPDATE repositories SET scan_on_push = ? WHERE id = ?")
+            .bind(on as i64)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    // ---- resource tags ----
+
+    pub async fn repository_tags(&self, id: i64) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT key, value FROM repository_tags WHERE repository_id = ? ORDER BY key",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Add or overwrite tags, refusing with `Ok(false)` (and changing nothing) when the
+    /// repository would end up with more than `max` tags.
+    pub async fn tag_repository(
+        &self,
+        id: i64,
+        tags: &[(String, String)],
+        max: usize,
+    ) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        for (k, v) in tags {
+            sqlx::query(
+                "INSERT INTO repository_tags (repository_id, key, value) VALUES (?, ?, ?)
+                 ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(id)
+            .bind(k)
+            .bind(v)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM repository_tags WHERE repository_id = ?")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if count as usize > max {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn untag_repository(&self, id: i64, keys: &[String]) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        for k in keys {
+            sqlx::query("DELETE FROM repository_tags WHERE repository_id = ? AND key = ?")
+                .bind(id)
+                .bind(k)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ---- account settings ----
+
+    pub async fn account_setting(&self, account: &str, name: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT value FROM account_settings WHERE account_id = ? AND name = ?",
+        )
+        .bind(account)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    pub async fn put_account_setting(&self, account: &str, name: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO account_settings (account_id, name, value) VALUES (?, ?, ?)
+             ON CONFLICT (account_id, name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(account)
+        .bind(name)
+        .bind(value)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+}

@@ -6,6 +6,12 @@ use berth_oci::{Digest, ManifestError, RepositoryName};
 pub enum RegistryError {
     #[error("The repository with name '{repository}' does not exist in the registry with id '{account}'")]
     NameUnknown { repository: String, account: String },
+    #[error("The repository with name '{repository}' already exists in the registry with id '{account}'")]
+    RepositoryExists { repository: String, account: String },
+    #[error("The repository with name '{repository}' in registry with id '{account}' cannot be deleted because it still contains images")]
+    RepositoryNotEmpty { repository: String, account: String },
+    #[error("Exceeded the maximum number of tags (50) for a repository")]
+    TooManyTags,
     #[error("blob unknown to registry: {0}")]
     BlobUnknown(Digest),
     #[error("blob upload unknown to registry")]

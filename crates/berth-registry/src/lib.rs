@@ -6,6 +6,7 @@
 
 mod error;
 mod pulls;
+mod repositories;
 mod uploads;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ use berth_storage::{BlobStore, ByteStream};
 use serde::Serialize;
 
 pub use error::RegistryError;
+pub use repositories::MAX_REPOSITORY_TAGS;
 pub use uploads::{ChunkRange, UploadBody};
 
 pub type Result<T, E = RegistryError> = std::result::Result<T, E>;

@@ -1,8 +1,11 @@
-//! Berth's HTTP front ends. `oci` serves the OCI Distribution API under `/v2/`; every handler
-//! translates the request, calls `berth-registry`, and maps its errors to the protocol's.
+//! Berth's HTTP front ends. `oci` serves the OCI Distribution API under `/v2/`; `aws` serves the
+//! AWS protocols on `POST /` (SigV4, then `ecr` by the signing service). Every handler translates
+//! the request, calls `berth-registry`, and maps its errors to the protocol's.
 //!
 //! This crate holds no SQL and no storage logic.
 
+pub mod aws;
+pub mod ecr;
 pub mod oci;
 
 use std::sync::Arc;
@@ -24,6 +27,10 @@ pub struct AppState {
     pub iam: Arc<Iam>,
     /// How long a request body may send nothing before the request fails.
     pub body_idle_timeout: std::time::Duration,
+    /// The AWS region the registry presents itself as.
+    pub region: String,
+    /// The domain of registry hosts: `<account>.dkr.ecr.<region>.<domain>`.
+    pub domain: String,
 }
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -33,6 +40,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(oci::router())
+        .merge(aws::router())
         .with_state(state)
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<axum::body::Body>| {

@@ -33,6 +33,10 @@ pub struct ServeArgs {
     /// AWS region this registry presents itself as [default: us-east-1].
     #[arg(long, env = "BERTH_REGION")]
     pub region: Option<String>,
+    /// Domain of the registry host names in repository URIs and proxy endpoints,
+    /// `<account>.dkr.ecr.<region>.<domain>` [default: amazonaws.com].
+    #[arg(long, env = "BERTH_DOMAIN")]
+    pub domain: Option<String>,
     /// The default registry (account) ID, 12 digits [default: 000000000000].
     #[arg(long, env = "BERTH_ACCOUNT_ID", value_name = "ID")]
     pub account_id: Option<String>,
@@ -76,6 +80,7 @@ struct FileConfig {
     addr: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
     region: Option<String>,
+    domain: Option<String>,
     account_id: Option<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
@@ -92,6 +97,7 @@ pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub region: String,
+    pub domain: String,
     pub account_id: String,
     pub tls: Option<(PathBuf, PathBuf)>,
     pub log_format: LogFormat,
@@ -108,6 +114,7 @@ impl Config {
             addr,
             data_dir: data_dir.into(),
             region: "us-east-1".into(),
+            domain: "amazonaws.com".into(),
             account_id: "000000000000".into(),
             tls: None,
             log_format: LogFormat::Text,
@@ -136,6 +143,7 @@ impl Config {
             addr: args.addr.or(file.addr).unwrap_or(defaults.addr),
             data_dir: args.data_dir.or(file.data_dir).unwrap_or(defaults.data_dir),
             region: args.region.or(file.region).unwrap_or(defaults.region),
+            domain: args.domain.or(file.domain).unwrap_or(defaults.domain),
             account_id: args
                 .account_id
                 .or(file.account_id)
@@ -175,6 +183,17 @@ impl Config {
             bail!(
                 "--region must look like an AWS region (e.g. us-east-1), got {:?}",
                 self.region
+            );
+        }
+        let domain_ok = !self.domain.is_empty()
+            && self.domain.len() <= 200
+            && self.domain.split('.').all(|l| {
+                !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            });
+        if !domain_ok {
+            bail!(
+                "--domain must be a DNS domain (e.g. amazonaws.com), got {:?}",
+                self.domain
             );
         }
         Ok(())

@@ -101,6 +101,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         registry: registry.clone(),
         iam,
         body_idle_timeout: config.upload_idle_timeout,
+        region: config.region.clone(),
+        domain: config.domain.clone(),
     });
     let listener = TcpListener::bind(config.addr)
         .await

@@ -53,8 +53,27 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(unauthorized)?;
     let (user, secret) = decoded.split_once(':').ok_or_else(unauthorized)?;
-    let principal = match state.iam.authenticate_key(user, secret).await {
+    let authenticated = if user == "AWS" {
+        // a registry token from GetAuthorizationToken (`docker login -u AWS`)
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        state.iam.authenticate_token(secret, now).await
+    } else {
+        state.iam.authenticate_key(user, secret).await
+    };
+    let principal = match authenticated {
         Ok(p) => p,
+        Err(e @ (AuthError::TokenExpired | AuthError::TokenInvalid)) => {
+            // ECR answers both with the same text
+            tracing::info!(reason = %e, "registry token refused");
+            return Err(OciError::new(
+                http::StatusCode::FORBIDDEN,
+                "DENIED",
+                "Your authorization token has expired. Reauthenticate and try again.",
+            ));
+        }
         Err(AuthError::Meta(e)) => {
             tracing::error!(error = %e, "credential lookup failed");
             return Err(OciError::new(

@@ -120,6 +120,10 @@ impl From<RegistryError> for OciError {
                 Self::new(StatusCode::PAYLOAD_TOO_LARGE, "MANIFEST_INVALID", msg)
             }
             R::Denied(_) => Self::new(StatusCode::CONFLICT, "DENIED", msg),
+            // control-plane outcomes that /v2/ requests do not produce
+            R::RepositoryExists { .. } | R::RepositoryNotEmpty { .. } | R::TooManyTags => {
+                Self::new(StatusCode::CONFLICT, "DENIED", msg)
+            }
             R::Unsupported(_) => Self::unsupported(StatusCode::METHOD_NOT_ALLOWED, msg),
             R::Internal(m) => {
                 tracing::error!(error = %m, "internal error");

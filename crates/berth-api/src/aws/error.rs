@@ -1,0 +1,66 @@
+//! Errors of the AWS JSON protocols: status, `x-amzn-ErrorType` and `{"__type","message"}`.
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode};
+
+use super::{AMZN_REQUEST_ID, JSON_1_1};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl AwsError {
+    /// A modelled exception of a service (HTTP 400, as every ECR exception but `ServerException`).
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        AwsError {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn server(message: impl Into<String>) -> Self {
+        AwsError::new("ServerException", message).status(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// `ValidationException` in the service framework's words, for one or more failed
+    /// constraints ("Value 'x' at 'field' failed to satisfy constraint: Member must …").
+    pub fn validation(problems: &[String]) -> Self {
+        let n = problems.len();
+        AwsError::new(
+            "ValidationException",
+            format!(
+                "{n} validation error{} detected: {}",
+                if n == 1 { "" } else { "s" },
+                problems.join("; ")
+            ),
+        )
+    }
+
+    pub fn serialization(message: impl Into<String>) -> Self {
+        AwsError::new("SerializationException", message)
+    }
+
+    pub fn into_response_with(self, request_id: &str) -> Response {
+        let body = serde_json::json!({ "__type": self.code, "message": self.message }).to_string();
+        let mut res = (self.status, body).into_response();
+        let h = res.headers_mut();
+        h.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(JSON_1_1),
+        );
+        h.insert("x-amzn-errortype", HeaderValue::from_static(self.code));
+        if let Ok(v) = HeaderValue::from_str(request_id) {
+            h.insert(AMZN_REQUEST_ID, v);
+        }
+        res
+    }
+}

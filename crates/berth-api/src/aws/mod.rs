@@ -1,0 +1,192 @@
+//! The AWS protocols on `POST /`: SigV4 authentication, then dispatch by the signing service of
+//! the credential scope (`ecr` now; `iam`, `sts` and `ecr-public` plug in beside it).
+
+pub mod error;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use berth_iam::sigv4::{self, SigV4Error};
+use berth_iam::AuthError;
+use berth_meta::Principal;
+use http::request::Parts;
+use http::{HeaderValue, Request, StatusCode};
+
+pub use error::AwsError;
+
+use crate::AppState;
+
+pub const JSON_1_1: &str = "application/x-amz-json-1.1";
+pub const AMZN_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-requestid");
+/// Largest request body: an `UploadLayerPart` of 20 MiB, base64 in JSON, with room to spare.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", post(handle))
+}
+
+/// An authenticated AWS API caller.
+#[derive(Debug, Clone)]
+pub struct AwsCaller {
+    pub principal: Principal,
+    pub access_key_id: String,
+    /// Region and service of the credential scope.
+    pub region: String,
+    pub service: String,
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
+    let request_id = req
+        .headers()
+        .get(crate::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return AwsError::new(
+                "SerializationException",
+                format!("The request body could not be read or is larger than {MAX_BODY} bytes"),
+            )
+            .status(StatusCode::PAYLOAD_TOO_LARGE)
+            .into_response_with(&request_id)
+        }
+    };
+    let caller = match authenticate(&state, &parts, &body).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response_with(&request_id),
+    };
+    let result = match caller.service.as_str() {
+        "ecr" => crate::ecr::dispatch(&state, &caller, &parts.headers, &body).await,
+        other => Err(AwsError::new(
+            "UnknownOperationException",
+            format!("Berth does not serve the AWS service '{other}' (requests are routed by the SigV4 credential scope's service)"),
+        )),
+    };
+    match result {
+        Ok(value) => {
+            let mut res = (StatusCode::OK, value.to_string()).into_response();
+            let h = res.headers_mut();
+            h.insert(
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static(JSON_1_1),
+            );
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                h.insert(AMZN_REQUEST_ID, v);
+            }
+            res
+        }
+        Err(e) => {
+            if e.status.is_server_error() {
+                tracing::error!(code = e.code, message = %e.message, "AWS API request failed");
+            } else {
+                tracing::info!(code = e.code, message = %e.message, "AWS API request refused");
+            }
+            e.into_response_with(&request_id)
+        }
+    }
+}
+
+fn sig_error(e: SigV4Error) -> AwsError {
+    match e {
+        SigV4Error::Missing => AwsError::new(
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        )
+        .status(StatusCode::FORBIDDEN),
+        SigV4Error::Incomplete(m) => AwsError::new("IncompleteSignatureException", m),
+        SigV4Error::Invalid(m) => {
+            AwsError::new("InvalidSignatureException", m).status(StatusCode::FORBIDDEN)
+        }
+    }
+}
+
+/// Verify the request's SigV4 signature and find its principal.
+async fn authenticate(
+    state: &AppState,
+    parts: &Parts,
+    body: &Bytes,
+) -> Result<AwsCaller, AwsError> {
+    let header = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| sig_error(SigV4Error::Missing))?;
+    let auth = sigv4::parse_authorization(header).map_err(sig_error)?;
+    let mut headers: Vec<(&str, &str)> = parts
+        .headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
+        .collect();
+    // HTTP/2 carries the host as :authority, which the URI holds
+    let authority = parts.uri.authority().map(|a| a.as_str().to_string());
+    if !parts.headers.contains_key(http::header::HOST) {
+        if let Some(a) = authority.as_deref() {
+            headers.push(("host", a));
+        }
+    }
+    let payload_hash = match parts
+        .headers
+        .get("x-amz-content-sha256")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(h) if h != "UNSIGNED-PAYLOAD" => h.to_string(),
+        _ => sigv4::sha256_hex(body),
+    };
+    let req = sigv4::Request {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &headers,
+        payload_hash: &payload_hash,
+    };
+    let (amz_date, time) = sigv4::request_time(&req, &auth).map_err(sig_error)?;
+    sigv4::check_skew(&amz_date, time, now_secs()).map_err(sig_error)?;
+    let (principal, secret) = match state.iam.secret_for(&auth.access_key_id).await {
+        Ok(found) => found,
+        Err(AuthError::UnknownKey) | Err(AuthError::Inactive) => {
+            tracing::info!(access_key_id = %auth.access_key_id, "unknown or inactive access key");
+            return Err(AwsError::new(
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            )
+            .status(StatusCode::FORBIDDEN));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "credential lookup failed");
+            return Err(
+                AwsError::new("InternalFailure", "An internal error occurred")
+                    .status(StatusCode::INTERNAL_SERVER_ERROR),
+            );
+        }
+    };
+    if parts.headers.contains_key("x-amz-security-token") {
+        // Temporary credentials come from STS (AssumeRole), which is not served yet: a session
+        // token can only belong to credentials issued elsewhere.
+        return Err(AwsError::new(
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        )
+        .status(StatusCode::FORBIDDEN));
+    }
+    sigv4::verify(&req, &auth, &amz_date, &secret).map_err(sig_error)?;
+    Ok(AwsCaller {
+        principal,
+        access_key_id: auth.access_key_id,
+        region: auth.region,
+        service: auth.service,
+    })
+}

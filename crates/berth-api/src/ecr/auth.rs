@@ -1,0 +1,38 @@
+//! GetAuthorizationToken: a registry token for `docker login -u AWS`.
+
+use serde_json::{json, Value};
+
+use super::{Ctx, Input};
+use crate::aws::AwsError;
+
+pub async fn get_authorization_token(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let ids = inp.string_list("registryIds", 1, 10, 0, usize::MAX);
+    inp.finish()?;
+    let ids = ids.unwrap_or_else(|| vec![ctx.account().to_string()]);
+    for id in &ids {
+        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AwsError::new(
+                "InvalidParameterException",
+                "Invalid parameter at 'registryIds' failed to satisfy constraint: 'must satisfy regular expression '[0-9]{12}''",
+            ));
+        }
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    // The token authenticates its principal wherever it is used; access to another account's
+    // registry is then decided per request, as with ECR.
+    let (token, expires_at) = ctx.state.iam.issue_token(&ctx.caller.principal, now);
+    let data: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            json!({
+                "authorizationToken": token,
+                "expiresAt": expires_at,
+                "proxyEndpoint": format!("https://{}", ctx.registry_host(id)),
+            })
+        })
+        .collect();
+    Ok(json!({ "authorizationData": data }))
+}

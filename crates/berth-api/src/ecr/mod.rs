@@ -1,0 +1,259 @@
+//! The ECR API (AWS JSON 1.1, `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Operation>`).
+//!
+//! One module per operation family: `auth` (GetAuthorizationToken), `repositories`
+//! (Create/Describe/DeleteRepository, tag mutability, scanning configuration), `resource_tags`
+//! (Tag/Untag/ListTagsForResource), `registry` (DescribeRegistry, account settings). Every
+//! handler validates its input against the service model's constraints, calls the registry core
+//! and shapes the output as botocore's model says.
+
+mod auth;
+mod input;
+mod registry;
+mod repositories;
+mod resource_tags;
+
+use base64::Engine;
+use berth_oci::RepositoryName;
+use berth_registry::RegistryError;
+use http::HeaderMap;
+use serde_json::{json, Value};
+
+use crate::aws::{AwsCaller, AwsError};
+use crate::AppState;
+pub use input::Input;
+
+pub const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
+
+/// Every operation of the ECR model (2015-09-21). Those not dispatched below answer an error
+/// that names them.
+const MODEL_OPERATIONS: &[&str] = &[
+    "BatchCheckLayerAvailability",
+    "BatchDeleteImage",
+    "BatchGetImage",
+    "BatchGetRepositoryScanningConfiguration",
+    "CompleteLayerUpload",
+    "CreatePullThroughCacheRule",
+    "CreateRepository",
+    "CreateRepositoryCreationTemplate",
+    "DeleteLifecyclePolicy",
+    "DeletePullThroughCacheRule",
+    "DeleteRegistryPolicy",
+    "DeleteRepository",
+    "DeleteRepositoryCreationTemplate",
+    "DeleteRepositoryPolicy",
+    "DeleteSigningConfiguration",
+    "DeregisterPullTimeUpdateExclusion",
+    "DescribeImageReplicationStatus",
+    "DescribeImageScanFindings",
+    "DescribeImageSigningStatus",
+    "DescribeImages",
+    "DescribePullThroughCacheRules",
+    "DescribeRegistry",
+    "DescribeRepositories",
+    "DescribeRepositoryCreationTemplates",
+    "GetAccountSetting",
+    "GetAuthorizationToken",
+    "GetDownloadUrlForLayer",
+    "GetLifecyclePolicy",
+    "GetLifecyclePolicyPreview",
+    "GetRegistryPolicy",
+    "GetRegistryScanningConfiguration",
+    "GetRepositoryPolicy",
+    "GetSigningConfiguration",
+    "InitiateLayerUpload",
+    "ListImageReferrers",
+    "ListImages",
+    "ListPullTimeUpdateExclusions",
+    "ListTagsForResource",
+    "PutAccountSetting",
+    "PutImage",
+    "PutImageScanningConfiguration",
+    "PutImageTagMutability",
+    "PutLifecyclePolicy",
+    "PutRegistryPolicy",
+    "PutRegistryScanningConfiguration",
+    "PutReplicationConfiguration",
+    "PutSigningConfiguration",
+    "RegisterPullTimeUpdateExclusion",
+    "SetRepositoryPolicy",
+    "StartImageScan",
+    "StartLifecyclePolicyPreview",
+    "TagResource",
+    "UntagResource",
+    "UpdateImageStorageClass",
+    "UpdatePullThroughCacheRule",
+    "UpdateRepositoryCreationTemplate",
+    "UploadLayerPart",
+    "ValidatePullThroughCacheRule",
+];
+
+/// What every operation handler receives.
+pub struct Ctx<'a> {
+    pub state: &'a AppState,
+    pub caller: &'a AwsCaller,
+    pub operation: &'static str,
+}
+
+pub async fn dispatch(
+    state: &AppState,
+    caller: &AwsCaller,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, AwsError> {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let Some(op) = target.strip_prefix(TARGET_PREFIX) else {
+        return Err(AwsError::new(
+            "UnknownOperationException",
+            format!("Unknown operation target '{target}' for the ECR service"),
+        ));
+    };
+    let Some(operation) = MODEL_OPERATIONS.iter().copied().find(|o| *o == op) else {
+        return Err(AwsError::new(
+            "UnknownOperationException",
+            format!("Unknown operation '{op}'"),
+        ));
+    };
+    let inp = Input::parse(body)?;
+    let ctx = Ctx {
+        state,
+        caller,
+        operation,
+    };
+    match operation {
+        "GetAuthorizationToken" => auth::get_authorization_token(&ctx, inp).await,
+        "CreateRepository" => repositories::create(&ctx, inp).await,
+        "DescribeRepositories" => repositories::describe(&ctx, inp).await,
+        "DeleteRepository" => repositories::delete(&ctx, inp).await,
+        "PutImageTagMutability" => repositories::put_tag_mutability(&ctx, inp).await,
+        "PutImageScanningConfiguration" => {
+            repositories::put_scanning_configuration(&ctx, inp).await
+        }
+        "TagResource" => resource_tags::tag(&ctx, inp).await,
+        "UntagResource" => resource_tags::untag(&ctx, inp).await,
+        "ListTagsForResource" => resource_tags::list(&ctx, inp).await,
+        "DescribeRegistry" => registry::describe(&ctx, inp).await,
+        "GetAccountSetting" => registry::get_account_setting(&ctx, inp).await,
+        "PutAccountSetting" => registry::put_account_setting(&ctx, inp).await,
+        other => Err(AwsError::new(
+            "UnknownOperationException",
+            format!("Berth does not implement the ECR operation {other} yet"),
+        )),
+    }
+}
+
+impl Ctx<'_> {
+    pub fn account(&self) -> &str {
+        &self.caller.principal.account_id
+    }
+
+    pub fn region(&self) -> &str {
+        &self.state.region
+    }
+
+    pub fn caller_arn(&self) -> String {
+        crate::oci::principal_arn(&self.caller.principal)
+    }
+
+    pub fn repository_arn(&self, account: &str, name: &str) -> String {
+        format!("arn:aws:ecr:{}:{account}:repository/{name}", self.region())
+    }
+
+    pub fn registry_host(&self, account: &str) -> String {
+        format!("{account}.dkr.ecr.{}.{}", self.region(), self.state.domain)
+    }
+
+    /// The registry an operation addresses: `registryId` when given (12 digits), else the
+    /// caller's own. Another account's registry needs policies (not served yet): denied.
+    pub fn registry_id(&self, inp: &mut Input, resource: &str) -> Result<String, AwsError> {
+        let Some(id) = inp.string("registryId", 0, usize::MAX) else {
+            return Ok(self.account().to_string());
+        };
+        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AwsError::new(
+                "InvalidParameterException",
+                "Invalid parameter at 'registryId' failed to satisfy constraint: 'must satisfy regular expression '[0-9]{12}''",
+            ));
+        }
+        if id != self.account() {
+            return Err(self.access_denied(&resource.replace("{registry}", &id)));
+        }
+        Ok(id)
+    }
+
+    pub fn access_denied(&self, resource: &str) -> AwsError {
+        AwsError::new(
+            "AccessDeniedException",
+            format!(
+                "User: {} is not authorized to perform: ecr:{} on resource: {resource}",
+                self.caller_arn(),
+                self.operation
+            ),
+        )
+    }
+}
+
+/// ECR's repository-name constraint message.
+pub const REPOSITORY_NAME_PATTERN: &str =
+    "(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*";
+
+/// A required `repositoryName` (2..256, ECR's pattern).
+pub fn repository_name(inp: &mut Input, field: &str) -> Result<Option<RepositoryName>, AwsError> {
+    let name = inp.required_string(field, 2, 256);
+    if name.is_empty() || name.chars().count() < 2 || name.chars().count() > 256 {
+        return Ok(None); // reported by the length check
+    }
+    match name.parse::<RepositoryName>() {
+        Ok(n) => Ok(Some(n)),
+        Err(_) => Err(AwsError::new(
+            "InvalidParameterException",
+            format!("Invalid parameter at '{field}' failed to satisfy constraint: 'must satisfy regular expression '{REPOSITORY_NAME_PATTERN}''"),
+        )),
+    }
+}
+
+/// Epoch seconds (with milliseconds) as a JSON number, as AWS's JSON protocols send timestamps.
+pub fn epoch(millis: i64) -> Value {
+    json!(millis as f64 / 1000.0)
+}
+
+/// Map a core error to ECR's exceptions.
+pub fn core_error(e: RegistryError) -> AwsError {
+    use RegistryError as R;
+    let msg = e.to_string();
+    match e {
+        R::NameUnknown { .. } => AwsError::new("RepositoryNotFoundException", msg),
+        R::RepositoryExists { .. } => AwsError::new("RepositoryAlreadyExistsException", msg),
+        R::RepositoryNotEmpty { .. } => AwsError::new("RepositoryNotEmptyException", msg),
+        R::TooManyTags => AwsError::new("TooManyTagsException", msg),
+        R::Internal(m) => {
+            tracing::error!(error = %m, "internal error");
+            AwsError::server("An internal error occurred")
+        }
+        other => AwsError::new("InvalidParameterException", other.to_string()),
+    }
+}
+
+/// Opaque pagination tokens: base64url of the operation and the last key returned.
+pub fn next_token(op: &str, after: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{op}\n{after}"))
+}
+
+pub fn read_token(op: &str, token: &str) -> Result<String, AwsError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            let (o, after) = s.split_once('\n')?;
+            (o == op).then(|| after.to_string())
+        })
+        .ok_or_else(|| {
+            AwsError::new(
+                "InvalidParameterException",
+                "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be a valid pagination token'",
+            )
+        })
+}

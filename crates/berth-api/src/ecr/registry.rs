@@ -1,0 +1,76 @@
+//! DescribeRegistry, GetAccountSetting, PutAccountSetting.
+
+use serde_json::{json, Value};
+
+use super::{core_error, Ctx, Input};
+use crate::aws::AwsError;
+
+/// Account settings ECR knows, their allowed values and defaults.
+const SETTINGS: &[(&str, &[&str], &str)] = &[
+    (
+        "BASIC_SCAN_TYPE_VERSION",
+        &["AWS_NATIVE", "CLAIR"],
+        "AWS_NATIVE",
+    ),
+    ("REGISTRY_POLICY_SCOPE", &["V1", "V2"], "V2"),
+    ("BLOB_MOUNTING", &["ENABLED", "DISABLED"], "ENABLED"),
+];
+
+fn setting(
+    name: &str,
+) -> Result<&'static (&'static str, &'static [&'static str], &'static str), AwsError> {
+    SETTINGS.iter().find(|(n, _, _)| *n == name).ok_or_else(|| {
+        AwsError::new(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must be one of [{}]",
+                SETTINGS.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })
+}
+
+pub async fn describe(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    inp.finish()?;
+    Ok(json!({
+        "registryId": ctx.account(),
+        // replication is not served yet: no rules, as an account that configured none
+        "replicationConfiguration": { "rules": [] },
+    }))
+}
+
+pub async fn get_account_setting(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let name = inp.required_string("name", 1, 64);
+    inp.finish()?;
+    let (n, _, default) = setting(&name)?;
+    let value = ctx
+        .state
+        .registry
+        .account_setting(ctx.account(), n)
+        .await
+        .map_err(core_error)?
+        .unwrap_or_else(|| default.to_string());
+    Ok(json!({ "name": n, "value": value }))
+}
+
+pub async fn put_account_setting(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let name = inp.required_string("name", 1, 64);
+    let value = inp.required_string("value", 1, 64);
+    inp.finish()?;
+    let (n, allowed, _) = setting(&name)?;
+    if !allowed.contains(&value.as_str()) {
+        return Err(AwsError::new(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value '{value}' at 'value' failed to satisfy constraint: Member must be one of [{}] for setting {n}",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    ctx.state
+        .registry
+        .put_account_setting(ctx.account(), n, &value)
+        .await
+        .map_err(core_error)?;
+    Ok(json!({ "name": n, "value": value }))
+}

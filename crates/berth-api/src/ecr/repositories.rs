@@ -1,0 +1,322 @@
+//! CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability,
+//! PutImageScanningConfiguration.
+
+use berth_meta::{NewRepository, Repository};
+use serde_json::{json, Value};
+
+use super::{core_error, epoch, input, next_token, read_token, repository_name, Ctx, Input};
+use crate::aws::AwsError;
+
+pub const MUTABILITIES: &[&str] = &[
+    "MUTABLE",
+    "IMMUTABLE",
+    "IMMUTABLE_WITH_EXCLUSION",
+    "MUTABLE_WITH_EXCLUSION",
+];
+
+/// The output shape `Repository`.
+pub fn shape(ctx: &Ctx<'_>, r: &Repository) -> Value {
+    let mut v = json!({
+        "repositoryArn": ctx.repository_arn(&r.account_id, &r.name),
+        "registryId": r.account_id,
+        "repositoryName": r.name,
+        "repositoryUri": format!("{}/{}", ctx.registry_host(&r.account_id), r.name),
+        "createdAt": epoch(r.created_at),
+        "imageTagMutability": r.tag_mutability,
+        "imageScanningConfiguration": { "scanOnPush": r.scan_on_push },
+        "encryptionConfiguration": { "encryptionType": r.encryption_type },
+    });
+    if !r.mutability_filters.is_empty() {
+        v["imageTagMutabilityExclusionFilters"] = r
+            .mutability_filters
+            .iter()
+            .map(|f| json!({ "filterType": "WILDCARD", "filter": f }))
+            .collect();
+    }
+    if let Some(k) = &r.kms_key {
+        v["encryptionConfiguration"]["kmsKey"] = json!(k);
+    }
+    v
+}
+
+/// `imageTagMutability` with its exclusion filters, as ECR checks them together.
+fn mutability(inp: &mut Input, required: bool) -> Result<(String, Vec<String>), AwsError> {
+    let m = if required {
+        let v = inp.required_string("imageTagMutability", 0, usize::MAX);
+        if !v.is_empty() && !MUTABILITIES.contains(&v.as_str()) {
+            inp.problem(format!(
+                "Value '{v}' at 'imageTagMutability' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                MUTABILITIES.join(", ")
+            ));
+        }
+        v
+    } else {
+        inp.enumeration("imageTagMutability", MUTABILITIES)
+            .unwrap_or_else(|| "MUTABLE".into())
+    };
+    let mut filters = Vec::new();
+    if let Some(list) = inp.list("imageTagMutabilityExclusionFilters", 1, 5) {
+        for (i, item) in list.iter().enumerate() {
+            let field = format!("imageTagMutabilityExclusionFilters.{}.member", i + 1);
+            let Some(mut f) = input::element(item) else {
+                return Err(AwsError::serialization(format!(
+                    "Unexpected value type for '{field}': expected a structure"
+                )));
+            };
+            let kind = f.required_string("filterType", 0, usize::MAX);
+            if !kind.is_empty() && kind != "WILDCARD" {
+                f.problem(format!("Value '{kind}' at 'filterType' failed to satisfy constraint: Member must satisfy enum value set: [WILDCARD]"));
+            }
+            let filter = f.required_string("filter", 1, 128);
+            if !filter.is_empty()
+                && !filter
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'*' | b'-'))
+            {
+                f.problem(format!("Value '{filter}' at 'filter' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[0-9a-zA-Z._*-]{{1,128}}"));
+            }
+            inp.absorb(&field, f);
+            filters.push(filter);
+        }
+    }
+    let with_exclusion = m.ends_with("_WITH_EXCLUSION");
+    if with_exclusion && filters.is_empty() && MUTABILITIES.contains(&m.as_str()) {
+        return Err(AwsError::new(
+            "InvalidParameterException",
+            format!("Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: 'imageTagMutabilityExclusionFilters must be specified when imageTagMutability is {m}'"),
+        ));
+    }
+    if !with_exclusion && !filters.is_empty() {
+        return Err(AwsError::new(
+            "InvalidParameterException",
+            format!("Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: 'imageTagMutabilityExclusionFilters can only be specified when imageTagMutability is IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, not {m}'"),
+        ));
+    }
+    Ok((m, filters))
+}
+
+/// Resource tags `[{Key, Value}]` with ECR's limits.
+pub fn resource_tags(inp: &mut Input, field: &str) -> Result<Vec<(String, String)>, AwsError> {
+    let Some(list) = inp.list(field, 0, usize::MAX) else {
+        return Ok(Vec::new());
+    };
+    let mut tags = Vec::with_capacity(list.len());
+    for item in &list {
+        let Some(mut t) = input::element(item) else {
+            return Err(AwsError::serialization(format!(
+                "Unexpected value type for '{field}': expected a list of Tag structures"
+            )));
+        };
+        let key = t.string("Key", 0, usize::MAX);
+        let value = t.string("Value", 0, usize::MAX);
+        t.finish()?;
+        let (Some(key), Some(value)) = (key, value) else {
+            return Err(AwsError::new(
+                "InvalidTagParameterException",
+                "Each tag must have a Key and a Value",
+            ));
+        };
+        if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256 {
+            return Err(AwsError::new(
+                "InvalidTagParameterException",
+                "Tag keys must be 1 to 128 characters and tag values at most 256 characters",
+            ));
+        }
+        if key.starts_with("aws:") {
+            return Err(AwsError::new(
+                "InvalidTagParameterException",
+                "Tag keys may not begin with the reserved prefix 'aws:'",
+            ));
+        }
+        tags.push((key, value));
+    }
+    if tags.len() > berth_registry::MAX_REPOSITORY_TAGS {
+        return Err(AwsError::new(
+            "TooManyTagsException",
+            "Exceeded the maximum number of tags (50) for a repository",
+        ));
+    }
+    Ok(tags)
+}
+
+pub async fn create(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
+    let name = repository_name(&mut inp, "repositoryName")?;
+    let tags = resource_tags(&mut inp, "tags")?;
+    let (tag_mutability, mutability_filters) = mutability(&mut inp, false)?;
+    let scan_on_push = match inp.structure("imageScanningConfiguration") {
+        Some(mut s) => {
+            let v = s.boolean("scanOnPush");
+            inp.absorb("imageScanningConfiguration", s);
+            v.unwrap_or(false)
+        }
+        None => false,
+    };
+    let (encryption_type, kms_key) = match inp.structure("encryptionConfiguration") {
+        Some(mut e) => {
+            let t = e.required_string("encryptionType", 0, usize::MAX);
+            if !t.is_empty() && !["AES256", "KMS", "KMS_DSSE"].contains(&t.as_str()) {
+                e.problem(format!("Value '{t}' at 'encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]"));
+            }
+            let k = e.string("kmsKey", 1, 2048);
+            inp.absorb("encryptionConfiguration", e);
+            if t == "AES256" && k.is_some() {
+                return Err(AwsError::new(
+                    "InvalidParameterException",
+                    "Invalid parameter at 'encryptionConfiguration' failed to satisfy constraint: 'kmsKey can only be specified when encryptionType is KMS or KMS_DSSE'",
+                ));
+            }
+            (t, k)
+        }
+        None => ("AES256".to_string(), None),
+    };
+    inp.finish()?;
+    let Some(name) = name else {
+        return Err(AwsError::validation(&[]));
+    };
+    let repo = ctx
+        .state
+        .registry
+        .create_repository(&NewRepository {
+            account_id: account,
+            name: name.to_string(),
+            tag_mutability,
+            mutability_filters,
+            scan_on_push,
+            // Berth stores blobs on its own backends: the setting is kept and reported
+            encryption_type,
+            kms_key,
+            tags,
+        })
+        .await
+        .map_err(core_error)?;
+    Ok(json!({ "repository": shape(ctx, &repo) }))
+}
+
+pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
+    let names = inp.string_list("repositoryNames", 1, 100, 2, 256);
+    let token = inp.string("nextToken", 0, usize::MAX);
+    let max = inp.integer("maxResults", 1, 1000);
+    inp.finish()?;
+    if let Some(names) = names {
+        if token.is_some() || max.is_some() {
+            return Err(AwsError::new(
+                "InvalidParameterException",
+                "Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'nextToken and maxResults cannot be specified together with repositoryNames'",
+            ));
+        }
+        let mut out = Vec::with_capacity(names.len());
+        for n in names {
+            let name = n.parse::<berth_oci::RepositoryName>().map_err(|_| {
+                AwsError::new(
+                    "InvalidParameterException",
+                    format!("Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'must satisfy regular expression '{}''", super::REPOSITORY_NAME_PATTERN),
+                )
+            })?;
+            let repo = ctx
+                .state
+                .registry
+                .repository(&account, &name)
+                .await
+                .map_err(core_error)?;
+            out.push(shape(ctx, &repo));
+        }
+        return Ok(json!({ "repositories": out }));
+    }
+    let after = token
+        .map(|t| read_token("DescribeRepositories", &t))
+        .transpose()?;
+    let limit = max.unwrap_or(100) as u32;
+    let (repos, more) = ctx
+        .state
+        .registry
+        .repositories_page(&account, after.as_deref(), limit)
+        .await
+        .map_err(core_error)?;
+    let mut out =
+        json!({ "repositories": repos.iter().map(|r| shape(ctx, r)).collect::<Vec<_>>() });
+    if more {
+        if let Some(last) = repos.last() {
+            out["nextToken"] = json!(next_token("DescribeRepositories", &last.name));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
+    let name = repository_name(&mut inp, "repositoryName")?;
+    let force = inp.boolean("force").unwrap_or(false);
+    inp.finish()?;
+    let Some(name) = name else {
+        return Err(AwsError::validation(&[]));
+    };
+    let repo = ctx
+        .state
+        .registry
+        .delete_repository(&account, &name, force)
+        .await
+        .map_err(core_error)?;
+    Ok(json!({ "repository": shape(ctx, &repo) }))
+}
+
+pub async fn put_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
+    let name = repository_name(&mut inp, "repositoryName")?;
+    let (m, filters) = mutability(&mut inp, true)?;
+    inp.finish()?;
+    let Some(name) = name else {
+        return Err(AwsError::validation(&[]));
+    };
+    let repo = ctx
+        .state
+        .registry
+        .set_tag_mutability(&account, &name, &m, &filters)
+        .await
+        .map_err(core_error)?;
+    let mut out = json!({
+        "registryId": repo.account_id,
+        "repositoryName": repo.name,
+        "imageTagMutability": repo.tag_mutability,
+    });
+    if !repo.mutability_filters.is_empty() {
+        out["imageTagMutabilityExclusionFilters"] = repo
+            .mutability_filters
+            .iter()
+            .map(|f| json!({ "filterType": "WILDCARD", "filter": f }))
+            .collect();
+    }
+    Ok(out)
+}
+
+pub async fn put_scanning_configuration(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
+    let name = repository_name(&mut inp, "repositoryName")?;
+    let scan = match inp.structure("imageScanningConfiguration") {
+        Some(mut s) => {
+            let v = s.boolean("scanOnPush");
+            inp.absorb("imageScanningConfiguration", s);
+            v.unwrap_or(false)
+        }
+        None => {
+            inp.problem("Value null at 'imageScanningConfiguration' failed to satisfy constraint: Member must not be null".into());
+            false
+        }
+    };
+    inp.finish()?;
+    let Some(name) = name else {
+        return Err(AwsError::validation(&[]));
+    };
+    let repo = ctx
+        .state
+        .registry
+        .set_scan_on_push(&account, &name, scan)
+        .await
+        .map_err(core_error)?;
+    Ok(json!({
+        "registryId": repo.account_id,
+        "repositoryName": repo.name,
+        "imageScanningConfiguration": { "scanOnPush": repo.scan_on_push },
+    }))
+}

@@ -1,0 +1,85 @@
+//! TagResource, UntagResource, ListTagsForResource. The only taggable resource is a repository.
+
+use berth_oci::RepositoryName;
+use serde_json::{json, Value};
+
+use super::repositories::resource_tags;
+use super::{core_error, Ctx, Input};
+use crate::aws::AwsError;
+
+/// The account and repository an ARN names (`arn:aws:ecr:<region>:<account>:repository/<name>`).
+fn repository_of(ctx: &Ctx<'_>, arn: &str) -> Result<(String, RepositoryName), AwsError> {
+    let invalid = || {
+        AwsError::new(
+            "InvalidParameterException",
+            "Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN'",
+        )
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [a, partition, service, region, account, resource] = parts.as_slice() else {
+        return Err(invalid());
+    };
+    if *a != "arn" || partition.is_empty() || *service != "ecr" || *region != ctx.region() {
+        return Err(invalid());
+    }
+    let name = resource.strip_prefix("repository/").ok_or_else(invalid)?;
+    let name = name.parse::<RepositoryName>().map_err(|_| invalid())?;
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    if *account != ctx.account() {
+        return Err(ctx.access_denied(arn));
+    }
+    Ok((account.to_string(), name))
+}
+
+pub async fn tag(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let arn = inp.required_string("resourceArn", 0, usize::MAX);
+    if !inp.has("tags") {
+        inp.problem(
+            "Value null at 'tags' failed to satisfy constraint: Member must not be null".into(),
+        );
+    }
+    let tags = resource_tags(&mut inp, "tags")?;
+    inp.finish()?;
+    let (account, name) = repository_of(ctx, &arn)?;
+    ctx.state
+        .registry
+        .tag_repository(&account, &name, &tags)
+        .await
+        .map_err(core_error)?;
+    Ok(json!({}))
+}
+
+pub async fn untag(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let arn = inp.required_string("resourceArn", 0, usize::MAX);
+    let keys = inp.string_list("tagKeys", 0, 200, 1, 128);
+    if keys.is_none() && !inp.has("tagKeys") {
+        inp.problem(
+            "Value null at 'tagKeys' failed to satisfy constraint: Member must not be null".into(),
+        );
+    }
+    inp.finish()?;
+    let (account, name) = repository_of(ctx, &arn)?;
+    ctx.state
+        .registry
+        .untag_repository(&account, &name, &keys.unwrap_or_default())
+        .await
+        .map_err(core_error)?;
+    Ok(json!({}))
+}
+
+pub async fn list(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let arn = inp.required_string("resourceArn", 0, usize::MAX);
+    inp.finish()?;
+    let (account, name) = repository_of(ctx, &arn)?;
+    let tags = ctx
+        .state
+        .registry
+        .repository_tags(&account, &name)
+        .await
+        .map_err(core_error)?;
+    Ok(json!({
+        "tags": tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect::<Vec<_>>()
+    }))
+}

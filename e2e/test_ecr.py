@@ -317,3 +317,43 @@ def test_registry_tokens(berth, ecr):
     # junk after AWS:
     status, body = v2(base64.b64encode(b"AWS:not-a-token").decode())
     assert status == 403
+
+
+def test_immutable_tags_on_docker_push(berth, ecr):
+    docker = require("docker")
+    if subprocess.run([docker, "info"], capture_output=True).returncode != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the Docker Engine is required in CI")
+        pytest.skip("no Docker Engine")
+    env = dict(os.environ, DOCKER_CONFIG=tempfile.mkdtemp(prefix="berth-docker-"))
+    ecr.create_repository(
+        repositoryName="immutable/app",
+        imageTagMutability="IMMUTABLE_WITH_EXCLUSION",
+        imageTagMutabilityExclusionFilters=[{"filterType": "WILDCARD", "filter": "latest"}],
+    )
+    token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    password = base64.b64decode(token).decode().split(":")[1]
+    run(docker, "login", "--username", "AWS", "--password-stdin", berth.host, input=password, env=env)
+    images = []
+    try:
+        for tag in ["v1", "latest"]:
+            for attempt in range(2):
+                image = f"{berth.host}/immutable/app:{tag}"
+                make_image(docker, env, image)  # different content every time
+                images.append(image)
+                pushed = run(docker, "push", image, env=env, check=False)
+                if tag == "v1" and attempt == 1:
+                    assert pushed.returncode != 0
+                    assert ("tag invalid: The image tag 'v1' already exists in the 'immutable/app' "
+                            "repository and cannot be overwritten because the tag is immutable.") in pushed.stderr
+                else:
+                    assert pushed.returncode == 0, pushed.stderr
+        # the same image pushed again to its immutable tag is fine
+        make_image(docker, env, f"{berth.host}/immutable/app:v2")
+        images.append(f"{berth.host}/immutable/app:v2")
+        run(docker, "push", f"{berth.host}/immutable/app:v2", env=env)
+        run(docker, "push", f"{berth.host}/immutable/app:v2", env=env)
+    finally:
+        for image in images:
+            subprocess.run([docker, "rmi", "-f", image], capture_output=True, env=env)
+        ecr.delete_repository(repositoryName="immutable/app", force=True)

@@ -19,6 +19,8 @@ pub enum MetaError {
     RepositoryExists,
     #[error("repository not found")]
     RepositoryNotFound,
+    #[error("tag {0} is immutable and names another manifest")]
+    TagImmutable(String),
     #[error("repository still contains images")]
     RepositoryNotEmpty,
     #[error("blob {0} is not known to this repository")]
@@ -145,6 +147,8 @@ pub struct NewManifest {
     /// Manifests that must exist in the repository.
     pub children: Vec<Digest>,
     pub tag: Option<String>,
+    /// The tag may not move to another manifest (immutable under the repository's settings).
+    pub tag_immutable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

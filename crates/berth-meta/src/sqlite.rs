@@ -595,6 +595,22 @@ impl MetaStore {
                 return Err(MetaError::BlobUnknown(missing.clone()));
             }
         }
+        // an immutable tag may only be set again to the same manifest (checked inside the
+        // transaction, so two pushes cannot both move it)
+        if let (Some(tag), true) = (&m.tag, m.tag_immutable) {
+            let current: Option<String> = sqlx::query_scalar(
+                "SELECT m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id
+                 WHERE t.repository_id = ? AND t.name = ?",
+            )
+            .bind(m.repository_id)
+            .bind(tag)
+            .fetch_optional(tx.conn())
+            .await?;
+            if current.is_some_and(|c| c != digest) {
+                tx.rollback().await?;
+                return Err(MetaError::TagImmutable(tag.clone()));
+            }
+        }
         // and every child manifest is in the repository
         let mut child_ids = Vec::with_capacity(m.children.len());
         for c in &m.children {

@@ -10,6 +10,8 @@ pub enum RegistryError {
     RepositoryExists { repository: String, account: String },
     #[error("The repository with name '{repository}' in registry with id '{account}' cannot be deleted because it still contains images")]
     RepositoryNotEmpty { repository: String, account: String },
+    #[error("The image tag '{tag}' already exists in the '{repository}' repository and cannot be overwritten because the tag is immutable.")]
+    TagImmutable { tag: String, repository: String },
     #[error("Exceeded the maximum number of tags (50) for a repository")]
     TooManyTags,
     #[error("blob unknown to registry: {0}")]

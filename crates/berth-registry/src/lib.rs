@@ -298,6 +298,11 @@ impl Registry {
         let image_size: u64 = parsed.layers.iter().map(|l| l.size).sum::<u64>()
             + parsed.manifests.iter().map(|m| m.size).sum::<u64>();
         let subject = parsed.subject.as_ref().map(|s| s.digest.clone());
+        let tag = match reference {
+            Reference::Tag(t) => Some(t.as_str().to_string()),
+            Reference::Digest(_) => None,
+        };
+        let tag_immutable = tag.as_deref().is_some_and(|t| tag_is_immutable(&repo, t));
         let new = NewManifest {
             repository_id: repo.id,
             digest: digest.clone(),
@@ -309,10 +314,8 @@ impl Registry {
             blobs: dedup(parsed.blob_references().cloned().collect()),
             children: dedup(parsed.manifests.iter().map(|m| m.digest.clone()).collect()),
             body,
-            tag: match reference {
-                Reference::Tag(t) => Some(t.as_str().to_string()),
-                Reference::Digest(_) => None,
-            },
+            tag,
+            tag_immutable,
         };
         match self.meta.put_manifest(&new).await {
             Ok(_) => Ok(PushedManifest { digest, subject }),
@@ -320,6 +323,10 @@ impl Registry {
             Err(MetaError::ManifestUnknown(d)) => {
                 Err(RegistryError::ManifestUnknown(d.to_string()))
             }
+            Err(MetaError::TagImmutable(tag)) => Err(RegistryError::TagImmutable {
+                tag,
+                repository: name.to_string(),
+            }),
             Err(e) => Err(e.into()),
         }
     }
@@ -400,4 +407,93 @@ fn dedup(mut v: Vec<Digest>) -> Vec<Digest> {
     v.sort();
     v.dedup();
     v
+}
+
+/// Whether `tag` is immutable in `repo`: IMMUTABLE tags are, MUTABLE ones are not, and the
+/// `*_WITH_EXCLUSION` modes turn the answer around for tags matching one of their filters.
+pub fn tag_is_immutable(repo: &Repository, tag: &str) -> bool {
+    let matches = || {
+        repo.mutability_filters
+            .iter()
+            .any(|f| wildcard_match(f.as_bytes(), tag.as_bytes()))
+    };
+    match repo.tag_mutability.as_str() {
+        "IMMUTABLE" => true,
+        "IMMUTABLE_WITH_EXCLUSION" => !matches(),
+        "MUTABLE_WITH_EXCLUSION" => matches(),
+        _ => false,
+    }
+}
+
+/// `*` matches any run of characters (including none); everything else matches itself.
+pub fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] != b'*' && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some(p);
+            mark = t;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            t = mark;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+#[cfg(test)]
+mod mutability_tests {
+    use super::*;
+
+    fn repo(mode: &str, filters: &[&str]) -> Repository {
+        Repository {
+            id: 1,
+            account_id: "000000000000".into(),
+            name: "r".into(),
+            created_at: 0,
+            tag_mutability: mode.into(),
+            mutability_filters: filters.iter().map(|f| f.to_string()).collect(),
+            scan_on_push: false,
+            encryption_type: "AES256".into(),
+            kms_key: None,
+        }
+    }
+
+    #[test]
+    fn wildcards() {
+        for (p, t, m) in [
+            ("latest", "latest", true),
+            ("latest", "latest2", false),
+            ("v*", "v1.2", true),
+            ("v*", "v", true),
+            ("*-dev", "feature-dev", true),
+            ("*-dev", "feature-dev1", false),
+            ("a*b*c", "aXXbYYc", true),
+            ("a*b*c", "aXXcYYb", false),
+            ("*", "", true),
+            ("", "x", false),
+        ] {
+            assert_eq!(wildcard_match(p.as_bytes(), t.as_bytes()), m, "{p} {t}");
+        }
+    }
+
+    #[test]
+    fn modes() {
+        assert!(!tag_is_immutable(&repo("MUTABLE", &[]), "v1"));
+        assert!(tag_is_immutable(&repo("IMMUTABLE", &[]), "v1"));
+        let ie = repo("IMMUTABLE_WITH_EXCLUSION", &["latest", "dev-*"]);
+        assert!(!tag_is_immutable(&ie, "latest"));
+        assert!(!tag_is_immutable(&ie, "dev-42"));
+        assert!(tag_is_immutable(&ie, "v1"));
+        let me = repo("MUTABLE_WITH_EXCLUSION", &["release-*"]);
+        assert!(tag_is_immutable(&me, "release-1"));
+        assert!(!tag_is_immutable(&me, "latest"));
+    }
 }

@@ -228,6 +228,7 @@ pub fn core_error(e: RegistryError) -> AwsError {
         R::RepositoryExists { .. } => AwsError::new("RepositoryAlreadyExistsException", msg),
         R::RepositoryNotEmpty { .. } => AwsError::new("RepositoryNotEmptyException", msg),
         R::TooManyTags => AwsError::new("TooManyTagsException", msg),
+        R::TagImmutable { .. } => AwsError::new("ImageTagAlreadyExistsException", msg),
         R::Internal(m) => {
             tracing::error!(error = %m, "internal error");
             AwsError::server("An internal error occurred")

@@ -120,6 +120,7 @@ impl From<RegistryError> for OciError {
                 Self::new(StatusCode::PAYLOAD_TOO_LARGE, "MANIFEST_INVALID", msg)
             }
             R::Denied(_) => Self::new(StatusCode::CONFLICT, "DENIED", msg),
+            R::TagImmutable { .. } => Self::new(StatusCode::BAD_REQUEST, "TAG_INVALID", msg),
             // control-plane outcomes that /v2/ requests do not produce
             R::RepositoryExists { .. } | R::RepositoryNotEmpty { .. } | R::TooManyTags => {
                 Self::new(StatusCode::CONFLICT, "DENIED", msg)

@@ -32,6 +32,7 @@ fn manifest(
         blobs,
         children,
         tag: tag.map(str::to_string),
+        tag_immutable: false,
     }
 }
 

@@ -13,7 +13,9 @@ use futures_util::StreamExt;
 use tokio_util::io::ReaderStream;
 use uuid::Uuid;
 
-use crate::{hash_stream, Appended, BlobStore, ByteStream, Result, StorageError};
+use crate::{
+    hash_stream, put_streamed, receive, Appended, BlobStore, ByteStream, Result, StorageError,
+};
 
 /// Read size when an upload is read back (to rebuild a hash state).
 const READ_CHUNK: usize = 512 * 1024;
@@ -76,26 +78,12 @@ impl FsBlobStore {
         &self,
         id: Uuid,
         offset: u64,
-        mut body: ByteStream,
-        declared: Option<u64>,
+        body: ByteStream,
+        declared: u64,
         hasher: &mut Hasher,
     ) -> Result<Appended> {
-        let declared = declared.unwrap_or(DIRECT_BUF as u64);
         let mut state = hasher.clone();
-        let mut chunks = Vec::new();
-        let mut received = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk: Bytes = chunk.map_err(StorageError::Body)?;
-            received += chunk.len() as u64;
-            if received > declared {
-                return Err(StorageError::BodyTooLong { declared });
-            }
-            state.update(&chunk);
-            chunks.push(chunk);
-        }
-        if received < declared {
-            return Err(StorageError::BodyTooShort { declared, received });
-        }
+        let (chunks, received) = receive(body, Some(declared), &mut state).await?;
         let path = self.upload_path(id);
         blocking(move || {
             let mut f = open_upload(&path, offset, false)?;
@@ -530,8 +518,8 @@ impl BlobStore for FsBlobStore {
         declared: Option<u64>,
         hasher: &mut Hasher,
     ) -> Result<Appended> {
-        if declared.is_some_and(|d| d < DIRECT_BUF as u64) {
-            return self.append_small(id, offset, body, declared, hasher).await;
+        if let Some(d) = declared.filter(|d| *d < DIRECT_BUF as u64) {
+            return self.append_small(id, offset, body, d, hasher).await;
         }
         let path = self.upload_path(id);
         // open, check and position in one blocking call
@@ -657,38 +645,17 @@ impl BlobStore for FsBlobStore {
         &self,
         id: Uuid,
         digest: &Digest,
-        mut body: ByteStream,
+        body: ByteStream,
         declared: Option<u64>,
     ) -> Result<u64> {
         let Some(declared) = declared.filter(|d| *d < DIRECT_BUF as u64) else {
             // long or of unknown length: streamed through the upload file
-            let mut hasher = digest.algorithm().hasher();
-            let stored = match self.append(id, 0, body, declared, &mut hasher).await {
-                Ok(_) => self.commit(id, digest, Some(hasher.finish())).await,
-                Err(e) => Err(e),
-            };
-            if stored.is_err() {
-                self.delete_upload(id).await?;
-            }
-            return stored;
+            return put_streamed(self, id, digest, body, declared).await;
         };
         // Short: received and verified in memory, then written, flushed and renamed into place
         // in one blocking call; nothing at all is written when the blob is already stored.
         let mut hasher = digest.algorithm().hasher();
-        let mut chunks = Vec::new();
-        let mut received = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk: Bytes = chunk.map_err(StorageError::Body)?;
-            received += chunk.len() as u64;
-            if received > declared {
-                return Err(StorageError::BodyTooLong { declared });
-            }
-            hasher.update(&chunk);
-            chunks.push(chunk);
-        }
-        if received < declared {
-            return Err(StorageError::BodyTooShort { declared, received });
-        }
+        let (chunks, received) = receive(body, Some(declared), &mut hasher).await?;
         let actual = hasher.finish();
         if &actual != digest {
             return Err(StorageError::DigestMismatch {

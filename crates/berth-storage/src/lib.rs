@@ -103,19 +103,55 @@ pub trait BlobStore: Send + Sync + 'static {
         body: ByteStream,
         declared: Option<u64>,
     ) -> Result<u64> {
-        let mut hasher = digest.algorithm().hasher();
-        let stored = match self.append(id, 0, body, declared, &mut hasher).await {
-            Ok(_) => self.commit(id, digest, Some(hasher.finish())).await,
-            Err(e) => Err(e),
-        };
-        if stored.is_err() {
-            self.delete_upload(id).await?;
-        }
-        stored
+        put_streamed(self, id, digest, body, declared).await
     }
 
     /// Abandon an upload. Abandoning an absent upload is not an error.
     async fn delete_upload(&self, id: Uuid) -> Result<()>;
+}
+
+/// `put` as an append at offset 0 and a commit, removing what a failure left.
+pub(crate) async fn put_streamed<S: BlobStore + ?Sized>(
+    store: &S,
+    id: Uuid,
+    digest: &Digest,
+    body: ByteStream,
+    declared: Option<u64>,
+) -> Result<u64> {
+    let mut hasher = digest.algorithm().hasher();
+    let stored = match store.append(id, 0, body, declared, &mut hasher).await {
+        Ok(_) => store.commit(id, digest, Some(hasher.finish())).await,
+        Err(e) => Err(e),
+    };
+    if stored.is_err() {
+        store.delete_upload(id).await?;
+    }
+    stored
+}
+
+/// Receive a whole body into memory, feeding `hasher`; with `declared`, the body must be exactly
+/// that long. Returns the chunks and their total length.
+pub(crate) async fn receive(
+    mut body: ByteStream,
+    declared: Option<u64>,
+    hasher: &mut Hasher,
+) -> Result<(Vec<Bytes>, u64)> {
+    use futures_util::StreamExt;
+    let mut chunks = Vec::new();
+    let mut received = 0u64;
+    while let Some(chunk) = body.next().await {
+        let chunk: Bytes = chunk.map_err(StorageError::Body)?;
+        received += chunk.len() as u64;
+        if let Some(declared) = declared.filter(|d| received > *d) {
+            return Err(StorageError::BodyTooLong { declared });
+        }
+        hasher.update(&chunk);
+        chunks.push(chunk);
+    }
+    if let Some(declared) = declared.filter(|d| received < *d) {
+        return Err(StorageError::BodyTooShort { declared, received });
+    }
+    Ok((chunks, received))
 }
 
 /// Hash a stream fully.

@@ -68,7 +68,7 @@ impl BlobStore for MemoryBlobStore {
         &self,
         id: Uuid,
         offset: u64,
-        mut body: ByteStream,
+        body: ByteStream,
         declared: Option<u64>,
         hasher: &mut Hasher,
     ) -> Result<Appended> {
@@ -80,25 +80,9 @@ impl BlobStore for MemoryBlobStore {
             });
         }
         // Gather the body first so a failed request leaves the upload untouched.
-        let mut data = BytesMut::new();
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(StorageError::Body)?;
-            data.extend_from_slice(&chunk);
-            if let Some(declared) = declared {
-                if data.len() as u64 > declared {
-                    return Err(StorageError::BodyTooLong { declared });
-                }
-            }
-        }
-        if let Some(declared) = declared {
-            if (data.len() as u64) < declared {
-                return Err(StorageError::BodyTooShort {
-                    declared,
-                    received: data.len() as u64,
-                });
-            }
-        }
-        hasher.update(&data);
+        let mut state = hasher.clone();
+        let (chunks, _) = crate::receive(body, declared, &mut state).await?;
+        *hasher = state;
         let mut uploads = self.uploads();
         let up = uploads.entry(id).or_default();
         if up.len() as u64 != offset {
@@ -107,7 +91,9 @@ impl BlobStore for MemoryBlobStore {
                 actual: up.len() as u64,
             });
         }
-        up.extend_from_slice(&data);
+        for c in &chunks {
+            up.extend_from_slice(c);
+        }
         Ok(Appended {
             size: up.len() as u64,
         })

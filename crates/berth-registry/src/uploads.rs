@@ -207,47 +207,35 @@ impl Registry {
             Some(b) if state.size == 0 => (None, Some(b)),
             other => (other, None),
         };
-        if let Some(body) = whole {
+        let stored = if let Some(body) = whole {
             // The whole blob in this request (the monolithic POST + PUT): stored in one step.
-            let put = self.store.put(id, digest, body.stream, body.declared).await;
-            self.uploads.forget(id);
-            return match put {
-                Ok(size) => {
-                    self.meta
-                        .finish_upload(&id.to_string(), repo_id, digest, size)
-                        .await?;
-                    Ok(size)
-                }
-                Err(e) => {
-                    self.meta.delete_upload(&id.to_string()).await?;
-                    Err(e.into())
-                }
-            };
-        }
-        if let Some(body) = body {
-            let mut hasher = state.hasher.clone();
-            match self
-                .store
-                .append(id, state.size, body.stream, body.declared, &mut hasher)
-                .await
-            {
-                Ok(a) => {
-                    state = HashState {
-                        size: a.size,
-                        hasher,
+            self.store.put(id, digest, body.stream, body.declared).await
+        } else {
+            if let Some(body) = body {
+                let mut hasher = state.hasher.clone();
+                match self
+                    .store
+                    .append(id, state.size, body.stream, body.declared, &mut hasher)
+                    .await
+                {
+                    Ok(a) => {
+                        state = HashState {
+                            size: a.size,
+                            hasher,
+                        }
+                    }
+                    Err(e) => {
+                        *guard = Some(state);
+                        return Err(e.into());
                     }
                 }
-                Err(e) => {
-                    *guard = Some(state);
-                    return Err(e.into());
-                }
             }
-        }
-        let computed = (digest.algorithm() == Algorithm::Sha256).then(|| state.hasher.finish());
-        let committed = self.store.commit(id, digest, computed).await;
+            let computed = (digest.algorithm() == Algorithm::Sha256).then(|| state.hasher.finish());
+            self.store.commit(id, digest, computed).await
+        };
         // Whatever happened, the session is over: the store removed or renamed its bytes.
         self.uploads.forget(id);
-        match committed {
+        match stored {
             Ok(size) => {
                 self.meta
                     .finish_upload(&id.to_string(), repo_id, digest, size)

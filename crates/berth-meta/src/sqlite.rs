@@ -92,6 +92,18 @@ fn repo_row(r: &sqlx::sqlite::SqliteRow) -> Repository {
     }
 }
 
+const PRINCIPAL_COLUMNS: &str = "id, account_id, kind, name, unique_id";
+
+fn principal_row(r: &sqlx::sqlite::SqliteRow) -> Principal {
+    Principal {
+        id: r.get(0),
+        account_id: r.get(1),
+        kind: r.get(2),
+        name: r.get(3),
+        unique_id: r.get(4),
+    }
+}
+
 fn manifest_meta(id: i64, d: &str, media_type: String, size: i64) -> Result<ManifestMeta> {
     Ok(ManifestMeta {
         id,
@@ -153,37 +165,25 @@ impl MetaStore {
         kind: &str,
         name: &str,
     ) -> Result<Option<Principal>> {
-        let row = sqlx::query(
-            "SELECT id, account_id, kind, name, unique_id FROM principals WHERE account_id = ? AND kind = ? AND name = ?",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE account_id = ? AND kind = ? AND name = ?"
+        ))
         .bind(account)
         .bind(kind)
         .bind(name)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.map(|r| Principal {
-            id: r.get(0),
-            account_id: r.get(1),
-            kind: r.get(2),
-            name: r.get(3),
-            unique_id: r.get(4),
-        }))
+        Ok(row.as_ref().map(principal_row))
     }
 
     pub async fn principal_by_id(&self, id: i64) -> Result<Option<Principal>> {
-        let row = sqlx::query(
-            "SELECT id, account_id, kind, name, unique_id FROM principals WHERE id = ?",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE id = ?"
+        ))
         .bind(id)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.map(|r| Principal {
-            id: r.get(0),
-            account_id: r.get(1),
-            kind: r.get(2),
-            name: r.get(3),
-            unique_id: r.get(4),
-        }))
+        Ok(row.as_ref().map(principal_row))
     }
 
     pub async fn create_principal(

@@ -1,6 +1,8 @@
 //! Repositories as the ECR control plane sees them: settings, resource tags, listing, deletion,
 //! and account settings.
 
+use sqlx::SqliteConnection;
+
 use super::{repo_row, Batched, MetaStore, REPO_COLUMNS};
 use crate::{now_millis, MetaError, NewRepository, Repository, Result};
 
@@ -8,8 +10,7 @@ impl MetaStore {
     /// Create a repository with its settings and tags in one transaction.
     /// [`MetaError::RepositoryExists`] when the name is taken.
     pub async fn create_repository_with(&self, r: &NewRepository) -> Result<Repository> {
-        let filters = (!r.mutability_filters.is_empty())
-            .then(|| serde_json::to_string(&r.mutability_filters).unwrap_or_default());
+        let filters = filters_column(&r.mutability_filters);
         let mut tx: Batched = self.batched().await?;
         let row = sqlx::query(&format!(
             "BEGIN;
@@ -33,17 +34,7 @@ impl MetaStore {
             return Err(MetaError::RepositoryExists);
         };
         let repo = repo_row(&row);
-        for (k, v) in &r.tags {
-            sqlx::query(
-                "INSERT INTO repository_tags (repository_id, key, value) VALUES (?, ?, ?)
-                 ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(repo.id)
-            .bind(k)
-            .bind(v)
-            .execute(tx.conn())
-            .await?;
-        }
+        upsert_tags(tx.conn(), repo.id, &r.tags).await?;
         sqlx::query("COMMIT").execute(tx.conn()).await?;
         tx.committed();
         Ok(repo)
@@ -114,8 +105,7 @@ impl MetaStore {
         mutability: &str,
         filters: &[String],
     ) -> Result<()> {
-        let filters =
-            (!filters.is_empty()).then(|| serde_json::to_string(filters).unwrap_or_default());
+        let filters = filters_column(filters);
         sqlx::query(
             "UPDATE repositories SET tag_mutability = ?, mutability_filters = ? WHERE id = ?",
         )
@@ -156,17 +146,7 @@ impl MetaStore {
         max: usize,
     ) -> Result<bool> {
         let mut tx = self.write.begin().await?;
-        for (k, v) in tags {
-            sqlx::query(
-                "INSERT INTO repository_tags (repository_id, key, value) VALUES (?, ?, ?)
-                 ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(id)
-            .bind(k)
-            .bind(v)
-            .execute(&mut *tx)
-            .await?;
-        }
+        upsert_tags(&mut tx, id, tags).await?;
         let count: i64 =
             sqlx::query_scalar("SELECT count(*) FROM repository_tags WHERE repository_id = ?")
                 .bind(id)
@@ -217,4 +197,29 @@ impl MetaStore {
         .await?;
         Ok(())
     }
+}
+
+/// The `mutability_filters` column: JSON, or NULL when there are none.
+fn filters_column(filters: &[String]) -> Option<String> {
+    (!filters.is_empty()).then(|| serde_json::to_string(filters).unwrap_or_default())
+}
+
+/// Add or overwrite resource tags of a repository, inside the caller's transaction.
+async fn upsert_tags(
+    conn: &mut SqliteConnection,
+    id: i64,
+    tags: &[(String, String)],
+) -> Result<()> {
+    for (k, v) in tags {
+        sqlx::query(
+            "INSERT INTO repository_tags (repository_id, key, value) VALUES (?, ?, ?)
+             ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(id)
+        .bind(k)
+        .bind(v)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

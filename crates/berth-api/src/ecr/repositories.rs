@@ -2,6 +2,7 @@
 //! PutImageScanningConfiguration.
 
 use berth_meta::{NewRepository, Repository};
+use berth_oci::RepositoryName;
 use serde_json::{json, Value};
 
 use super::{core_error, epoch, input, next_token, read_token, repository_name, Ctx, Input};
@@ -27,16 +28,44 @@ pub fn shape(ctx: &Ctx<'_>, r: &Repository) -> Value {
         "encryptionConfiguration": { "encryptionType": r.encryption_type },
     });
     if !r.mutability_filters.is_empty() {
-        v["imageTagMutabilityExclusionFilters"] = r
-            .mutability_filters
-            .iter()
-            .map(|f| json!({ "filterType": "WILDCARD", "filter": f }))
-            .collect();
+        v["imageTagMutabilityExclusionFilters"] = filters_shape(&r.mutability_filters);
     }
     if let Some(k) = &r.kms_key {
         v["encryptionConfiguration"]["kmsKey"] = json!(k);
     }
     v
+}
+
+/// The input's problems, if any, as the error; else the repository name it carried.
+fn named(inp: Input, name: Option<RepositoryName>) -> Result<RepositoryName, AwsError> {
+    inp.finish()?;
+    // a missing, short, long or mistyped name was reported by `finish`
+    name.ok_or_else(|| AwsError::serialization("repositoryName must be a string"))
+}
+
+/// Exclusion filters as the output shape `ImageTagMutabilityExclusionFilter` list.
+fn filters_shape(filters: &[String]) -> Value {
+    filters
+        .iter()
+        .map(|f| json!({ "filterType": "WILDCARD", "filter": f }))
+        .collect()
+}
+
+/// `imageScanningConfiguration.scanOnPush` (false when absent, unless `required`).
+fn scanning_configuration(inp: &mut Input, required: bool) -> bool {
+    match inp.structure("imageScanningConfiguration") {
+        Some(mut s) => {
+            let v = s.boolean("scanOnPush");
+            inp.absorb("imageScanningConfiguration", s);
+            v.unwrap_or(false)
+        }
+        None => {
+            if required {
+                inp.problem("Value null at 'imageScanningConfiguration' failed to satisfy constraint: Member must not be null".into());
+            }
+            false
+        }
+    }
 }
 
 /// `imageTagMutability` with its exclusion filters, as ECR checks them together.
@@ -144,14 +173,7 @@ pub async fn create(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let name = repository_name(&mut inp, "repositoryName")?;
     let tags = resource_tags(&mut inp, "tags")?;
     let (tag_mutability, mutability_filters) = mutability(&mut inp, false)?;
-    let scan_on_push = match inp.structure("imageScanningConfiguration") {
-        Some(mut s) => {
-            let v = s.boolean("scanOnPush");
-            inp.absorb("imageScanningConfiguration", s);
-            v.unwrap_or(false)
-        }
-        None => false,
-    };
+    let scan_on_push = scanning_configuration(&mut inp, false);
     let (encryption_type, kms_key) = match inp.structure("encryptionConfiguration") {
         Some(mut e) => {
             let t = e.required_string("encryptionType", 0, usize::MAX);
@@ -170,10 +192,7 @@ pub async fn create(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
         }
         None => ("AES256".to_string(), None),
     };
-    inp.finish()?;
-    let Some(name) = name else {
-        return Err(AwsError::validation(&[]));
-    };
+    let name = named(inp, name)?;
     let repo = ctx
         .state
         .registry
@@ -208,7 +227,7 @@ pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
         }
         let mut out = Vec::with_capacity(names.len());
         for n in names {
-            let name = n.parse::<berth_oci::RepositoryName>().map_err(|_| {
+            let name = n.parse::<RepositoryName>().map_err(|_| {
                 AwsError::new(
                     "InvalidParameterException",
                     format!("Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'must satisfy regular expression '{}''", super::REPOSITORY_NAME_PATTERN),
@@ -248,10 +267,7 @@ pub async fn delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
     let name = repository_name(&mut inp, "repositoryName")?;
     let force = inp.boolean("force").unwrap_or(false);
-    inp.finish()?;
-    let Some(name) = name else {
-        return Err(AwsError::validation(&[]));
-    };
+    let name = named(inp, name)?;
     let repo = ctx
         .state
         .registry
@@ -265,10 +281,7 @@ pub async fn put_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, 
     let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
     let name = repository_name(&mut inp, "repositoryName")?;
     let (m, filters) = mutability(&mut inp, true)?;
-    inp.finish()?;
-    let Some(name) = name else {
-        return Err(AwsError::validation(&[]));
-    };
+    let name = named(inp, name)?;
     let repo = ctx
         .state
         .registry
@@ -281,11 +294,7 @@ pub async fn put_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, 
         "imageTagMutability": repo.tag_mutability,
     });
     if !repo.mutability_filters.is_empty() {
-        out["imageTagMutabilityExclusionFilters"] = repo
-            .mutability_filters
-            .iter()
-            .map(|f| json!({ "filterType": "WILDCARD", "filter": f }))
-            .collect();
+        out["imageTagMutabilityExclusionFilters"] = filters_shape(&repo.mutability_filters);
     }
     Ok(out)
 }
@@ -293,21 +302,8 @@ pub async fn put_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, 
 pub async fn put_scanning_configuration(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
     let name = repository_name(&mut inp, "repositoryName")?;
-    let scan = match inp.structure("imageScanningConfiguration") {
-        Some(mut s) => {
-            let v = s.boolean("scanOnPush");
-            inp.absorb("imageScanningConfiguration", s);
-            v.unwrap_or(false)
-        }
-        None => {
-            inp.problem("Value null at 'imageScanningConfiguration' failed to satisfy constraint: Member must not be null".into());
-            false
-        }
-    };
-    inp.finish()?;
-    let Some(name) = name else {
-        return Err(AwsError::validation(&[]));
-    };
+    let scan = scanning_configuration(&mut inp, true);
+    let name = named(inp, name)?;
     let repo = ctx
         .state
         .registry

@@ -381,6 +381,11 @@ impl Registry {
             .collect())
     }
 
+    /// Give back buffers the store kept for reuse but has not used since the previous call.
+    pub fn release_idle(&self) {
+        self.store.release_idle();
+    }
+
     /// Write the pull times gathered since the last flush.
     pub async fn flush_pulls(&self) -> Result<()> {
         let pulls = self.pulls.take();

@@ -192,32 +192,53 @@ const DIRECT_BUF: usize = 2 * 1024 * 1024;
 /// per request).
 const POOL_KEEP: usize = 4;
 
-/// A `DIRECT_BUF`-byte buffer aligned to `ALIGN`.
-struct AlignedBuf {
-    raw: Vec<u8>,
-    start: usize,
+/// A `DIRECT_BUF`-byte buffer aligned to `ALIGN`: an anonymous mapping of its own (page-aligned),
+/// so that dropping it gives the memory straight back to the system. Taken from glibc's heap it
+/// would stay in the arena of the thread that freed it: `malloc_trim` does not shrink the top of
+/// a thread's arena. The heap is the fallback when mapping fails.
+enum AlignedBuf {
+    Mapped(memmap2::MmapMut),
+    Heap { raw: Vec<u8>, start: usize },
 }
 
 impl AlignedBuf {
     fn new() -> Self {
-        let raw = vec![0u8; DIRECT_BUF + ALIGN];
-        // The heap block never moves with the Vec, so the offset stays right.
-        let start = raw.as_ptr().align_offset(ALIGN).min(ALIGN);
-        AlignedBuf { raw, start }
+        match memmap2::MmapMut::map_anon(DIRECT_BUF) {
+            Ok(m) => AlignedBuf::Mapped(m),
+            Err(_) => {
+                let raw = vec![0u8; DIRECT_BUF + ALIGN];
+                // The heap block never moves with the Vec, so the offset stays right.
+                let start = raw.as_ptr().align_offset(ALIGN).min(ALIGN);
+                AlignedBuf::Heap { raw, start }
+            }
+        }
     }
 
     fn is_aligned(&self) -> bool {
-        self.start < ALIGN
+        match self {
+            AlignedBuf::Mapped(m) => (m.as_ptr() as usize).is_multiple_of(ALIGN),
+            AlignedBuf::Heap { start, .. } => *start < ALIGN,
+        }
     }
 
     fn bytes(&mut self) -> &mut [u8] {
-        &mut self.raw[self.start..self.start + DIRECT_BUF]
+        match self {
+            AlignedBuf::Mapped(m) => &mut m[..DIRECT_BUF],
+            AlignedBuf::Heap { raw, start } => &mut raw[*start..*start + DIRECT_BUF],
+        }
     }
 }
 
 /// Aligned buffers shared by the store's writers.
 #[derive(Debug, Clone, Default)]
-struct BufPool(std::sync::Arc<std::sync::Mutex<Vec<AlignedBuf>>>);
+struct BufPool(std::sync::Arc<std::sync::Mutex<Pooled>>);
+
+/// The buffers kept, and whether one was taken since the last [`BufPool::release_idle`].
+#[derive(Debug, Default)]
+struct Pooled {
+    free: Vec<AlignedBuf>,
+    used: bool,
+}
 
 impl std::fmt::Debug for AlignedBuf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -227,16 +248,28 @@ impl std::fmt::Debug for AlignedBuf {
 
 impl BufPool {
     fn take(&self) -> AlignedBuf {
-        let got = self.0.lock().ok().and_then(|mut v| v.pop());
+        let got = self.0.lock().ok().and_then(|mut p| {
+            p.used = true;
+            p.free.pop()
+        });
         got.unwrap_or_else(AlignedBuf::new)
     }
 
     fn give(&self, buf: AlignedBuf) {
-        if let Ok(mut v) = self.0.lock() {
-            if v.len() < POOL_KEEP {
-                v.push(buf);
+        if let Ok(mut p) = self.0.lock() {
+            if p.free.len() < POOL_KEEP {
+                p.free.push(buf);
             }
         }
+    }
+
+    /// Free the kept buffers if none was taken since the previous call.
+    fn release_idle(&self) {
+        let freed = self.0.lock().ok().and_then(|mut p| {
+            let idle = !std::mem::take(&mut p.used);
+            idle.then(|| std::mem::take(&mut p.free))
+        });
+        drop(freed);
     }
 }
 
@@ -717,6 +750,10 @@ impl BlobStore for FsBlobStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+
+    fn release_idle(&self) {
+        self.buffers.release_idle();
     }
 }
 

@@ -108,6 +108,10 @@ pub trait BlobStore: Send + Sync + 'static {
 
     /// Abandon an upload. Abandoning an absent upload is not an error.
     async fn delete_upload(&self, id: Uuid) -> Result<()>;
+
+    /// Give back memory kept for reuse that has not been used since the previous call (the
+    /// server calls this every few seconds).
+    fn release_idle(&self) {}
 }
 
 /// `put` as an append at offset 0 and a commit, removing what a failure left.

@@ -173,6 +173,8 @@ async fn run(
                 if let Err(e) = registry.flush_pulls().await {
                     tracing::warn!(error = %e, "recording pull times failed");
                 }
+                registry.release_idle();
+                trim_heap();
             }
             _ = stopped.changed() => break,
         }
@@ -189,4 +191,16 @@ async fn run(
         tracing::warn!(error = %e, "recording pull times failed");
     }
     registry.meta().close().await;
+}
+
+/// Return the allocator's free memory to the system. The server keeps glibc from trimming on
+/// every free (see `tune_allocator` in main.rs: upload bodies reuse heap memory instead of
+/// faulting in fresh pages), so what a burst of traffic left free is given back here, every few
+/// seconds, instead.
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own arenas under their locks.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }

@@ -31,6 +31,8 @@ pub struct AppState {
     pub region: String,
     /// The domain of registry hosts: `<account>.dkr.ecr.<region>.<domain>`.
     pub domain: String,
+    /// Whether the listener speaks TLS (the scheme of URLs the server hands out).
+    pub tls: bool,
 }
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

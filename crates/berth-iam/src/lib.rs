@@ -220,6 +220,17 @@ impl Iam {
         Ok(principal)
     }
 
+    /// Sign `resource` (a blob, as `<account>/<repository>/<digest>`) for download without
+    /// credentials until `expires` (epoch seconds): GetDownloadUrlForLayer's URLs.
+    pub fn presign(&self, resource: &str, expires: i64) -> String {
+        self.tokens.presign(resource, expires)
+    }
+
+    pub fn check_presigned(&self, resource: &str, expires: i64, signature: &str, now: i64) -> bool {
+        self.tokens
+            .check_presigned(resource, expires, signature, now)
+    }
+
     fn cached(&self, fingerprint: &[u8; 32]) -> Option<Principal> {
         let cache = self.verified.lock().unwrap_or_else(|p| p.into_inner());
         match cache.get(fingerprint) {

@@ -81,6 +81,26 @@ impl TokenKey {
         STANDARD.encode(format!("AWS:{}", self.password(claims)))
     }
 
+    /// The signature of a presigned URL for `resource` that expires at `expires` (epoch seconds).
+    pub fn presign(&self, resource: &str, expires: i64) -> String {
+        URL_SAFE_NO_PAD.encode(mac(
+            &self.0,
+            format!("presigned\0{resource}\0{expires}").as_bytes(),
+        ))
+    }
+
+    /// Whether `signature` presigns `resource` until `expires`, and `now` is before that.
+    pub fn check_presigned(&self, resource: &str, expires: i64, signature: &str, now: i64) -> bool {
+        let Ok(given) = URL_SAFE_NO_PAD.decode(signature) else {
+            return false;
+        };
+        let expected = mac(
+            &self.0,
+            format!("presigned\0{resource}\0{expires}").as_bytes(),
+        );
+        now < expires && bool::from(expected.as_slice().ct_eq(&given))
+    }
+
     /// Check a password at time `now` (epoch seconds).
     pub fn check(&self, password: &str, now: i64) -> Result<Claims, TokenError> {
         let (signed, tag) = password.rsplit_once('.').ok_or(TokenError::Invalid)?;
@@ -110,6 +130,19 @@ impl TokenKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presigned_urls_bind_resource_and_expiry() {
+        let k = TokenKey::derive(&[7u8; 32]);
+        let sig = k.presign("123456789012/app/sha256:ab", 1000);
+        assert!(k.check_presigned("123456789012/app/sha256:ab", 1000, &sig, 999));
+        assert!(!k.check_presigned("123456789012/app/sha256:ab", 1000, &sig, 1000));
+        assert!(!k.check_presigned("123456789012/app/sha256:ac", 1000, &sig, 0));
+        assert!(!k.check_presigned("123456789012/app/sha256:ab", 1001, &sig, 0));
+        assert!(!k.check_presigned("123456789012/app/sha256:ab", 1000, "not base64!", 0));
+        let other = TokenKey::derive(&[8u8; 32]);
+        assert!(!other.check_presigned("123456789012/app/sha256:ab", 1000, &sig, 0));
+    }
 
     fn claims(e: i64) -> Claims {
         Claims {

@@ -140,6 +140,10 @@ pub struct NewManifest {
     pub artifact_type: Option<String>,
     pub subject: Option<Digest>,
     pub config: Option<Digest>,
+    /// The config's media type (ECR's `artifactMediaType`).
+    pub config_media_type: Option<String>,
+    /// Config and layer sizes of an image; ignored for an index, whose size is its largest
+    /// child's.
     pub image_size: u64,
     pub body: Vec<u8>,
     /// Blobs that must be linked to the repository.
@@ -149,6 +153,44 @@ pub struct NewManifest {
     pub tag: Option<String>,
     /// The tag may not move to another manifest (immutable under the repository's settings).
     pub tag_immutable: bool,
+}
+
+/// An image (a manifest) as DescribeImages shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageDetail {
+    pub id: i64,
+    pub digest: Digest,
+    /// In byte order.
+    pub tags: Vec<String>,
+    pub media_type: String,
+    pub config_media_type: Option<String>,
+    pub artifact_type: Option<String>,
+    pub subject: Option<Digest>,
+    pub image_size: u64,
+    pub pushed_at: i64,
+    pub last_pulled_at: Option<i64>,
+}
+
+/// Which images a listing includes, by whether they carry a tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagStatus {
+    Tagged,
+    Untagged,
+    Any,
+}
+
+/// What deleting an image identifier removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageDeletion {
+    /// These tags of the manifest went; the manifest itself too when `manifest_deleted`.
+    Deleted {
+        digest: Digest,
+        tags: Vec<String>,
+        manifest_deleted: bool,
+    },
+    NotFound,
+    /// The manifest is listed by an index in the repository.
+    ReferencedByIndex,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

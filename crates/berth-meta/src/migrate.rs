@@ -7,6 +7,7 @@ use crate::Result;
 const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_ecr.sql")),
+    (3, include_str!("../migrations/sqlite/0003_images.sql")),
 ];
 
 pub(crate) async fn sqlite(conn: &mut SqliteConnection) -> Result<()> {

@@ -561,8 +561,9 @@ impl MetaStore {
         let inserted: Option<i64> = sqlx::query_scalar(
             "BEGIN;
              INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest,
-                                    config_digest, size, image_size, body, pushed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                                    config_digest, size, image_size, body, pushed_at,
+                                    config_media_type)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id",
         )
         .bind(m.repository_id)
@@ -575,6 +576,7 @@ impl MetaStore {
         .bind(m.image_size as i64)
         .bind(&m.body)
         .bind(now)
+        .bind(&m.config_media_type)
         .fetch_optional(tx.conn())
         .await?;
         // every blob it references is linked to the repository (batches keep under SQLite's
@@ -685,6 +687,14 @@ impl MetaStore {
         if !last.is_empty() {
             sql.push_str(&refs_sql(last.len()));
             sql.push_str(";\n");
+        }
+        if inserted.is_some() && !child_ids.is_empty() {
+            // an index is as large as its largest image, as ECR counts it
+            sql.push_str(
+                "UPDATE manifests SET image_size = coalesce((SELECT max(c.image_size)
+                   FROM manifest_children mc JOIN manifests c ON c.id = mc.child_id
+                   WHERE mc.parent_id = ?1), 0) WHERE id = ?1;\n",
+            );
         }
         let n = last.len() + 2;
         if m.tag.is_some() {
@@ -855,6 +865,7 @@ fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {
     }))
 }
 
+mod images;
 mod repositories;
 
 #[cfg(test)]

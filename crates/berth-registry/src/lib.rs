@@ -5,6 +5,7 @@
 //! crate depends on `berth-oci`, `berth-storage` and `berth-meta`, never on HTTP.
 
 mod error;
+mod images;
 mod pulls;
 mod repositories;
 mod uploads;
@@ -19,6 +20,7 @@ use berth_storage::{BlobStore, ByteStream};
 use serde::Serialize;
 
 pub use error::RegistryError;
+pub use images::{ImageMiss, ImageRef};
 pub use repositories::MAX_REPOSITORY_TAGS;
 pub use uploads::{ChunkRange, UploadBody};
 
@@ -295,8 +297,10 @@ impl Registry {
             Reference::Tag(_) => Digest::sha256_of(&body),
         };
         let repo = self.repository_for_push(account, name).await?;
+        // ECR's imageSizeInBytes: config and layers (an index takes its largest child's, which
+        // the store works out)
         let image_size: u64 = parsed.layers.iter().map(|l| l.size).sum::<u64>()
-            + parsed.manifests.iter().map(|m| m.size).sum::<u64>();
+            + parsed.config.as_ref().map_or(0, |c| c.size);
         let subject = parsed.subject.as_ref().map(|s| s.digest.clone());
         let tag = match reference {
             Reference::Tag(t) => Some(t.as_str().to_string()),
@@ -310,6 +314,7 @@ impl Registry {
             artifact_type: parsed.artifact_type.clone(),
             subject: subject.clone(),
             config: parsed.config.as_ref().map(|c| c.digest.clone()),
+            config_media_type: parsed.config.as_ref().map(|c| c.media_type.clone()),
             image_size,
             blobs: dedup(parsed.blob_references().cloned().collect()),
             children: dedup(parsed.manifests.iter().map(|m| m.digest.clone()).collect()),

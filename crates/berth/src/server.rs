@@ -103,6 +103,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         body_idle_timeout: config.upload_idle_timeout,
         region: config.region.clone(),
         domain: config.domain.clone(),
+        tls: config.tls.is_some(),
     });
     let listener = TcpListener::bind(config.addr)
         .await

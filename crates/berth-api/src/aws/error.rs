@@ -10,6 +10,8 @@ pub struct AwsError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Further members the exception's shape has (e.g. `lastValidByteReceived`).
+    pub fields: Vec<(&'static str, serde_json::Value)>,
 }
 
 impl AwsError {
@@ -19,7 +21,14 @@ impl AwsError {
             status: StatusCode::BAD_REQUEST,
             code,
             message: message.into(),
+            fields: Vec::new(),
         }
+    }
+
+    /// Add a member of the exception's shape.
+    pub fn with(mut self, name: &'static str, value: serde_json::Value) -> Self {
+        self.fields.push((name, value));
+        self
     }
 
     pub fn status(mut self, status: StatusCode) -> Self {
@@ -50,7 +59,11 @@ impl AwsError {
     }
 
     pub fn into_response_with(self, request_id: &str) -> Response {
-        let body = serde_json::json!({ "__type": self.code, "message": self.message }).to_string();
+        let mut body = serde_json::json!({ "__type": self.code, "message": self.message });
+        for (k, v) in self.fields {
+            body[k] = v;
+        }
+        let body = body.to_string();
         let mut res = (self.status, body).into_response();
         let h = res.headers_mut();
         h.insert(

@@ -70,7 +70,15 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
         Err(e) => return e.into_response_with(&request_id),
     };
     let result = match caller.service.as_str() {
-        "ecr" => crate::ecr::dispatch(&state, &caller, &parts.headers, &body).await,
+        "ecr" => {
+            let host = parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+                .unwrap_or("localhost");
+            crate::ecr::dispatch(&state, &caller, host, &parts.headers, &body).await
+        }
         other => Err(AwsError::new(
             "UnknownOperationException",
             format!("Berth does not serve the AWS service '{other}' (requests are routed by the SigV4 credential scope's service)"),

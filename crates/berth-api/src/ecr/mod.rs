@@ -7,7 +7,9 @@
 //! and shapes the output as botocore's model says.
 
 mod auth;
+mod images;
 mod input;
+mod layers;
 mod registry;
 mod repositories;
 mod resource_tags;
@@ -92,11 +94,14 @@ pub struct Ctx<'a> {
     pub state: &'a AppState,
     pub caller: &'a AwsCaller,
     pub operation: &'static str,
+    /// The host the request was sent to (for URLs handed back).
+    pub host: &'a str,
 }
 
 pub async fn dispatch(
     state: &AppState,
     caller: &AwsCaller,
+    host: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Value, AwsError> {
@@ -121,6 +126,7 @@ pub async fn dispatch(
         state,
         caller,
         operation,
+        host,
     };
     match operation {
         "GetAuthorizationToken" => auth::get_authorization_token(&ctx, inp).await,
@@ -135,6 +141,17 @@ pub async fn dispatch(
         "UntagResource" => resource_tags::untag(&ctx, inp).await,
         "ListTagsForResource" => resource_tags::list(&ctx, inp).await,
         "DescribeRegistry" => registry::describe(&ctx, inp).await,
+        "BatchCheckLayerAvailability" => layers::check_availability(&ctx, inp).await,
+        "InitiateLayerUpload" => layers::initiate(&ctx, inp).await,
+        "UploadLayerPart" => layers::upload_part(&ctx, inp).await,
+        "CompleteLayerUpload" => layers::complete(&ctx, inp).await,
+        "GetDownloadUrlForLayer" => layers::download_url(&ctx, inp).await,
+        "PutImage" => images::put(&ctx, inp).await,
+        "BatchGetImage" => images::batch_get(&ctx, inp).await,
+        "ListImages" => images::list(&ctx, inp).await,
+        "DescribeImages" => images::describe(&ctx, inp).await,
+        "BatchDeleteImage" => images::batch_delete(&ctx, inp).await,
+        "ListImageReferrers" => images::list_referrers(&ctx, inp).await,
         "GetAccountSetting" => registry::get_account_setting(&ctx, inp).await,
         "PutAccountSetting" => registry::put_account_setting(&ctx, inp).await,
         other => Err(AwsError::new(

@@ -53,7 +53,7 @@ fn requested_range(value: Option<&str>, size: u64) -> Result<Option<Range<u64>>,
 
 pub(crate) async fn get(
     reg: &Registry,
-    caller: &Caller,
+    account: &str,
     name: &str,
     digest: &str,
     headers: &HeaderMap,
@@ -61,7 +61,7 @@ pub(crate) async fn get(
 ) -> Result<Response, OciError> {
     let name = repo_name(name)?;
     let digest = parse_digest(digest)?;
-    let size = reg.blob_size(&caller.account, &name, &digest).await?;
+    let size = reg.blob_size(account, &name, &digest).await?;
     let range = match requested_range(header(headers, http::header::RANGE), size) {
         Ok(r) => r,
         Err(()) => {

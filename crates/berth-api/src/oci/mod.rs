@@ -190,6 +190,37 @@ async fn dispatch(
     }
 }
 
+/// Query parameters of a presigned blob URL (GetDownloadUrlForLayer).
+pub const PRESIGNED_ACCOUNT: &str = "X-Berth-Account";
+pub const PRESIGNED_EXPIRES: &str = "X-Berth-Expires";
+pub const PRESIGNED_SIGNATURE: &str = "X-Berth-Signature";
+
+/// The resource a presigned blob URL signs.
+pub fn presigned_resource(account: &str, name: &str, digest: &str) -> String {
+    format!("{account}/{name}/{digest}")
+}
+
+/// The account a validly presigned, unexpired blob URL reads from, if this is one.
+fn presigned_account(
+    state: &AppState,
+    query: &HashMap<String, String>,
+    name: &str,
+    digest: &str,
+) -> Option<String> {
+    let account = query.get(PRESIGNED_ACCOUNT)?;
+    let expires: i64 = query.get(PRESIGNED_EXPIRES)?.parse().ok()?;
+    let signature = query.get(PRESIGNED_SIGNATURE)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let resource = presigned_resource(account, name, digest);
+    state
+        .iam
+        .check_presigned(&resource, expires, signature, now)
+        .then(|| account.clone())
+}
+
 async fn route(
     state: &AppState,
     method: Method,
@@ -198,6 +229,7 @@ async fn route(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, OciError> {
+    use Method as M;
     let rest = uri.path().strip_prefix("/v2/").unwrap_or_default();
     let Some(route) = Route::parse(rest) else {
         return Err(OciError::unsupported(
@@ -205,11 +237,23 @@ async fn route(
             "no such endpoint in the OCI Distribution API",
         ));
     };
+    if let (Route::Blob(name, d), true) = (&route, method == M::GET || method == M::HEAD) {
+        if let Some(account) = presigned_account(state, query, name, d) {
+            return blobs::get(
+                &state.registry,
+                &account,
+                name,
+                d,
+                headers,
+                method == M::HEAD,
+            )
+            .await;
+        }
+    }
     let caller = auth::authenticate(state, headers).await?;
     let body = with_idle_timeout(body, state.body_idle_timeout);
     let reg = &state.registry;
     let q = |k: &str| query.get(k).map(String::as_str);
-    use Method as M;
     match (route, method) {
         (Route::Catalog, M::GET) => catalog::list(reg, &caller, q("n"), q("last")).await,
         (Route::Tags(name), M::GET) => tags::list(reg, &caller, name, q("n"), q("last")).await,
@@ -221,7 +265,7 @@ async fn route(
         }
         (Route::Manifest(name, r), M::DELETE) => manifests::delete(reg, &caller, name, r).await,
         (Route::Blob(name, d), m @ (M::GET | M::HEAD)) => {
-            blobs::get(reg, &caller, name, d, headers, m == M::HEAD).await
+            blobs::get(reg, &caller.account, name, d, headers, m == M::HEAD).await
         }
         (Route::Blob(name, d), M::DELETE) => blobs::delete(reg, &caller, name, d).await,
         (Route::UploadStart(name), M::POST) => {

@@ -27,6 +27,7 @@ fn manifest(
         artifact_type: None,
         subject: None,
         config: blobs.first().cloned(),
+        config_media_type: None,
         image_size: 0,
         body: body.to_vec(),
         blobs,

@@ -1,0 +1,634 @@
+//! PutImage, BatchGetImage, ListImages, DescribeImages, BatchDeleteImage, ListImageReferrers.
+
+use berth_meta::{ImageDeletion, ImageDetail, TagStatus};
+use berth_oci::{Digest, Reference, RepositoryName};
+use berth_registry::{ImageMiss, ImageRef, RegistryError};
+use serde_json::{json, Value};
+
+use super::{core_error, epoch, input, next_token, read_token, repository_name, Ctx, Input};
+use crate::aws::AwsError;
+
+const DIGEST_PATTERN: &str = "[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+";
+/// Results per page when the caller sets no `maxResults`.
+const DEFAULT_PAGE: i64 = 100;
+
+/// The repository (its account and name) every image operation starts with.
+fn target(ctx: &Ctx<'_>, inp: &mut Input) -> Result<(String, Option<RepositoryName>), AwsError> {
+    let account = ctx.registry_id(inp, "arn:aws:ecr:*:{registry}:repository/*")?;
+    let name = repository_name(inp, "repositoryName")?;
+    Ok((account, name))
+}
+
+fn finish(inp: Input, name: Option<RepositoryName>) -> Result<RepositoryName, AwsError> {
+    inp.finish()?;
+    name.ok_or_else(|| AwsError::serialization("repositoryName must be a string"))
+}
+
+/// One `ImageIdentifier` of a request: parsed, or the failure ECR reports for it.
+struct IdIn {
+    raw: Value,
+    parsed: Result<ImageRef, (&'static str, String)>,
+}
+
+fn image_ids(inp: &mut Input, field: &str, min: usize) -> Option<Vec<IdIn>> {
+    let list = inp.list(field, min, 100)?;
+    let mut out = Vec::with_capacity(list.len());
+    for (i, item) in list.into_iter().enumerate() {
+        let Some(mut el) = input::element(&item) else {
+            inp.problem(format!(
+                "Value at '{field}.{}.member' failed to satisfy constraint: Member must be a structure",
+                i + 1
+            ));
+            continue;
+        };
+        let digest = el.string("imageDigest", 0, usize::MAX);
+        let tag = el.string("imageTag", 1, 300);
+        inp.absorb(&format!("{field}.{}.member", i + 1), el);
+        let parsed = match (digest, tag) {
+            (None, None) => Err((
+                "MissingDigestAndTag",
+                "Invalid request parameters: both tag and digest cannot be null".to_string(),
+            )),
+            (Some(d), tag) => match d.parse::<Digest>() {
+                Ok(d) => Ok(ImageRef {
+                    digest: Some(d),
+                    tag,
+                }),
+                Err(_) => Err((
+                    "InvalidImageDigest",
+                    format!("Invalid request parameters: image digest should satisfy the regex '{DIGEST_PATTERN}'"),
+                )),
+            },
+            (None, Some(t)) => Ok(ImageRef {
+                digest: None,
+                tag: Some(t),
+            }),
+        };
+        out.push(IdIn { raw: item, parsed });
+    }
+    Some(out)
+}
+
+fn failure(raw: &Value, code: &str, reason: &str) -> Value {
+    json!({ "imageId": raw, "failureCode": code, "failureReason": reason })
+}
+
+fn miss_failure(raw: &Value, miss: ImageMiss) -> Value {
+    match miss {
+        ImageMiss::NotFound => failure(raw, "ImageNotFound", "Requested image not found"),
+        ImageMiss::TagDoesNotMatchDigest => failure(
+            raw,
+            "ImageTagDoesNotMatchDigest",
+            "Invalid request parameters: given tag does not map to the given digest",
+        ),
+        ImageMiss::MissingDigestAndTag => failure(
+            raw,
+            "MissingDigestAndTag",
+            "Invalid request parameters: both tag and digest cannot be null",
+        ),
+    }
+}
+
+fn image_id(digest: &Digest, tag: Option<&str>) -> Value {
+    let mut v = json!({ "imageDigest": digest.to_string() });
+    if let Some(t) = tag {
+        v["imageTag"] = json!(t);
+    }
+    v
+}
+
+/// The filter's tag status; `None` when the filter can match nothing.
+fn tag_status(inp: &mut Input) -> Option<TagStatus> {
+    let Some(mut f) = inp.structure("filter") else {
+        return Some(TagStatus::Any);
+    };
+    let status = f.enumeration("tagStatus", &["TAGGED", "UNTAGGED", "ANY"]);
+    // Berth keeps every image ACTIVE (no archive storage class): an ARCHIVED or ACTIVATING
+    // filter matches nothing, ACTIVE and ANY everything.
+    let image_status = f.enumeration("imageStatus", &["ACTIVE", "ARCHIVED", "ACTIVATING", "ANY"]);
+    inp.absorb("filter", f);
+    match (status.as_deref(), image_status.as_deref()) {
+        (_, Some("ARCHIVED" | "ACTIVATING")) => None,
+        (Some("TAGGED"), _) => Some(TagStatus::Tagged),
+        (Some("UNTAGGED"), _) => Some(TagStatus::Untagged),
+        _ => Some(TagStatus::Any),
+    }
+}
+
+fn paging_with_ids(
+    has_ids: bool,
+    token: &Option<String>,
+    max: Option<i64>,
+) -> Result<(), AwsError> {
+    if has_ids && (token.is_some() || max.is_some()) {
+        return Err(AwsError::new(
+            "InvalidParameterException",
+            "Invalid parameter at 'imageIds' failed to satisfy constraint: 'nextToken and maxResults cannot be specified together with imageIds'",
+        ));
+    }
+    Ok(())
+}
+
+/// The output shape `ImageDetail`.
+fn detail(account: &str, name: &RepositoryName, i: &ImageDetail) -> Value {
+    let mut v = json!({
+        "registryId": account,
+        "repositoryName": name.as_str(),
+        "imageDigest": i.digest.to_string(),
+        "imageSizeInBytes": i.image_size,
+        "imagePushedAt": epoch(i.pushed_at),
+        "imageManifestMediaType": i.media_type,
+        "imageStatus": "ACTIVE",
+    });
+    if !i.tags.is_empty() {
+        v["imageTags"] = json!(i.tags);
+    }
+    if let Some(t) = &i.config_media_type {
+        v["artifactMediaType"] = json!(t);
+    }
+    if let Some(t) = i.last_pulled_at {
+        v["lastRecordedPullTime"] = epoch(t);
+    }
+    if let Some(s) = &i.subject {
+        v["subjectManifestDigest"] = json!(s.to_string());
+    }
+    v
+}
+
+fn image_not_found(account: &str, name: &RepositoryName, raw: &Value) -> AwsError {
+    let part = |k: &str| {
+        raw.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("null")
+            .to_string()
+    };
+    AwsError::new(
+        "ImageNotFoundException",
+        format!(
+            "The image with imageId {{imageDigest:'{}', imageTag:'{}'}} does not exist within the repository with name '{name}' in the registry with id '{account}'",
+            part("imageDigest"),
+            part("imageTag")
+        ),
+    )
+}
+
+pub async fn put(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let manifest = inp.required_string("imageManifest", 1, 4_194_304);
+    let media_type = inp.string("imageManifestMediaType", 0, usize::MAX);
+    let tag = inp.string("imageTag", 1, 300);
+    let digest = inp.string("imageDigest", 0, usize::MAX);
+    let name = finish(inp, name)?;
+    let expected = digest
+        .map(|d| {
+            d.parse::<Digest>().map_err(|_| {
+                AwsError::new(
+                    "InvalidParameterException",
+                    format!("Invalid parameter at 'imageDigest' failed to satisfy constraint: 'must satisfy regular expression '{DIGEST_PATTERN}''"),
+                )
+            })
+        })
+        .transpose()?;
+    let tag_ref = tag
+        .as_deref()
+        .map(|t| {
+            t.parse::<Reference>()
+                .ok()
+                .filter(|r| matches!(r, Reference::Tag(_)))
+                .ok_or_else(|| {
+                    AwsError::new(
+                        "InvalidParameterException",
+                        "Invalid parameter at 'imageTag' failed to satisfy constraint: 'must satisfy regular expression '[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}''",
+                    )
+                })
+        })
+        .transpose()?;
+    let body = manifest.into_bytes();
+    let actual = match &expected {
+        Some(e) => e.algorithm().digest(&body),
+        None => Digest::sha256_of(&body),
+    };
+    if let Some(e) = &expected {
+        if *e != actual {
+            return Err(AwsError::new(
+                "ImageDigestDoesNotMatchException",
+                format!("Invalid parameter at 'imageDigest' failed to satisfy constraint: 'The provided digest {e} does not match the digest of the image manifest {actual}'"),
+            ));
+        }
+    }
+    let registry = &ctx.state.registry;
+    // the same manifest under the same tag (or untagged, when it is already there) changes nothing
+    let existing = registry
+        .resolve_images(
+            &account,
+            &name,
+            &[ImageRef {
+                digest: Some(actual.clone()),
+                tag: tag.clone(),
+            }],
+        )
+        .await;
+    match existing {
+        Ok(found) => {
+            if let Some(Ok(_)) = found.first() {
+                let what = match &tag {
+                    Some(t) => format!("Image with digest '{actual}' and tag '{t}'"),
+                    None => format!("Image with digest '{actual}'"),
+                };
+                return Err(AwsError::new(
+                    "ImageAlreadyExistsException",
+                    format!("{what} already exists in the repository with name '{name}' in registry with id '{account}'"),
+                ));
+            }
+        }
+        // pushing to a repository that does not exist yet creates it (create-on-push) or fails below
+        Err(RegistryError::NameUnknown { .. }) => {}
+        Err(e) => return Err(core_error(e)),
+    }
+    let reference = tag_ref.unwrap_or_else(|| Reference::Digest(actual.clone()));
+    let pushed = registry
+        .put_manifest(
+            &account,
+            &name,
+            &reference,
+            media_type.as_deref(),
+            body.clone(),
+        )
+        .await
+        .map_err(|e| put_error(&account, &name, e))?;
+    let mut id = json!({ "imageDigest": pushed.digest.to_string() });
+    if let Some(t) = &tag {
+        id["imageTag"] = json!(t);
+    }
+    let stored_type = berth_oci::manifest::parse(media_type.as_deref(), &body)
+        .map(|p| p.media_type)
+        .unwrap_or_default();
+    Ok(json!({
+        "image": {
+            "registryId": account,
+            "repositoryName": name.as_str(),
+            "imageId": id,
+            "imageManifest": String::from_utf8_lossy(&body),
+            "imageManifestMediaType": stored_type,
+        }
+    }))
+}
+
+fn put_error(account: &str, name: &RepositoryName, e: RegistryError) -> AwsError {
+    match e {
+        RegistryError::ManifestBlobUnknown(d) => AwsError::new(
+            "LayersNotFoundException",
+            format!("Layers with digests ['{d}'] required for pushing image into repository with name '{name}' in the registry with id '{account}' do not exist"),
+        ),
+        RegistryError::ManifestUnknown(d) => AwsError::new(
+            "ReferencedImagesNotFoundException",
+            format!("Manifests with digests ['{d}'] referenced by the image index are not in the repository with name '{name}' in the registry with id '{account}'"),
+        ),
+        RegistryError::ManifestInvalid(m) => AwsError::new(
+            "InvalidParameterException",
+            format!("Invalid parameter at 'ImageManifest' failed to satisfy constraint: '{m}'"),
+        ),
+        RegistryError::ManifestTooLarge => AwsError::new(
+            "InvalidParameterException",
+            "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Member must have length less than or equal to 4194304'",
+        ),
+        RegistryError::DigestInvalid(m) => AwsError::new("ImageDigestDoesNotMatchException", m),
+        other => core_error(other),
+    }
+}
+
+pub async fn batch_get(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    if !inp.has("imageIds") {
+        inp.problem(
+            "Value null at 'imageIds' failed to satisfy constraint: Member must not be null".into(),
+        );
+    }
+    let ids = image_ids(&mut inp, "imageIds", 1).unwrap_or_default();
+    let accepted = inp.string_list("acceptedMediaTypes", 1, 100, 0, usize::MAX);
+    let name = finish(inp, name)?;
+    let registry = &ctx.state.registry;
+    registry
+        .repository(&account, &name)
+        .await
+        .map_err(core_error)?;
+    let mut images = Vec::new();
+    let mut failures = Vec::new();
+    for id in &ids {
+        let r = match &id.parsed {
+            Err((code, reason)) => {
+                failures.push(failure(&id.raw, code, reason));
+                continue;
+            }
+            Ok(r) => r,
+        };
+        let found = registry
+            .resolve_images(&account, &name, std::slice::from_ref(r))
+            .await
+            .map_err(core_error)?;
+        let image = match found.into_iter().next() {
+            Some(Ok(i)) => i,
+            Some(Err(miss)) => {
+                failures.push(miss_failure(&id.raw, miss));
+                continue;
+            }
+            None => continue,
+        };
+        let mut digest = image.digest.clone();
+        // ECR answers an index with one of its images when the caller accepts only images
+        if let Some(accepted) = &accepted {
+            if !accepted.contains(&image.media_type) {
+                if let Some(child) = platform_child(ctx, &account, &name, &digest, accepted).await?
+                {
+                    digest = child;
+                }
+            }
+        }
+        let m = registry
+            .manifest(&account, &name, &Reference::Digest(digest.clone()), true)
+            .await
+            .map_err(core_error)?;
+        let mut image_id = json!({ "imageDigest": m.digest.to_string() });
+        if let Some(t) = &r.tag {
+            image_id["imageTag"] = json!(t);
+        }
+        images.push(json!({
+            "registryId": account,
+            "repositoryName": name.as_str(),
+            "imageId": image_id,
+            "imageManifest": String::from_utf8_lossy(&m.body),
+            "imageManifestMediaType": m.media_type,
+        }));
+    }
+    Ok(json!({ "images": images, "failures": failures }))
+}
+
+/// The child of index `digest` for linux/amd64 (else the first) whose media type is accepted.
+async fn platform_child(
+    ctx: &Ctx<'_>,
+    account: &str,
+    name: &RepositoryName,
+    digest: &Digest,
+    accepted: &[String],
+) -> Result<Option<Digest>, AwsError> {
+    let index = ctx
+        .state
+        .registry
+        .manifest(account, name, &Reference::Digest(digest.clone()), true)
+        .await
+        .map_err(core_error)?;
+    let Ok(parsed) = berth_oci::manifest::parse(Some(&index.media_type), &index.body) else {
+        return Ok(None);
+    };
+    let candidates: Vec<_> = parsed
+        .manifests
+        .iter()
+        .filter(|m| accepted.contains(&m.media_type))
+        .collect();
+    let platform_is = |m: &&berth_oci::manifest::Descriptor, os: &str, arch: &str| {
+        m.platform.as_ref().is_some_and(|p| {
+            p.get("os").and_then(Value::as_str) == Some(os)
+                && p.get("architecture").and_then(Value::as_str) == Some(arch)
+        })
+    };
+    Ok(candidates
+        .iter()
+        .find(|m| platform_is(m, "linux", "amd64"))
+        .or(candidates.first())
+        .map(|m| m.digest.clone()))
+}
+
+pub async fn list(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let token = inp.string("nextToken", 0, usize::MAX);
+    let max = inp.integer("maxResults", 1, 1000);
+    let status = tag_status(&mut inp);
+    let name = finish(inp, name)?;
+    let after = token.map(|t| read_token("ListImages", &t)).transpose()?;
+    let Some(status) = status else {
+        return Ok(json!({ "imageIds": [] }));
+    };
+    let after = after
+        .as_deref()
+        .map(|a| a.split_once(' ').unwrap_or((a, "")));
+    let (ids, more) = ctx
+        .state
+        .registry
+        .image_ids(
+            &account,
+            &name,
+            status,
+            after,
+            max.unwrap_or(DEFAULT_PAGE) as u32,
+        )
+        .await
+        .map_err(core_error)?;
+    let mut out = json!({
+        "imageIds": ids.iter().map(|(d, t)| image_id(d, t.as_deref())).collect::<Vec<_>>()
+    });
+    if more {
+        if let Some((d, t)) = ids.last() {
+            let key = format!("{d} {}", t.as_deref().unwrap_or(""));
+            out["nextToken"] = json!(next_token("ListImages", &key));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let ids = image_ids(&mut inp, "imageIds", 1);
+    let token = inp.string("nextToken", 0, usize::MAX);
+    let max = inp.integer("maxResults", 1, 1000);
+    let status = tag_status(&mut inp);
+    let name = finish(inp, name)?;
+    paging_with_ids(ids.is_some(), &token, max)?;
+    let registry = &ctx.state.registry;
+    if let Some(ids) = ids {
+        let mut refs = Vec::with_capacity(ids.len());
+        for id in &ids {
+            match &id.parsed {
+                Ok(r) => refs.push(r.clone()),
+                Err((_, reason)) => {
+                    return Err(AwsError::new("InvalidParameterException", reason.clone()))
+                }
+            }
+        }
+        let found = registry
+            .resolve_images(&account, &name, &refs)
+            .await
+            .map_err(core_error)?;
+        let mut details = Vec::with_capacity(found.len());
+        for (id, f) in ids.iter().zip(found) {
+            match f {
+                Ok(i) => details.push(detail(&account, &name, &i)),
+                Err(_) => return Err(image_not_found(&account, &name, &id.raw)),
+            }
+        }
+        return Ok(json!({ "imageDetails": details }));
+    }
+    let after = token
+        .map(|t| read_token("DescribeImages", &t))
+        .transpose()?;
+    let Some(status) = status else {
+        return Ok(json!({ "imageDetails": [] }));
+    };
+    let (images, more) = registry
+        .images(
+            &account,
+            &name,
+            status,
+            after.as_deref(),
+            max.unwrap_or(DEFAULT_PAGE) as u32,
+        )
+        .await
+        .map_err(core_error)?;
+    let mut out = json!({
+        "imageDetails": images.iter().map(|i| detail(&account, &name, i)).collect::<Vec<_>>()
+    });
+    if more {
+        if let Some(last) = images.last() {
+            out["nextToken"] = json!(next_token("DescribeImages", &last.digest.to_string()));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn batch_delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    if !inp.has("imageIds") {
+        inp.problem(
+            "Value null at 'imageIds' failed to satisfy constraint: Member must not be null".into(),
+        );
+    }
+    let ids = image_ids(&mut inp, "imageIds", 1).unwrap_or_default();
+    let name = finish(inp, name)?;
+    let registry = &ctx.state.registry;
+    registry
+        .repository(&account, &name)
+        .await
+        .map_err(core_error)?;
+    let mut deleted = Vec::new();
+    let mut failures = Vec::new();
+    for id in &ids {
+        let r = match &id.parsed {
+            Err((code, reason)) => {
+                failures.push(failure(&id.raw, code, reason));
+                continue;
+            }
+            Ok(r) => r,
+        };
+        let done = registry
+            .delete_images(&account, &name, std::slice::from_ref(r))
+            .await
+            .map_err(core_error)?;
+        match done.into_iter().next() {
+            Some(Ok(ImageDeletion::Deleted { digest, tags, .. })) => {
+                if tags.is_empty() {
+                    deleted.push(image_id(&digest, None));
+                }
+                for t in &tags {
+                    deleted.push(image_id(&digest, Some(t)));
+                }
+            }
+            Some(Ok(ImageDeletion::ReferencedByIndex)) => failures.push(failure(
+                &id.raw,
+                "ImageReferencedByManifestList",
+                "Requested image is referenced by an image index in this repository; delete the index first",
+            )),
+            Some(Ok(ImageDeletion::NotFound)) => {
+                failures.push(miss_failure(&id.raw, ImageMiss::NotFound))
+            }
+            Some(Err(miss)) => failures.push(miss_failure(&id.raw, miss)),
+            None => {}
+        }
+    }
+    Ok(json!({ "imageIds": deleted, "failures": failures }))
+}
+
+pub async fn list_referrers(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let subject = match inp.structure("subjectId") {
+        Some(mut s) => {
+            let d = s.required_string("imageDigest", 0, usize::MAX);
+            inp.absorb("subjectId", s);
+            Some(d)
+        }
+        None => {
+            inp.problem(
+                "Value null at 'subjectId' failed to satisfy constraint: Member must not be null"
+                    .into(),
+            );
+            None
+        }
+    };
+    let (types, artifact_status) = match inp.structure("filter") {
+        Some(mut f) => {
+            let t = f.string_list("artifactTypes", 0, 5, 0, usize::MAX);
+            let s = f.enumeration(
+                "artifactStatus",
+                &["ACTIVE", "ARCHIVED", "ACTIVATING", "ANY"],
+            );
+            inp.absorb("filter", f);
+            (t, s)
+        }
+        None => (None, None),
+    };
+    let token = inp.string("nextToken", 0, usize::MAX);
+    let max = inp.integer("maxResults", 1, 50).unwrap_or(50);
+    let name = finish(inp, name)?;
+    let subject = subject.unwrap_or_default();
+    let subject = subject.parse::<Digest>().map_err(|_| {
+        AwsError::new(
+            "InvalidParameterException",
+            format!("Invalid parameter at 'subjectId.imageDigest' failed to satisfy constraint: 'must satisfy regular expression '{DIGEST_PATTERN}''"),
+        )
+    })?;
+    let after = token
+        .map(|t| read_token("ListImageReferrers", &t))
+        .transpose()?;
+    let all = ctx
+        .state
+        .registry
+        .referrers(&account, &name, &subject, None)
+        .await
+        .map_err(core_error)?;
+    // every artifact is ACTIVE in Berth (no archive storage class)
+    let none = matches!(artifact_status.as_deref(), Some("ARCHIVED" | "ACTIVATING"));
+    let mut matching = all.into_iter().filter(|r| {
+        !none
+            && types.as_ref().is_none_or(|ts| {
+                ts.is_empty() || r.artifact_type.as_ref().is_some_and(|a| ts.contains(a))
+            })
+            && after
+                .as_deref()
+                .is_none_or(|a| r.digest.to_string().as_str() > a)
+    });
+    let page: Vec<_> = matching.by_ref().take(max as usize).collect();
+    let more = matching.next().is_some();
+    let referrers: Vec<Value> = page
+        .iter()
+        .map(|r| {
+            let mut v = json!({
+                "digest": r.digest.to_string(),
+                "mediaType": r.media_type,
+                "size": r.size,
+                "artifactStatus": "ACTIVE",
+            });
+            if let Some(a) = &r.artifact_type {
+                v["artifactType"] = json!(a);
+            }
+            if let Some(a) = &r.annotations {
+                v["annotations"] = json!(a);
+            }
+            v
+        })
+        .collect();
+    let mut out = json!({ "referrers": referrers });
+    if more {
+        if let Some(last) = page.last() {
+            out["nextToken"] = json!(next_token("ListImageReferrers", &last.digest.to_string()));
+        }
+    }
+    Ok(out)
+}

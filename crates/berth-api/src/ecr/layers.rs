@@ -1,0 +1,333 @@
+//! The layer operations of ECR's data plane: BatchCheckLayerAvailability, InitiateLayerUpload,
+//! UploadLayerPart, CompleteLayerUpload, GetDownloadUrlForLayer. They share the upload sessions,
+//! integrity checks and storage of the `/v2/` API.
+
+use base64::Engine;
+use berth_oci::{Digest, RepositoryName};
+use berth_registry::{ChunkRange, RegistryError, UploadBody};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::{core_error, repository_name, Ctx, Input};
+use crate::aws::AwsError;
+
+/// The part size InitiateLayerUpload suggests (parts may be up to 20 MiB).
+const PART_SIZE: u64 = 10 * 1024 * 1024;
+/// Largest layer part, as the model's `LayerPartBlob`.
+const MAX_PART: usize = 20_971_520;
+/// How long a GetDownloadUrlForLayer URL works.
+const DOWNLOAD_URL_SECS: i64 = 3600;
+const UUID_PATTERN: &str =
+    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+
+fn start(ctx: &Ctx<'_>, inp: &mut Input) -> Result<(String, Option<RepositoryName>), AwsError> {
+    let account = ctx.registry_id(inp, "arn:aws:ecr:*:{registry}:repository/*")?;
+    let name = repository_name(inp, "repositoryName")?;
+    Ok((account, name))
+}
+
+fn finish(inp: Input, name: Option<RepositoryName>) -> Result<RepositoryName, AwsError> {
+    inp.finish()?;
+    name.ok_or_else(|| AwsError::serialization("repositoryName must be a string"))
+}
+
+fn upload_id(s: &str) -> Result<Uuid, AwsError> {
+    let ok = s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        });
+    ok.then(|| Uuid::parse_str(s).ok())
+        .flatten()
+        .ok_or_else(|| {
+            AwsError::new(
+                "InvalidParameterException",
+                format!("Invalid parameter at 'uploadId' failed to satisfy constraint: 'must satisfy regular expression '{UUID_PATTERN}''"),
+            )
+        })
+}
+
+fn upload_not_found(id: &str, account: &str, name: &RepositoryName) -> AwsError {
+    AwsError::new(
+        "UploadNotFoundException",
+        format!("Upload with id '{id}' is not found in the repository with name '{name}' in the registry with id '{account}'"),
+    )
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub async fn check_availability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = start(ctx, &mut inp)?;
+    if !inp.has("layerDigests") {
+        inp.problem(
+            "Value null at 'layerDigests' failed to satisfy constraint: Member must not be null"
+                .into(),
+        );
+    }
+    let digests = inp
+        .string_list("layerDigests", 1, 100, 0, usize::MAX)
+        .unwrap_or_default();
+    let name = finish(inp, name)?;
+    let registry = &ctx.state.registry;
+    registry
+        .repository(&account, &name)
+        .await
+        .map_err(core_error)?;
+    let mut layers = Vec::new();
+    let mut failures = Vec::new();
+    for raw in digests {
+        if raw.is_empty() {
+            failures.push(json!({ "layerDigest": raw, "failureCode": "MissingLayerDigest", "failureReason": "The layer digest is missing" }));
+            continue;
+        }
+        let Ok(d) = raw.parse::<Digest>() else {
+            failures.push(json!({ "layerDigest": raw, "failureCode": "InvalidLayerDigest", "failureReason": "Invalid layer digest" }));
+            continue;
+        };
+        match registry.blob_size(&account, &name, &d).await {
+            Ok(size) => layers.push(json!({
+                "layerDigest": raw, "layerAvailability": "AVAILABLE", "layerSize": size,
+            })),
+            Err(RegistryError::BlobUnknown(_)) => layers.push(json!({
+                "layerDigest": raw, "layerAvailability": "UNAVAILABLE",
+            })),
+            Err(e) => return Err(core_error(e)),
+        }
+    }
+    Ok(json!({ "layers": layers, "failures": failures }))
+}
+
+pub async fn initiate(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = start(ctx, &mut inp)?;
+    let name = finish(inp, name)?;
+    let id = ctx
+        .state
+        .registry
+        .start_upload(&account, &name)
+        .await
+        .map_err(core_error)?;
+    Ok(json!({ "uploadId": id.to_string(), "partSize": PART_SIZE }))
+}
+
+pub async fn upload_part(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = start(ctx, &mut inp)?;
+    let id = inp.required_string("uploadId", 0, usize::MAX);
+    let first = inp.integer("partFirstByte", 0, i64::MAX);
+    let last = inp.integer("partLastByte", 0, i64::MAX);
+    let blob = inp.string("layerPartBlob", 0, usize::MAX);
+    for (field, v) in [
+        ("partFirstByte", first.is_none()),
+        ("partLastByte", last.is_none()),
+    ] {
+        if v && !inp.has(field) {
+            inp.problem(format!(
+                "Value null at '{field}' failed to satisfy constraint: Member must not be null"
+            ));
+        }
+    }
+    if blob.is_none() && !inp.has("layerPartBlob") {
+        inp.problem(
+            "Value null at 'layerPartBlob' failed to satisfy constraint: Member must not be null"
+                .into(),
+        );
+    }
+    let name = finish(inp, name)?;
+    let uuid = upload_id(&id)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(blob.unwrap_or_default())
+        .map_err(|_| AwsError::serialization("layerPartBlob is not valid base64"))?;
+    if bytes.len() > MAX_PART {
+        return Err(AwsError::validation(&[format!(
+            "Value at 'layerPartBlob' failed to satisfy constraint: Member must have length less than or equal to {MAX_PART}"
+        )]));
+    }
+    let (first, last) = (first.unwrap_or(0) as u64, last.unwrap_or(0) as u64);
+    let registry = &ctx.state.registry;
+    let invalid_part = |size: u64, why: String| {
+        AwsError::new("InvalidLayerPartException", why)
+            .with("registryId", json!(account))
+            .with("repositoryName", json!(name.as_str()))
+            .with("uploadId", json!(id))
+            .with("lastValidByteReceived", json!(size as i64 - 1))
+    };
+    if bytes.is_empty() || last < first || last - first + 1 != bytes.len() as u64 {
+        let size = registry
+            .upload_size(&account, &name, uuid)
+            .await
+            .map_err(|e| part_error(e, &id, &account, &name))?;
+        return Err(invalid_part(
+            size,
+            format!(
+                "The layer part covers bytes {first}-{last} but carries {} bytes",
+                bytes.len()
+            ),
+        ));
+    }
+    let len = bytes.len() as u64;
+    let body = UploadBody {
+        stream: Box::pin(futures_util::stream::once(async move {
+            Ok(bytes::Bytes::from(bytes))
+        })),
+        declared: Some(len),
+    };
+    match registry
+        .append_upload(
+            &account,
+            &name,
+            uuid,
+            Some(ChunkRange {
+                start: first,
+                end: last,
+            }),
+            body,
+        )
+        .await
+    {
+        Ok(size) => Ok(json!({
+            "registryId": account,
+            "repositoryName": name.as_str(),
+            "uploadId": id,
+            "lastByteReceived": size - 1,
+        })),
+        Err(RegistryError::RangeInvalid { size }) => Err(invalid_part(
+            size,
+            format!("The part's first byte {first} does not follow the last byte received"),
+        )),
+        Err(e) => Err(part_error(e, &id, &account, &name)),
+    }
+}
+
+fn part_error(e: RegistryError, id: &str, account: &str, name: &RepositoryName) -> AwsError {
+    match e {
+        RegistryError::BlobUploadUnknown => upload_not_found(id, account, name),
+        other => core_error(other),
+    }
+}
+
+pub async fn complete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = start(ctx, &mut inp)?;
+    let id = inp.required_string("uploadId", 0, usize::MAX);
+    if !inp.has("layerDigests") {
+        inp.problem(
+            "Value null at 'layerDigests' failed to satisfy constraint: Member must not be null"
+                .into(),
+        );
+    }
+    let digests = inp
+        .string_list("layerDigests", 1, 100, 0, usize::MAX)
+        .unwrap_or_default();
+    let name = finish(inp, name)?;
+    let uuid = upload_id(&id)?;
+    let invalid_digest = || {
+        AwsError::new(
+            "InvalidParameterException",
+            "Invalid parameter at 'layerDigests' failed to satisfy constraint: 'must satisfy regular expression '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+''",
+        )
+    };
+    let parsed = digests
+        .iter()
+        .map(|d| d.parse::<Digest>().map_err(|_| invalid_digest()))
+        .collect::<Result<Vec<_>, _>>()?;
+    // a layer is one blob: several digests must all name it
+    let Some(digest) = parsed.first().cloned() else {
+        return Err(invalid_digest());
+    };
+    if parsed.iter().any(|d| *d != digest) {
+        return Err(AwsError::new(
+            "InvalidLayerException",
+            "The layer digests of one upload must all name the same layer",
+        ));
+    }
+    let registry = &ctx.state.registry;
+    let size = registry
+        .upload_size(&account, &name, uuid)
+        .await
+        .map_err(|e| part_error(e, &id, &account, &name))?;
+    if size == 0 {
+        return Err(AwsError::new(
+            "EmptyUploadException",
+            format!("The upload with id '{id}' does not contain any layer parts"),
+        ));
+    }
+    if registry.blob_size(&account, &name, &digest).await.is_ok() {
+        registry
+            .cancel_upload(&account, &name, uuid)
+            .await
+            .map_err(|e| part_error(e, &id, &account, &name))?;
+        return Err(AwsError::new(
+            "LayerAlreadyExistsException",
+            format!("The layer with digest '{digest}' already exists in the repository with name '{name}' in the registry with id '{account}'"),
+        ));
+    }
+    match registry
+        .finish_upload(&account, &name, uuid, &digest, None)
+        .await
+    {
+        Ok(_) => Ok(json!({
+            "registryId": account,
+            "repositoryName": name.as_str(),
+            "uploadId": id,
+            "layerDigest": digest.to_string(),
+        })),
+        Err(RegistryError::DigestInvalid(m)) => Err(AwsError::new(
+            "InvalidLayerException",
+            format!("The layer's content does not match the digest given: {m}"),
+        )),
+        Err(e) => Err(part_error(e, &id, &account, &name)),
+    }
+}
+
+pub async fn download_url(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = start(ctx, &mut inp)?;
+    let raw = inp.required_string("layerDigest", 0, usize::MAX);
+    let name = finish(inp, name)?;
+    let digest = raw.parse::<Digest>().map_err(|_| {
+        AwsError::new(
+            "InvalidParameterException",
+            "Invalid parameter at 'layerDigest' failed to satisfy constraint: 'must satisfy regular expression '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+''",
+        )
+    })?;
+    match ctx
+        .state
+        .registry
+        .layer(&account, &name, &digest)
+        .await
+        .map_err(core_error)?
+    {
+        None => Err(AwsError::new(
+            "LayersNotFoundException",
+            format!("The layer with digest '{digest}' does not exist in the repository with name '{name}' in the registry with id '{account}'"),
+        )),
+        Some((_, false)) => Err(AwsError::new(
+            "LayerInaccessibleException",
+            "The specified layer is not available because it is not associated with an image. Unassociated image layers may be cleaned up at any time.",
+        )),
+        Some((_, true)) => {
+            use crate::oci::{
+                presigned_resource, PRESIGNED_ACCOUNT, PRESIGNED_EXPIRES, PRESIGNED_SIGNATURE,
+            };
+            let expires = now_secs() + DOWNLOAD_URL_SECS;
+            let d = digest.to_string();
+            let signature = ctx
+                .state
+                .iam
+                .presign(&presigned_resource(&account, name.as_str(), &d), expires);
+            let scheme = if ctx.state.tls { "https" } else { "http" };
+            Ok(json!({
+                "downloadUrl": format!(
+                    "{scheme}://{}/v2/{name}/blobs/{d}?{PRESIGNED_ACCOUNT}={account}&{PRESIGNED_EXPIRES}={expires}&{PRESIGNED_SIGNATURE}={signature}",
+                    ctx.host
+                ),
+                "layerDigest": d,
+            }))
+        }
+    }
+}

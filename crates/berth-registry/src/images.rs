@@ -1,0 +1,145 @@
+//! Images of a repository as the ECR control plane lists, describes and deletes them.
+
+use berth_meta::{ImageDeletion, ImageDetail, TagStatus};
+use berth_oci::{Digest, RepositoryName};
+
+use crate::{Registry, RegistryError, Result};
+
+/// An image named by digest, by tag, or by both (which must then agree).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    pub digest: Option<Digest>,
+    pub tag: Option<String>,
+}
+
+/// Why an image identifier could not be resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageMiss {
+    NotFound,
+    /// Both given, and the tag names another digest.
+    TagDoesNotMatchDigest,
+    /// Neither given.
+    MissingDigestAndTag,
+}
+
+impl Registry {
+    /// Image identifiers after `after` (digest, tag), and whether more follow.
+    pub async fn image_ids(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        status: TagStatus,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> Result<(Vec<(Digest, Option<String>)>, bool)> {
+        let repo = self.repository(account, name).await?;
+        let mut ids = self
+            .meta
+            .image_ids_page(repo.id, status, after, limit + 1)
+            .await?;
+        let more = ids.len() > limit as usize;
+        ids.truncate(limit as usize);
+        Ok((ids, more))
+    }
+
+    /// Image details after digest `after`, and whether more follow.
+    pub async fn images(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        status: TagStatus,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<ImageDetail>, bool)> {
+        let repo = self.repository(account, name).await?;
+        let mut images = self
+            .meta
+            .images_page(repo.id, status, after, limit + 1)
+            .await?;
+        let more = images.len() > limit as usize;
+        images.truncate(limit as usize);
+        Ok((images, more))
+    }
+
+    /// Resolve image identifiers in one repository: each one's image, or why it has none.
+    pub async fn resolve_images(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        ids: &[ImageRef],
+    ) -> Result<Vec<std::result::Result<ImageDetail, ImageMiss>>> {
+        let repo = self.repository(account, name).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let found = match (&id.digest, &id.tag) {
+                (None, None) => Err(ImageMiss::MissingDigestAndTag),
+                (Some(d), None) => self
+                    .meta
+                    .image_by_digest(repo.id, d)
+                    .await?
+                    .ok_or(ImageMiss::NotFound),
+                (digest, Some(t)) => match self.meta.image_by_tag(repo.id, t).await? {
+                    None => Err(ImageMiss::NotFound),
+                    Some(i) if digest.as_ref().is_some_and(|d| *d != i.digest) => {
+                        Err(ImageMiss::TagDoesNotMatchDigest)
+                    }
+                    Some(i) => Ok(i),
+                },
+            };
+            out.push(found);
+        }
+        Ok(out)
+    }
+
+    /// Delete images as ECR's BatchDeleteImage: by tag, the tag (and the image with its last
+    /// tag); by digest, the image and all its tags.
+    pub async fn delete_images(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        ids: &[ImageRef],
+    ) -> Result<Vec<std::result::Result<ImageDeletion, ImageMiss>>> {
+        let repo = self.repository(account, name).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let done = match (&id.digest, &id.tag) {
+                (None, None) => Err(ImageMiss::MissingDigestAndTag),
+                (Some(d), None) => Ok(self.meta.delete_image_digest(repo.id, d).await?),
+                (Some(d), Some(t)) => match self.meta.image_by_tag(repo.id, t).await? {
+                    None => Err(ImageMiss::NotFound),
+                    Some(i) if i.digest != *d => Err(ImageMiss::TagDoesNotMatchDigest),
+                    Some(_) => Ok(self.meta.delete_image_tag(repo.id, t).await?),
+                },
+                (None, Some(t)) => Ok(self.meta.delete_image_tag(repo.id, t).await?),
+            };
+            out.push(match done {
+                Ok(ImageDeletion::NotFound) => Err(ImageMiss::NotFound),
+                other => other,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Size of blob `d` in repository `name` and whether an image uses it: `None` when the
+    /// repository does not link it.
+    pub async fn layer(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        d: &Digest,
+    ) -> Result<Option<(u64, bool)>> {
+        let repo = self.repository(account, name).await?;
+        let Some(size) = self
+            .meta
+            .blob_by_repository_name(account, name.as_str(), d)
+            .await?
+        else {
+            return Err(RegistryError::name_unknown(account, name));
+        };
+        let Some(size) = size else {
+            return Ok(None);
+        };
+        let used = self.meta.blob_in_image(repo.id, d).await?;
+        Ok(Some((size, used)))
+    }
+}

@@ -268,6 +268,29 @@ def test_docker_login_with_get_login_password(berth, ecr):
     make_image(docker, env, image)
     try:
         run(docker, "push", image, env=env)
+
+        def cli(*args):
+            return json.loads(run(aws, "ecr", *args, "--repository-name", "login/app",
+                                  "--endpoint-url", endpoint, env=cli_env(berth)).stdout)
+
+        # the pushed image, with ECR's sizes: config and layers as its manifest lists them
+        ids = cli("list-images")["imageIds"]
+        assert [i["imageTag"] for i in ids] == ["v1"]
+        digest = ids[0]["imageDigest"]
+        detail = cli("describe-images")["imageDetails"][0]
+        assert (detail["imageDigest"], detail["imageTags"]) == (digest, ["v1"])
+        assert detail["imageManifestMediaType"] == "application/vnd.docker.distribution.manifest.v2+json"
+        assert detail["artifactMediaType"] == "application/vnd.docker.container.image.v1+json"
+        manifest = json.loads(cli("batch-get-image", "--image-ids", "imageTag=v1")["images"][0]["imageManifest"])
+        assert detail["imageSizeInBytes"] == manifest["config"]["size"] + sum(l["size"] for l in manifest["layers"])
+        out = cli("batch-delete-image", "--image-ids", "imageTag=v1")
+        assert out["imageIds"] == [{"imageDigest": digest, "imageTag": "v1"}] and out["failures"] == []
+        run(docker, "rmi", image, env=env)
+        pulled = run(docker, "pull", image, env=env, check=False)
+        assert pulled.returncode != 0
+        assert "Requested image not found" in pulled.stderr, pulled.stderr
+        make_image(docker, env, image)
+        run(docker, "push", image, env=env)
         # deleting a repository with an image needs force
         with pytest.raises(botocore.exceptions.ClientError) as e:
             ecr.delete_repository(repositoryName="login/app")

@@ -106,7 +106,8 @@ impl From<RegistryError> for OciError {
             R::ManifestUnknown(r) => Self::new(
                 StatusCode::NOT_FOUND,
                 "MANIFEST_UNKNOWN",
-                "manifest unknown",
+                // ECR's text
+                "Requested image not found",
             )
             .detail(json!({ "reference": r })),
             R::ManifestBlobUnknown(d) => Self::new(

@@ -15,12 +15,13 @@ MODEL = botocore.session.get_session().get_service_model("ecr")
 
 
 def signed_request(url, op, body, key, secret, region="us-east-1", service="ecr",
-                   when=None, token=None, headers=None):
-    """A signed ECR request as (url, data bytes, headers dict), ready to send or to tamper with."""
+                   when=None, token=None, headers=None, target_prefix=TARGET):
+    """A signed request (ECR's unless told) as (url, data bytes, headers dict), ready to send or
+    to tamper with."""
     data = json.dumps(body).encode() if not isinstance(body, bytes) else body
     req = AWSRequest(method="POST", url=url + "/", data=data, headers={
         "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": TARGET + op,
+        "X-Amz-Target": target_prefix + op,
         **(headers or {}),
     })
     auth = SigV4Auth(Credentials(key, secret, token), service, region)

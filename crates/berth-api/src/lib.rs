@@ -4,6 +4,7 @@
 //!
 //! This crate holds no SQL and no storage logic.
 
+pub mod admin;
 pub mod aws;
 pub mod ecr;
 pub mod oci;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub domain: String,
     /// Whether the listener speaks TLS (the scheme of URLs the server hands out).
     pub tls: bool,
+    /// The installation's own account, whose root administers every account.
+    pub home_account: String,
 }
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

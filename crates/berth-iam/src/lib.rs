@@ -6,6 +6,7 @@
 //!
 //! Depends on `berth-meta` for storage; knows nothing of HTTP.
 
+pub mod admin;
 mod keys;
 mod secret;
 pub mod sigv4;
@@ -229,6 +230,14 @@ impl Iam {
     pub fn check_presigned(&self, resource: &str, expires: i64, signature: &str, now: i64) -> bool {
         self.tokens
             .check_presigned(resource, expires, signature, now)
+    }
+
+    /// Forget every remembered verification (after a key or user changed).
+    fn forget_verified(&self) {
+        self.verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     fn cached(&self, fingerprint: &[u8; 32]) -> Option<Principal> {

@@ -106,6 +106,15 @@ pub struct AccessKey {
     pub active: bool,
 }
 
+/// An access key as listings show it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyInfo {
+    pub access_key_id: String,
+    pub active: bool,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
 /// A manifest without its body (enough for HEAD).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManifestMeta {

@@ -865,6 +865,7 @@ fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {
     }))
 }
 
+mod identity;
 mod images;
 mod repositories;
 

@@ -2,6 +2,7 @@
 //! blob store, root credentials) and the HTTP(S) listener. `main.rs` is the CLI around it;
 //! integration tests start it in-process on an ephemeral port.
 
+pub mod admin;
 pub mod config;
 pub mod server;
 mod setup;

@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Run the registry.
     Serve(ServeArgs),
+    /// Manage accounts, IAM users and access keys (on a data directory or through a server).
+    Admin(berth::admin::AdminArgs),
 }
 
 fn init_logging(config: &Config) {
@@ -98,6 +100,11 @@ async fn run() -> anyhow::Result<()> {
                 let _ = stop.send(true);
             });
             server.wait().await;
+            Ok(())
+        }
+        Command::Admin(args) => {
+            let out = berth::admin::run(args).await?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(())
         }
     }

@@ -104,6 +104,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         region: config.region.clone(),
         domain: config.domain.clone(),
         tls: config.tls.is_some(),
+        home_account: config.account_id.clone(),
     });
     let listener = TcpListener::bind(config.addr)
         .await

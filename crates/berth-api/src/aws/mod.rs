@@ -79,6 +79,26 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
                 .unwrap_or("localhost");
             crate::ecr::dispatch(&state, &caller, host, &parts.headers, &body).await
         }
+        crate::admin::SIGNING_SERVICE => {
+            let target = parts
+                .headers
+                .get("x-amz-target")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            match target.strip_prefix(crate::admin::TARGET_PREFIX) {
+                Some(op) => {
+                    let caller = crate::admin::AdminCaller::Principal {
+                        principal: &caller.principal,
+                        home_account: &state.home_account,
+                    };
+                    crate::admin::execute(&state.iam, caller, op, &body).await
+                }
+                None => Err(AwsError::new(
+                    "UnknownOperationException",
+                    format!("Unknown operation target '{target}' for the berth service"),
+                )),
+            }
+        }
         other => Err(AwsError::new(
             "UnknownOperationException",
             format!("Berth does not serve the AWS service '{other}' (requests are routed by the SigV4 credential scope's service)"),

@@ -1,0 +1,238 @@
+//! Berth's identity administration API: accounts, IAM users and access keys.
+//!
+//! On the server it is an AWS JSON 1.1 service (`X-Amz-Target: BerthAdmin_20261123.<Operation>`)
+//! signed with SigV4 for the service `berth`; `berth admin` calls the same [`execute`] directly on
+//! a data directory. Shapes follow IAM's (PascalCase members, `AccessKey`, `User`).
+//!
+//! Who may do what, until identity policies arrive: the root of the installation's own account
+//! manages every account (`AccountId` selects one, default its own) and alone creates and lists
+//! accounts; the root of any other account manages its own users and keys; IAM users may not call
+//! this API.
+
+use berth_iam::admin::AdminError;
+use berth_iam::Iam;
+use berth_meta::Principal;
+use serde_json::{json, Value};
+
+use crate::aws::AwsError;
+use crate::ecr::{epoch, Input};
+
+pub const TARGET_PREFIX: &str = "BerthAdmin_20261123.";
+pub const SIGNING_SERVICE: &str = "berth";
+
+pub const OPERATIONS: &[&str] = &[
+    "CreateAccount",
+    "ListAccounts",
+    "CreateUser",
+    "ListUsers",
+    "DeleteUser",
+    "CreateAccessKey",
+    "ListAccessKeys",
+    "UpdateAccessKey",
+    "DeleteAccessKey",
+];
+
+/// Who calls: a principal, or the operator of the data directory (`berth admin --data-dir`),
+/// who may do everything.
+pub enum AdminCaller<'a> {
+    Principal {
+        principal: &'a Principal,
+        home_account: &'a str,
+    },
+    Operator {
+        home_account: &'a str,
+    },
+}
+
+fn error(e: AdminError) -> AwsError {
+    use AdminError as A;
+    let msg = e.to_string();
+    match e {
+        A::AccountExists(_) | A::UserExists(_) => AwsError::new("EntityAlreadyExists", msg),
+        A::NoSuchAccount(_) | A::NoSuchUser(_) | A::NoSuchKey(_) => {
+            AwsError::new("NoSuchEntity", msg)
+        }
+        A::KeyLimit => AwsError::new("LimitExceeded", msg),
+        A::DeleteConflict => AwsError::new("DeleteConflict", msg),
+        A::InvalidAccountId(_) | A::InvalidUserName => AwsError::new("ValidationError", msg),
+        A::Secret(_) | A::Meta(_) => {
+            tracing::error!(error = %msg, "admin operation failed");
+            AwsError::server("An internal error occurred")
+        }
+    }
+}
+
+fn arn(account: &str, kind: &str, name: &str) -> String {
+    if kind == "root" {
+        format!("arn:aws:iam::{account}:root")
+    } else {
+        format!("arn:aws:iam::{account}:{kind}/{name}")
+    }
+}
+
+fn user_shape(p: &Principal, created: i64) -> Value {
+    json!({
+        "UserName": p.name,
+        "UserId": p.unique_id,
+        "Arn": arn(&p.account_id, &p.kind, &p.name),
+        "Path": "/",
+        "CreateDate": epoch(created),
+    })
+}
+
+/// Run one admin operation for `caller`.
+pub async fn execute(
+    iam: &Iam,
+    caller: AdminCaller<'_>,
+    operation: &str,
+    body: &[u8],
+) -> Result<Value, AwsError> {
+    if !OPERATIONS.contains(&operation) {
+        return Err(AwsError::new(
+            "UnknownOperationException",
+            format!("Unknown operation '{operation}'"),
+        ));
+    }
+    let mut inp = Input::parse(body)?;
+    let account_arg = inp.string("AccountId", 12, 12);
+    let user = inp.string("UserName", 1, 64);
+    let key_id = inp.string("AccessKeyId", 16, 128);
+    let status = inp.enumeration("Status", &["Active", "Inactive"]);
+    let new_account = inp.string("NewAccountId", 12, 12);
+    inp.finish()?;
+    let home = match &caller {
+        AdminCaller::Operator { home_account } | AdminCaller::Principal { home_account, .. } => {
+            *home_account
+        }
+    };
+    let own = match &caller {
+        AdminCaller::Operator { home_account } => home_account.to_string(),
+        AdminCaller::Principal { principal, .. } => principal.account_id.clone(),
+    };
+    let denied = || {
+        let who = match &caller {
+            AdminCaller::Principal { principal, .. } => {
+                arn(&principal.account_id, &principal.kind, &principal.name)
+            }
+            AdminCaller::Operator { .. } => "operator".into(),
+        };
+        AwsError::new(
+            "AccessDenied",
+            format!("User: {who} is not authorized to perform: berth:{operation}"),
+        )
+        .status(http::StatusCode::FORBIDDEN)
+    };
+    // the installation's root (or the operator) manages every account; other roots their own
+    let installation_admin = match &caller {
+        AdminCaller::Operator { .. } => true,
+        AdminCaller::Principal { principal, .. } => {
+            principal.kind == "root" && principal.account_id == home
+        }
+    };
+    if let AdminCaller::Principal { principal, .. } = &caller {
+        if principal.kind != "root" {
+            return Err(denied());
+        }
+    }
+    let account = match account_arg {
+        Some(a) if a != own && !installation_admin => return Err(denied()),
+        Some(a) => a,
+        None => own,
+    };
+    let required = |v: &Option<String>, field: &str| {
+        v.clone().ok_or_else(|| {
+            AwsError::new(
+                "ValidationError",
+                format!("1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"),
+            )
+        })
+    };
+    match operation {
+        "CreateAccount" => {
+            if !installation_admin {
+                return Err(denied());
+            }
+            let k = iam
+                .create_account(new_account.as_deref())
+                .await
+                .map_err(error)?;
+            Ok(json!({
+                "Account": { "AccountId": k.principal.account_id, "CreateDate": epoch(k.created_at) },
+                "AccessKey": key_shape(&k),
+            }))
+        }
+        "ListAccounts" => {
+            if !installation_admin {
+                return Err(denied());
+            }
+            let accounts = iam.accounts().await.map_err(error)?;
+            Ok(json!({
+                "Accounts": accounts.iter().map(|(id, at)| json!({ "AccountId": id, "CreateDate": epoch(*at) })).collect::<Vec<_>>()
+            }))
+        }
+        "CreateUser" => {
+            let name = required(&user, "UserName")?;
+            let p = iam.create_user(&account, &name).await.map_err(error)?;
+            Ok(json!({ "User": user_shape(&p, berth_meta::now_millis()) }))
+        }
+        "ListUsers" => {
+            let users = iam.users(&account).await.map_err(error)?;
+            Ok(json!({
+                "Users": users.iter().map(|(p, at)| user_shape(p, *at)).collect::<Vec<_>>()
+            }))
+        }
+        "DeleteUser" => {
+            let name = required(&user, "UserName")?;
+            iam.delete_user(&account, &name).await.map_err(error)?;
+            Ok(json!({}))
+        }
+        "CreateAccessKey" => {
+            let k = iam
+                .create_access_key(&account, user.as_deref())
+                .await
+                .map_err(error)?;
+            Ok(json!({ "AccessKey": key_shape(&k) }))
+        }
+        "ListAccessKeys" => {
+            let (p, keys) = iam
+                .access_keys(&account, user.as_deref())
+                .await
+                .map_err(error)?;
+            Ok(json!({
+                "AccessKeyMetadata": keys.iter().map(|k| json!({
+                    "UserName": p.name,
+                    "AccessKeyId": k.access_key_id,
+                    "Status": if k.active { "Active" } else { "Inactive" },
+                    "CreateDate": epoch(k.created_at),
+                })).collect::<Vec<_>>()
+            }))
+        }
+        "UpdateAccessKey" => {
+            let id = required(&key_id, "AccessKeyId")?;
+            let status = required(&status, "Status")?;
+            iam.set_access_key_status(&account, &id, status == "Active")
+                .await
+                .map_err(error)?;
+            Ok(json!({}))
+        }
+        "DeleteAccessKey" => {
+            let id = required(&key_id, "AccessKeyId")?;
+            iam.delete_access_key(&account, &id).await.map_err(error)?;
+            Ok(json!({}))
+        }
+        other => Err(AwsError::new(
+            "UnknownOperationException",
+            format!("Unknown operation '{other}'"),
+        )),
+    }
+}
+
+fn key_shape(k: &berth_iam::admin::NewAccessKey) -> Value {
+    json!({
+        "UserName": k.principal.name,
+        "AccessKeyId": k.access_key_id,
+        "SecretAccessKey": k.secret_access_key,
+        "Status": "Active",
+        "CreateDate": epoch(k.created_at),
+    })
+}

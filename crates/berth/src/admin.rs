@@ -1,0 +1,242 @@
+//! `berth admin`: accounts, IAM users and access keys, on a data directory or through a running
+//! server (the admin API, signed with SigV4). Both print the operation's JSON output.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use berth_api::admin::{execute, AdminCaller, SIGNING_SERVICE, TARGET_PREFIX};
+use berth_iam::{sigv4, Iam};
+use berth_meta::MetaStore;
+use clap::{Args, Subcommand};
+use serde_json::{json, Map, Value};
+
+#[derive(Args, Debug)]
+pub struct AdminArgs {
+    /// Work on this data directory (the server may be running on it).
+    #[arg(
+        long,
+        env = "BERTH_DATA_DIR",
+        value_name = "DIR",
+        conflicts_with = "endpoint"
+    )]
+    pub data_dir: Option<PathBuf>,
+    /// Work through the server at this URL, signing with the access key in
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (an account's root).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// PEM certificate(s) to trust for an https endpoint (a self-signed server).
+    #[arg(long, value_name = "FILE", requires = "endpoint")]
+    pub ca_cert: Option<PathBuf>,
+    /// The region to sign for.
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// The account to act on (default: the caller's; on a data directory, the installation's
+    /// account, BERTH_ACCOUNT_ID or 000000000000).
+    #[arg(long, value_name = "ID", global = true)]
+    pub account_id: Option<String>,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create an account with its root principal and a first root access key.
+    CreateAccount {
+        /// 12 digits; random when absent.
+        #[arg(long)]
+        new_account_id: Option<String>,
+    },
+    /// List every account.
+    ListAccounts,
+    /// Create an IAM user.
+    CreateUser {
+        #[arg(long)]
+        user_name: String,
+    },
+    /// List the account's IAM users.
+    ListUsers,
+    /// Delete an IAM user (its access keys must be deleted first).
+    DeleteUser {
+        #[arg(long)]
+        user_name: String,
+    },
+    /// Create an access key for a user, or for the account's root without --user-name (two at most).
+    CreateAccessKey {
+        #[arg(long)]
+        user_name: Option<String>,
+    },
+    /// List the access keys of a user, or of the root.
+    ListAccessKeys {
+        #[arg(long)]
+        user_name: Option<String>,
+    },
+    /// Set an access key Active or Inactive.
+    UpdateAccessKey {
+        #[arg(long)]
+        access_key_id: String,
+        #[arg(long, value_parser = ["Active", "Inactive"])]
+        status: String,
+    },
+    /// Delete an access key.
+    DeleteAccessKey {
+        #[arg(long)]
+        access_key_id: String,
+    },
+}
+
+impl AdminCommand {
+    /// The operation's name and its JSON input.
+    fn request(&self) -> (&'static str, Map<String, Value>) {
+        let mut m = Map::new();
+        let mut put = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                m.insert(k.to_string(), json!(v));
+            }
+        };
+        let op = match self {
+            AdminCommand::CreateAccount { new_account_id } => {
+                put("NewAccountId", new_account_id);
+                "CreateAccount"
+            }
+            AdminCommand::ListAccounts => "ListAccounts",
+            AdminCommand::CreateUser { user_name } => {
+                put("UserName", &Some(user_name.clone()));
+                "CreateUser"
+            }
+            AdminCommand::ListUsers => "ListUsers",
+            AdminCommand::DeleteUser { user_name } => {
+                put("UserName", &Some(user_name.clone()));
+                "DeleteUser"
+            }
+            AdminCommand::CreateAccessKey { user_name } => {
+                put("UserName", user_name);
+                "CreateAccessKey"
+            }
+            AdminCommand::ListAccessKeys { user_name } => {
+                put("UserName", user_name);
+                "ListAccessKeys"
+            }
+            AdminCommand::UpdateAccessKey {
+                access_key_id,
+                status,
+            } => {
+                put("AccessKeyId", &Some(access_key_id.clone()));
+                put("Status", &Some(status.clone()));
+                "UpdateAccessKey"
+            }
+            AdminCommand::DeleteAccessKey { access_key_id } => {
+                put("AccessKeyId", &Some(access_key_id.clone()));
+                "DeleteAccessKey"
+            }
+        };
+        (op, m)
+    }
+}
+
+/// Run the command; the output (JSON) is returned for printing.
+pub async fn run(args: AdminArgs) -> anyhow::Result<Value> {
+    let (op, mut input) = args.command.request();
+    if let Some(a) = &args.account_id {
+        input.insert("AccountId".into(), json!(a));
+    }
+    let body = serde_json::to_vec(&Value::Object(input))?;
+    match &args.endpoint {
+        Some(url) => remote(&args, url, op, body).await,
+        None => local(&args, op, &body).await,
+    }
+}
+
+async fn local(args: &AdminArgs, op: &str, body: &[u8]) -> anyhow::Result<Value> {
+    let dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("./berth-data"));
+    crate::setup::data_dir(&dir)?;
+    let master = crate::setup::master_key(&dir)?;
+    let meta = MetaStore::open_sqlite(&dir.join("berth.db"))
+        .await
+        .context("opening the metadata database")?;
+    let iam = Iam::new(meta.clone(), master);
+    let home = std::env::var("BERTH_ACCOUNT_ID").unwrap_or_else(|_| "000000000000".into());
+    let out = execute(
+        &iam,
+        AdminCaller::Operator {
+            home_account: &home,
+        },
+        op,
+        body,
+    )
+    .await;
+    meta.close().await;
+    out.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
+}
+
+async fn remote(args: &AdminArgs, url: &str, op: &str, body: Vec<u8>) -> anyhow::Result<Value> {
+    let key = std::env::var("AWS_ACCESS_KEY_ID")
+        .context("AWS_ACCESS_KEY_ID must hold the access key to sign with")?;
+    let secret = std::env::var("AWS_SECRET_ACCESS_KEY")
+        .context("AWS_SECRET_ACCESS_KEY must hold the secret to sign with")?;
+    let parsed: reqwest::Url = url.parse().context("--endpoint is not a URL")?;
+    let host = match (parsed.host_str(), parsed.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => bail!("--endpoint has no host"),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let amz_date = sigv4::format_amz_date(now);
+    let target = format!("{TARGET_PREFIX}{op}");
+    let content_type = berth_api::aws::JSON_1_1;
+    let headers = [
+        ("content-type", content_type),
+        ("host", host.as_str()),
+        ("x-amz-date", amz_date.as_str()),
+        ("x-amz-target", target.as_str()),
+    ];
+    let payload_hash = sigv4::sha256_hex(&body);
+    let req = sigv4::Request {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        payload_hash: &payload_hash,
+    };
+    let authorization = sigv4::authorization_header(
+        &req,
+        &amz_date,
+        &key,
+        &secret,
+        &args.region,
+        SIGNING_SERVICE,
+    )
+    .context("signing the request")?;
+    let mut client = reqwest::Client::builder();
+    if let Some(ca) = &args.ca_cert {
+        let pem = std::fs::read(ca).with_context(|| format!("reading {}", ca.display()))?;
+        for cert in reqwest::Certificate::from_pem_bundle(&pem)? {
+            client = client.add_root_certificate(cert);
+        }
+    }
+    let res = client
+        .build()?
+        .post(parsed.join("/")?)
+        .header("content-type", content_type)
+        .header("x-amz-date", &amz_date)
+        .header("x-amz-target", &target)
+        .header("authorization", authorization)
+        .body(body)
+        .send()
+        .await
+        .with_context(|| format!("calling {url}"))?;
+    let status = res.status();
+    let out: Value = res.json().await.context("reading the response")?;
+    if !status.is_success() {
+        bail!(
+            "{}: {}",
+            out.get("__type").and_then(Value::as_str).unwrap_or("Error"),
+            out.get("message").and_then(Value::as_str).unwrap_or("")
+        );
+    }
+    Ok(out)
+}

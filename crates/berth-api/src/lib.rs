@@ -8,6 +8,7 @@ pub mod admin;
 pub mod aws;
 pub mod ecr;
 pub mod oci;
+pub mod sts;
 
 use std::sync::Arc;
 

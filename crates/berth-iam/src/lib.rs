@@ -9,6 +9,7 @@
 pub mod admin;
 mod keys;
 mod secret;
+pub mod session;
 pub mod sigv4;
 pub mod token;
 

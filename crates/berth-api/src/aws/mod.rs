@@ -65,8 +65,14 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
             .into_response_with(&request_id)
         }
     };
+    let query_protocol = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let caller = match authenticate(&state, &parts, &body).await {
         Ok(c) => c,
+        Err(e) if query_protocol => return crate::sts::error_response(e, &request_id),
         Err(e) => return e.into_response_with(&request_id),
     };
     let result = match caller.service.as_str() {
@@ -78,6 +84,12 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
                 .or_else(|| parts.uri.authority().map(|a| a.as_str()))
                 .unwrap_or("localhost");
             crate::ecr::dispatch(&state, &caller, host, &parts.headers, &body).await
+        }
+        "sts" => {
+            return match crate::sts::dispatch(&state, &caller, &body).await {
+                Ok(xml) => crate::sts::respond(xml, &request_id),
+                Err(e) => crate::sts::error_response(e, &request_id),
+            }
         }
         crate::admin::SIGNING_SERVICE => {
             let target = parts
@@ -183,13 +195,34 @@ async fn authenticate(
     };
     let (amz_date, time) = sigv4::request_time(&req, &auth).map_err(sig_error)?;
     sigv4::check_skew(&amz_date, time, now_secs()).map_err(sig_error)?;
-    let (principal, secret) = match state.iam.secret_for(&auth.access_key_id).await {
+    let token = parts
+        .headers
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok());
+    let found = match token {
+        // temporary credentials from GetSessionToken carry their own secret, sealed
+        Some(t) => {
+            state
+                .iam
+                .session_secret(t, &auth.access_key_id, now_secs())
+                .await
+        }
+        None => state.iam.secret_for(&auth.access_key_id).await,
+    };
+    let (principal, secret) = match found {
         Ok(found) => found,
-        Err(AuthError::UnknownKey) | Err(AuthError::Inactive) => {
-            tracing::info!(access_key_id = %auth.access_key_id, "unknown or inactive access key");
+        Err(AuthError::UnknownKey | AuthError::Inactive | AuthError::TokenInvalid) => {
+            tracing::info!(access_key_id = %auth.access_key_id, "unknown or inactive access key, or invalid session token");
             return Err(AwsError::new(
                 "UnrecognizedClientException",
                 "The security token included in the request is invalid.",
+            )
+            .status(StatusCode::FORBIDDEN));
+        }
+        Err(AuthError::TokenExpired) => {
+            return Err(AwsError::new(
+                "ExpiredTokenException",
+                "The security token included in the request is expired",
             )
             .status(StatusCode::FORBIDDEN));
         }
@@ -201,15 +234,6 @@ async fn authenticate(
             );
         }
     };
-    if parts.headers.contains_key("x-amz-security-token") {
-        // Temporary credentials come from STS (AssumeRole), which is not served yet: a session
-        // token can only belong to credentials issued elsewhere.
-        return Err(AwsError::new(
-            "UnrecognizedClientException",
-            "The security token included in the request is invalid.",
-        )
-        .status(StatusCode::FORBIDDEN));
-    }
     sigv4::verify(&req, &auth, &amz_date, &secret).map_err(sig_error)?;
     Ok(AwsCaller {
         principal,

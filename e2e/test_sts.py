@@ -44,6 +44,10 @@ def test_caller_identity_and_session_tokens(berth):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         client(berth, "ecr", key, "wrong", token).describe_repositories()
     assert e.value.response["Error"]["Code"] == "InvalidSignatureException"
+    # STS's own authentication errors come in its XML, which botocore parses
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        client(berth, "sts", berth.key, "wrong").get_caller_identity()
+    assert e.value.response["Error"]["Code"] == "InvalidSignatureException"
     with pytest.raises(botocore.exceptions.ClientError) as e:
         sts.get_session_token(DurationSeconds=200000)  # over the maximum (botocore checks only minimums)
     assert e.value.response["Error"]["Code"] == "ValidationError"

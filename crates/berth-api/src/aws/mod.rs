@@ -65,11 +65,14 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
             .into_response_with(&request_id)
         }
     };
+    // STS speaks the Query protocol: its errors, authentication's included, are XML
     let query_protocol = parts
         .headers
-        .get(http::header::CONTENT_TYPE)
+        .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .and_then(|v| v.split_once("Credential="))
+        .and_then(|(_, c)| c.split(['/', ',']).nth(3).map(|s| s == "sts"))
+        .unwrap_or(false);
     let caller = match authenticate(&state, &parts, &body).await {
         Ok(c) => c,
         Err(e) if query_protocol => return crate::sts::error_response(e, &request_id),

@@ -5,24 +5,12 @@ use berth_oci::{Digest, Reference, RepositoryName};
 use berth_registry::{ImageMiss, ImageRef, RegistryError};
 use serde_json::{json, Value};
 
-use super::{core_error, epoch, input, next_token, read_token, repository_name, Ctx, Input};
+use super::{core_error, epoch, input, named, next_token, read_token, target, Ctx, Input};
 use crate::aws::AwsError;
 
 const DIGEST_PATTERN: &str = "[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+";
 /// Results per page when the caller sets no `maxResults`.
 const DEFAULT_PAGE: i64 = 100;
-
-/// The repository (its account and name) every image operation starts with.
-fn target(ctx: &Ctx<'_>, inp: &mut Input) -> Result<(String, Option<RepositoryName>), AwsError> {
-    let account = ctx.registry_id(inp, "arn:aws:ecr:*:{registry}:repository/*")?;
-    let name = repository_name(inp, "repositoryName")?;
-    Ok((account, name))
-}
-
-fn finish(inp: Input, name: Option<RepositoryName>) -> Result<RepositoryName, AwsError> {
-    inp.finish()?;
-    name.ok_or_else(|| AwsError::serialization("repositoryName must be a string"))
-}
 
 /// One `ImageIdentifier` of a request: parsed, or the failure ECR reports for it.
 struct IdIn {
@@ -178,7 +166,7 @@ pub async fn put(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let media_type = inp.string("imageManifestMediaType", 0, usize::MAX);
     let tag = inp.string("imageTag", 1, 300);
     let digest = inp.string("imageDigest", 0, usize::MAX);
-    let name = finish(inp, name)?;
+    let name = named(inp, name)?;
     let expected = digest
         .map(|d| {
             d.parse::<Digest>().map_err(|_| {
@@ -299,14 +287,10 @@ fn put_error(account: &str, name: &RepositoryName, e: RegistryError) -> AwsError
 
 pub async fn batch_get(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
-    if !inp.has("imageIds") {
-        inp.problem(
-            "Value null at 'imageIds' failed to satisfy constraint: Member must not be null".into(),
-        );
-    }
+    inp.require("imageIds");
     let ids = image_ids(&mut inp, "imageIds", 1).unwrap_or_default();
     let accepted = inp.string_list("acceptedMediaTypes", 1, 100, 0, usize::MAX);
-    let name = finish(inp, name)?;
+    let name = named(inp, name)?;
     let registry = &ctx.state.registry;
     registry
         .repository(&account, &name)
@@ -403,7 +387,7 @@ pub async fn list(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let token = inp.string("nextToken", 0, usize::MAX);
     let max = inp.integer("maxResults", 1, 1000);
     let status = tag_status(&mut inp);
-    let name = finish(inp, name)?;
+    let name = named(inp, name)?;
     let after = token.map(|t| read_token("ListImages", &t)).transpose()?;
     let Some(status) = status else {
         return Ok(json!({ "imageIds": [] }));
@@ -441,7 +425,7 @@ pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
     let token = inp.string("nextToken", 0, usize::MAX);
     let max = inp.integer("maxResults", 1, 1000);
     let status = tag_status(&mut inp);
-    let name = finish(inp, name)?;
+    let name = named(inp, name)?;
     paging_with_ids(ids.is_some(), &token, max)?;
     let registry = &ctx.state.registry;
     if let Some(ids) = ids {
@@ -496,13 +480,9 @@ pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
 
 pub async fn batch_delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
-    if !inp.has("imageIds") {
-        inp.problem(
-            "Value null at 'imageIds' failed to satisfy constraint: Member must not be null".into(),
-        );
-    }
+    inp.require("imageIds");
     let ids = image_ids(&mut inp, "imageIds", 1).unwrap_or_default();
-    let name = finish(inp, name)?;
+    let name = named(inp, name)?;
     let registry = &ctx.state.registry;
     registry
         .repository(&account, &name)
@@ -555,10 +535,7 @@ pub async fn list_referrers(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsE
             Some(d)
         }
         None => {
-            inp.problem(
-                "Value null at 'subjectId' failed to satisfy constraint: Member must not be null"
-                    .into(),
-            );
+            inp.require("subjectId");
             None
         }
     };
@@ -576,7 +553,7 @@ pub async fn list_referrers(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsE
     };
     let token = inp.string("nextToken", 0, usize::MAX);
     let max = inp.integer("maxResults", 1, 50).unwrap_or(50);
-    let name = finish(inp, name)?;
+    let name = named(inp, name)?;
     let subject = subject.unwrap_or_default();
     let subject = subject.parse::<Digest>().map_err(|_| {
         AwsError::new(

@@ -95,16 +95,21 @@ impl Input {
         }
     }
 
+    /// Report a required member that is absent (or null).
+    pub fn require(&mut self, field: &str) {
+        if !self.has(field) {
+            self.problems.push(format!(
+                "Value null at '{field}' failed to satisfy constraint: Member must not be null"
+            ));
+        }
+    }
+
     /// A required string.
     pub fn required_string(&mut self, field: &str, min: usize, max: usize) -> String {
         match self.string(field, min, max) {
             Some(s) => s,
             None => {
-                if !self.has(field) {
-                    self.problems.push(format!(
-                        "Value null at '{field}' failed to satisfy constraint: Member must not be null"
-                    ));
-                }
+                self.require(field);
                 String::new()
             }
         }

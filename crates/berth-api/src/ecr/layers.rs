@@ -8,7 +8,7 @@ use berth_registry::{ChunkRange, RegistryError, UploadBody};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{core_error, repository_name, Ctx, Input};
+use super::{core_error, named, target, Ctx, Input};
 use crate::aws::AwsError;
 
 /// The part size InitiateLayerUpload suggests (parts may be up to 20 MiB).
@@ -19,17 +19,6 @@ const MAX_PART: usize = 20_971_520;
 const DOWNLOAD_URL_SECS: i64 = 3600;
 const UUID_PATTERN: &str =
     "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
-
-fn start(ctx: &Ctx<'_>, inp: &mut Input) -> Result<(String, Option<RepositoryName>), AwsError> {
-    let account = ctx.registry_id(inp, "arn:aws:ecr:*:{registry}:repository/*")?;
-    let name = repository_name(inp, "repositoryName")?;
-    Ok((account, name))
-}
-
-fn finish(inp: Input, name: Option<RepositoryName>) -> Result<RepositoryName, AwsError> {
-    inp.finish()?;
-    name.ok_or_else(|| AwsError::serialization("repositoryName must be a string"))
-}
 
 fn upload_id(s: &str) -> Result<Uuid, AwsError> {
     let ok = s.len() == 36
@@ -65,17 +54,12 @@ fn now_secs() -> i64 {
 }
 
 pub async fn check_availability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = start(ctx, &mut inp)?;
-    if !inp.has("layerDigests") {
-        inp.problem(
-            "Value null at 'layerDigests' failed to satisfy constraint: Member must not be null"
-                .into(),
-        );
-    }
+    let (account, name) = target(ctx, &mut inp)?;
+    inp.require("layerDigests");
     let digests = inp
         .string_list("layerDigests", 1, 100, 0, usize::MAX)
         .unwrap_or_default();
-    let name = finish(inp, name)?;
+    let name = named(inp, name)?;
     let registry = &ctx.state.registry;
     registry
         .repository(&account, &name)
@@ -106,8 +90,8 @@ pub async fn check_availability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, 
 }
 
 pub async fn initiate(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = start(ctx, &mut inp)?;
-    let name = finish(inp, name)?;
+    let (account, name) = target(ctx, &mut inp)?;
+    let name = named(inp, name)?;
     let id = ctx
         .state
         .registry
@@ -118,28 +102,15 @@ pub async fn initiate(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
 }
 
 pub async fn upload_part(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = start(ctx, &mut inp)?;
+    let (account, name) = target(ctx, &mut inp)?;
     let id = inp.required_string("uploadId", 0, usize::MAX);
     let first = inp.integer("partFirstByte", 0, i64::MAX);
     let last = inp.integer("partLastByte", 0, i64::MAX);
     let blob = inp.string("layerPartBlob", 0, usize::MAX);
-    for (field, v) in [
-        ("partFirstByte", first.is_none()),
-        ("partLastByte", last.is_none()),
-    ] {
-        if v && !inp.has(field) {
-            inp.problem(format!(
-                "Value null at '{field}' failed to satisfy constraint: Member must not be null"
-            ));
-        }
+    for field in ["partFirstByte", "partLastByte", "layerPartBlob"] {
+        inp.require(field);
     }
-    if blob.is_none() && !inp.has("layerPartBlob") {
-        inp.problem(
-            "Value null at 'layerPartBlob' failed to satisfy constraint: Member must not be null"
-                .into(),
-        );
-    }
-    let name = finish(inp, name)?;
+    let name = named(inp, name)?;
     let uuid = upload_id(&id)?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(blob.unwrap_or_default())
@@ -213,18 +184,13 @@ fn part_error(e: RegistryError, id: &str, account: &str, name: &RepositoryName) 
 }
 
 pub async fn complete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = start(ctx, &mut inp)?;
+    let (account, name) = target(ctx, &mut inp)?;
     let id = inp.required_string("uploadId", 0, usize::MAX);
-    if !inp.has("layerDigests") {
-        inp.problem(
-            "Value null at 'layerDigests' failed to satisfy constraint: Member must not be null"
-                .into(),
-        );
-    }
+    inp.require("layerDigests");
     let digests = inp
         .string_list("layerDigests", 1, 100, 0, usize::MAX)
         .unwrap_or_default();
-    let name = finish(inp, name)?;
+    let name = named(inp, name)?;
     let uuid = upload_id(&id)?;
     let invalid_digest = || {
         AwsError::new(
@@ -286,9 +252,9 @@ pub async fn complete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
 }
 
 pub async fn download_url(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = start(ctx, &mut inp)?;
+    let (account, name) = target(ctx, &mut inp)?;
     let raw = inp.required_string("layerDigest", 0, usize::MAX);
-    let name = finish(inp, name)?;
+    let name = named(inp, name)?;
     let digest = raw.parse::<Digest>().map_err(|_| {
         AwsError::new(
             "InvalidParameterException",

@@ -231,6 +231,24 @@ pub fn repository_name(inp: &mut Input, field: &str) -> Result<Option<Repository
     }
 }
 
+/// The registry and repository an operation addresses: `registryId` (the caller's by default) and
+/// `repositoryName`.
+pub fn target(
+    ctx: &Ctx<'_>,
+    inp: &mut Input,
+) -> Result<(String, Option<RepositoryName>), AwsError> {
+    let account = ctx.registry_id(inp, "arn:aws:ecr:*:{registry}:repository/*")?;
+    let name = repository_name(inp, "repositoryName")?;
+    Ok((account, name))
+}
+
+/// The input's problems, if any, as the error; else the repository name it carried.
+pub fn named(inp: Input, name: Option<RepositoryName>) -> Result<RepositoryName, AwsError> {
+    inp.finish()?;
+    // a missing, short, long or mistyped name was reported by `finish`
+    name.ok_or_else(|| AwsError::serialization("repositoryName must be a string"))
+}
+
 /// Epoch seconds (with milliseconds) as a JSON number, as AWS's JSON protocols send timestamps.
 pub fn epoch(millis: i64) -> Value {
     json!(millis as f64 / 1000.0)

@@ -5,7 +5,7 @@ use berth_meta::{NewRepository, Repository};
 use berth_oci::RepositoryName;
 use serde_json::{json, Value};
 
-use super::{core_error, epoch, input, next_token, read_token, repository_name, Ctx, Input};
+use super::{core_error, epoch, input, named, next_token, read_token, target, Ctx, Input};
 use crate::aws::AwsError;
 
 pub const MUTABILITIES: &[&str] = &[
@@ -36,13 +36,6 @@ pub fn shape(ctx: &Ctx<'_>, r: &Repository) -> Value {
     v
 }
 
-/// The input's problems, if any, as the error; else the repository name it carried.
-fn named(inp: Input, name: Option<RepositoryName>) -> Result<RepositoryName, AwsError> {
-    inp.finish()?;
-    // a missing, short, long or mistyped name was reported by `finish`
-    name.ok_or_else(|| AwsError::serialization("repositoryName must be a string"))
-}
-
 /// Exclusion filters as the output shape `ImageTagMutabilityExclusionFilter` list.
 fn filters_shape(filters: &[String]) -> Value {
     filters
@@ -61,7 +54,7 @@ fn scanning_configuration(inp: &mut Input, required: bool) -> bool {
         }
         None => {
             if required {
-                inp.problem("Value null at 'imageScanningConfiguration' failed to satisfy constraint: Member must not be null".into());
+                inp.require("imageScanningConfiguration");
             }
             false
         }
@@ -169,8 +162,7 @@ pub fn resource_tags(inp: &mut Input, field: &str) -> Result<Vec<(String, String
 }
 
 pub async fn create(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
-    let name = repository_name(&mut inp, "repositoryName")?;
+    let (account, name) = target(ctx, &mut inp)?;
     let tags = resource_tags(&mut inp, "tags")?;
     let (tag_mutability, mutability_filters) = mutability(&mut inp, false)?;
     let scan_on_push = scanning_configuration(&mut inp, false);
@@ -264,8 +256,7 @@ pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
 }
 
 pub async fn delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
-    let name = repository_name(&mut inp, "repositoryName")?;
+    let (account, name) = target(ctx, &mut inp)?;
     let force = inp.boolean("force").unwrap_or(false);
     let name = named(inp, name)?;
     let repo = ctx
@@ -278,8 +269,7 @@ pub async fn delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
 }
 
 pub async fn put_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
-    let name = repository_name(&mut inp, "repositoryName")?;
+    let (account, name) = target(ctx, &mut inp)?;
     let (m, filters) = mutability(&mut inp, true)?;
     let name = named(inp, name)?;
     let repo = ctx
@@ -300,8 +290,7 @@ pub async fn put_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, 
 }
 
 pub async fn put_scanning_configuration(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
-    let name = repository_name(&mut inp, "repositoryName")?;
+    let (account, name) = target(ctx, &mut inp)?;
     let scan = scanning_configuration(&mut inp, true);
     let name = named(inp, name)?;
     let repo = ctx

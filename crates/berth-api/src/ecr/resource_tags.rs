@@ -35,11 +35,7 @@ fn repository_of(ctx: &Ctx<'_>, arn: &str) -> Result<(String, RepositoryName), A
 
 pub async fn tag(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let arn = inp.required_string("resourceArn", 0, usize::MAX);
-    if !inp.has("tags") {
-        inp.problem(
-            "Value null at 'tags' failed to satisfy constraint: Member must not be null".into(),
-        );
-    }
+    inp.require("tags");
     let tags = resource_tags(&mut inp, "tags")?;
     inp.finish()?;
     let (account, name) = repository_of(ctx, &arn)?;
@@ -54,11 +50,7 @@ pub async fn tag(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
 pub async fn untag(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let arn = inp.required_string("resourceArn", 0, usize::MAX);
     let keys = inp.string_list("tagKeys", 0, 200, 1, 128);
-    if keys.is_none() && !inp.has("tagKeys") {
-        inp.problem(
-            "Value null at 'tagKeys' failed to satisfy constraint: Member must not be null".into(),
-        );
-    }
+    inp.require("tagKeys");
     inp.finish()?;
     let (account, name) = repository_of(ctx, &arn)?;
     ctx.state

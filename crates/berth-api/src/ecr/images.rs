@@ -57,6 +57,13 @@ fn image_ids(inp: &mut Input, field: &str, min: usize) -> Option<Vec<IdIn>> {
     Some(out)
 }
 
+/// The identifiers that parsed, in order.
+fn valid_refs(ids: &[IdIn]) -> Vec<ImageRef> {
+    ids.iter()
+        .filter_map(|id| id.parsed.as_ref().ok().cloned())
+        .collect()
+}
+
 fn failure(raw: &Value, code: &str, reason: &str) -> Value {
     json!({ "imageId": raw, "failureCode": code, "failureReason": reason })
 }
@@ -292,10 +299,12 @@ pub async fn batch_get(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError>
     let accepted = inp.string_list("acceptedMediaTypes", 1, 100, 0, usize::MAX);
     let name = named(inp, name)?;
     let registry = &ctx.state.registry;
-    registry
-        .repository(&account, &name)
+    // one lookup for every identifier that parsed (and of the repository, even with none)
+    let mut found = registry
+        .resolve_images(&account, &name, &valid_refs(&ids))
         .await
-        .map_err(core_error)?;
+        .map_err(core_error)?
+        .into_iter();
     let mut images = Vec::new();
     let mut failures = Vec::new();
     for id in &ids {
@@ -306,11 +315,7 @@ pub async fn batch_get(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError>
             }
             Ok(r) => r,
         };
-        let found = registry
-            .resolve_images(&account, &name, std::slice::from_ref(r))
-            .await
-            .map_err(core_error)?;
-        let image = match found.into_iter().next() {
+        let image = match found.next() {
             Some(Ok(i)) => i,
             Some(Err(miss)) => {
                 failures.push(miss_failure(&id.raw, miss));
@@ -483,26 +488,21 @@ pub async fn batch_delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsErr
     inp.require("imageIds");
     let ids = image_ids(&mut inp, "imageIds", 1).unwrap_or_default();
     let name = named(inp, name)?;
-    let registry = &ctx.state.registry;
-    registry
-        .repository(&account, &name)
+    let mut done = ctx
+        .state
+        .registry
+        .delete_images(&account, &name, &valid_refs(&ids))
         .await
-        .map_err(core_error)?;
+        .map_err(core_error)?
+        .into_iter();
     let mut deleted = Vec::new();
     let mut failures = Vec::new();
     for id in &ids {
-        let r = match &id.parsed {
-            Err((code, reason)) => {
-                failures.push(failure(&id.raw, code, reason));
-                continue;
-            }
-            Ok(r) => r,
-        };
-        let done = registry
-            .delete_images(&account, &name, std::slice::from_ref(r))
-            .await
-            .map_err(core_error)?;
-        match done.into_iter().next() {
+        if let Err((code, reason)) = &id.parsed {
+            failures.push(failure(&id.raw, code, reason));
+            continue;
+        }
+        match done.next() {
             Some(Ok(ImageDeletion::Deleted { digest, tags, .. })) => {
                 if tags.is_empty() {
                     deleted.push(image_id(&digest, None));

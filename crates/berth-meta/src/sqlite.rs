@@ -728,31 +728,11 @@ impl MetaStore {
     /// Delete a manifest and its tags. Refused while an index of the repository references it.
     /// Returns whether it existed.
     pub async fn delete_manifest(&self, repo: i64, d: &Digest) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
-        let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM manifests WHERE repository_id = ? AND digest = ?")
-                .bind(repo)
-                .bind(d.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(id) = id else {
-            return Ok(false);
-        };
-        let parent: Option<i64> = sqlx::query_scalar(
-            "SELECT parent_id FROM manifest_children WHERE child_id = ? LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if parent.is_some() {
-            return Err(MetaError::ReferencedByIndex);
+        match self.delete_image_digest(repo, d).await? {
+            crate::ImageDeletion::Deleted { .. } => Ok(true),
+            crate::ImageDeletion::NotFound => Ok(false),
+            crate::ImageDeletion::ReferencedByIndex => Err(MetaError::ReferencedByIndex),
         }
-        sqlx::query("DELETE FROM manifests WHERE id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// Remove a tag (the manifest stays). Returns whether it existed.

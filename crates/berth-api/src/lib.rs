@@ -39,6 +39,14 @@ pub struct AppState {
     pub home_account: String,
 }
 
+/// Seconds since the Unix epoch (token and signature expiry, SigV4's clock window).
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole HTTP application: routes, request IDs and request tracing. Authorization headers

@@ -76,10 +76,7 @@ pub async fn dispatch(
                 )
                 .status(StatusCode::FORBIDDEN));
             }
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0);
+            let now = crate::now_secs();
             let c = state.iam.issue_session(p, duration, now).map_err(|e| {
                 tracing::error!(error = %e, "issuing session credentials failed");
                 AwsError::new("InternalFailure", "An internal error occurred")

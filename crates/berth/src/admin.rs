@@ -182,10 +182,7 @@ async fn remote(args: &AdminArgs, url: &str, op: &str, body: Vec<u8>) -> anyhow:
         (Some(h), None) => h.to_string(),
         _ => bail!("--endpoint has no host"),
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs() as i64;
-    let amz_date = sigv4::format_amz_date(now);
+    let amz_date = sigv4::format_amz_date(berth_api::now_secs());
     let target = format!("{TARGET_PREFIX}{op}");
     let content_type = berth_api::aws::JSON_1_1;
     let headers = [

@@ -3,8 +3,6 @@
 
 pub mod error;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -37,13 +35,6 @@ pub struct AwsCaller {
     /// Region and service of the credential scope.
     pub region: String,
     pub service: String,
-}
-
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
@@ -197,7 +188,7 @@ async fn authenticate(
         payload_hash: &payload_hash,
     };
     let (amz_date, time) = sigv4::request_time(&req, &auth).map_err(sig_error)?;
-    sigv4::check_skew(&amz_date, time, now_secs()).map_err(sig_error)?;
+    sigv4::check_skew(&amz_date, time, crate::now_secs()).map_err(sig_error)?;
     let token = parts
         .headers
         .get("x-amz-security-token")
@@ -207,7 +198,7 @@ async fn authenticate(
         Some(t) => {
             state
                 .iam
-                .session_secret(t, &auth.access_key_id, now_secs())
+                .session_secret(t, &auth.access_key_id, crate::now_secs())
                 .await
         }
         None => state.iam.secret_for(&auth.access_key_id).await,

@@ -17,10 +17,7 @@ pub async fn get_authorization_token(ctx: &Ctx<'_>, mut inp: Input) -> Result<Va
             ));
         }
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = crate::now_secs();
     // The token authenticates its principal wherever it is used; access to another account's
     // registry is then decided per request, as with ECR.
     let (token, expires_at) = ctx.state.iam.issue_token(&ctx.caller.principal, now);

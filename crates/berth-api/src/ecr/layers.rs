@@ -46,13 +46,6 @@ fn upload_not_found(id: &str, account: &str, name: &RepositoryName) -> AwsError 
     )
 }
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 pub async fn check_availability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     inp.require("layerDigests");
@@ -280,7 +273,7 @@ pub async fn download_url(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsErr
             use crate::oci::{
                 presigned_resource, PRESIGNED_ACCOUNT, PRESIGNED_EXPIRES, PRESIGNED_SIGNATURE,
             };
-            let expires = now_secs() + DOWNLOAD_URL_SECS;
+            let expires = crate::now_secs() + DOWNLOAD_URL_SECS;
             let d = digest.to_string();
             let signature = ctx
                 .state

@@ -55,10 +55,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     let (user, secret) = decoded.split_once(':').ok_or_else(unauthorized)?;
     let authenticated = if user == "AWS" {
         // a registry token from GetAuthorizationToken (`docker login -u AWS`)
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        let now = crate::now_secs();
         state.iam.authenticate_token(secret, now).await
     } else {
         state.iam.authenticate_key(user, secret).await

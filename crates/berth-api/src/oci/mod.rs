@@ -210,10 +210,7 @@ fn presigned_account(
     let account = query.get(PRESIGNED_ACCOUNT)?;
     let expires: i64 = query.get(PRESIGNED_EXPIRES)?.parse().ok()?;
     let signature = query.get(PRESIGNED_SIGNATURE)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let now = crate::now_secs();
     let resource = presigned_resource(account, name, digest);
     state
         .iam

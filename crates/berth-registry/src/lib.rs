@@ -59,6 +59,8 @@ pub struct FetchedManifest {
 #[derive(Debug, Clone)]
 pub struct PushedManifest {
     pub digest: Digest,
+    /// The media type it is stored and served with.
+    pub media_type: String,
     pub subject: Option<Digest>,
 }
 
@@ -323,7 +325,11 @@ impl Registry {
             tag_immutable,
         };
         match self.meta.put_manifest(&new).await {
-            Ok(_) => Ok(PushedManifest { digest, subject }),
+            Ok(_) => Ok(PushedManifest {
+                digest,
+                media_type: parsed.media_type,
+                subject,
+            }),
             Err(MetaError::BlobUnknown(d)) => Err(RegistryError::ManifestBlobUnknown(d)),
             Err(MetaError::ManifestUnknown(d)) => {
                 Err(RegistryError::ManifestUnknown(d.to_string()))

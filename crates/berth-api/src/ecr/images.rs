@@ -255,16 +255,13 @@ pub async fn put(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     if let Some(t) = &tag {
         id["imageTag"] = json!(t);
     }
-    let stored_type = berth_oci::manifest::parse(media_type.as_deref(), &body)
-        .map(|p| p.media_type)
-        .unwrap_or_default();
     Ok(json!({
         "image": {
             "registryId": account,
             "repositoryName": name.as_str(),
             "imageId": id,
             "imageManifest": String::from_utf8_lossy(&body),
-            "imageManifestMediaType": stored_type,
+            "imageManifestMediaType": pushed.media_type,
         }
     }))
 }

@@ -33,13 +33,11 @@ impl Registry {
         limit: u32,
     ) -> Result<(Vec<(Digest, Option<String>)>, bool)> {
         let repo = self.repository(account, name).await?;
-        let mut ids = self
+        let ids = self
             .meta
             .image_ids_page(repo.id, status, after, limit + 1)
             .await?;
-        let more = ids.len() > limit as usize;
-        ids.truncate(limit as usize);
-        Ok((ids, more))
+        Ok(crate::split_page(ids, limit))
     }
 
     /// Image details after digest `after`, and whether more follow.
@@ -52,13 +50,11 @@ impl Registry {
         limit: u32,
     ) -> Result<(Vec<ImageDetail>, bool)> {
         let repo = self.repository(account, name).await?;
-        let mut images = self
+        let images = self
             .meta
             .images_page(repo.id, status, after, limit + 1)
             .await?;
-        let more = images.len() > limit as usize;
-        images.truncate(limit as usize);
-        Ok((images, more))
+        Ok(crate::split_page(images, limit))
     }
 
     /// Resolve image identifiers in one repository: each one's image, or why it has none.

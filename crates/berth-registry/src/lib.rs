@@ -413,10 +413,16 @@ fn page_size(n: Option<u32>) -> u32 {
     n.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE)
 }
 
-fn paged(mut items: Vec<String>, limit: u32) -> Page {
+fn paged(items: Vec<String>, limit: u32) -> Page {
+    let (items, more) = split_page(items, limit);
+    Page { items, more }
+}
+
+/// The first `limit` of up to `limit + 1` items fetched, and whether there were more.
+pub(crate) fn split_page<T>(mut items: Vec<T>, limit: u32) -> (Vec<T>, bool) {
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
-    Page { items, more }
+    (items, more)
 }
 
 fn dedup(mut v: Vec<Digest>) -> Vec<Digest> {

@@ -30,13 +30,11 @@ impl Registry {
         after: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<Repository>, bool)> {
-        let mut items = self
+        let items = self
             .meta
             .repositories_page(account, after, limit + 1)
             .await?;
-        let more = items.len() > limit as usize;
-        items.truncate(limit as usize);
-        Ok((items, more))
+        Ok(crate::split_page(items, limit))
     }
 
     /// Delete a repository (with everything in it when `force`); returns it as it was.

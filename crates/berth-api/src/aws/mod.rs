@@ -61,9 +61,8 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
         .headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once("Credential="))
-        .and_then(|(_, c)| c.split(['/', ',']).nth(3).map(|s| s == "sts"))
-        .unwrap_or(false);
+        .and_then(|v| sigv4::parse_authorization(v).ok())
+        .is_some_and(|a| a.service == "sts");
     let caller = match authenticate(&state, &parts, &body).await {
         Ok(c) => c,
         Err(e) if query_protocol => return crate::sts::error_response(e, &request_id),

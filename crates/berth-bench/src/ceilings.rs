@@ -23,6 +23,10 @@ pub struct Ceilings {
     pub disk_write_direct_mibps: Option<f64>,
     /// One TCP stream over loopback, 1 MiB reads and writes (MiB/s).
     pub loopback_mibps: f64,
+    /// The same stream as one HTTP/1.1 response, written from memory by a bare server and read
+    /// by the harness's own HTTP client, as every pull is (MiB/s): the most any HTTP server
+    /// could deliver to this client.
+    pub loopback_http_mibps: f64,
 }
 
 fn openssl_sha256() -> Option<f64> {
@@ -68,6 +72,48 @@ async fn loopback_copy(data: &bytes::Bytes) -> anyhow::Result<f64> {
     let got = reader.await??;
     anyhow::ensure!(got == total, "loopback copy lost bytes");
     Ok(total as f64 / (1024.0 * 1024.0) / t.elapsed().as_secs_f64())
+}
+
+/// `data` as the body of one HTTP/1.1 response from a bare server that writes it from memory in
+/// 1 MiB writes, received by the harness's HTTP client; MiB/s.
+async fn loopback_http(data: &bytes::Bytes) -> anyhow::Result<f64> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let body = data.clone();
+    let server = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await?;
+        s.set_nodelay(true)?;
+        // read the request head, then answer it
+        let mut head = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = s.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            head.extend_from_slice(&buf[..n]);
+        }
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(reply.as_bytes()).await?;
+        for chunk in body.chunks(1024 * 1024) {
+            s.write_all(chunk).await?;
+        }
+        s.flush().await?;
+        Ok::<_, std::io::Error>(())
+    });
+    let mut c = crate::client::Conn::open(&addr.to_string(), None).await?;
+    let t = Instant::now();
+    let r = c
+        .send(hyper::Method::GET, "/", &[], crate::client::empty(), false)
+        .await?;
+    let secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(r.len == data.len() as u64, "HTTP loopback copy lost bytes");
+    drop(c);
+    server.await??;
+    Ok(data.len() as f64 / (1024.0 * 1024.0) / secs)
 }
 
 /// `bytes` written with `O_DIRECT` in 2 MiB blocks, then fdatasync; MiB/s.
@@ -149,8 +195,10 @@ pub async fn measure(work: &Path, bytes: usize) -> anyhow::Result<Ceilings> {
         crate::workloads::random_bytes(512 << 20)
     };
     let mut loopback: f64 = 0.0;
+    let mut loopback_http_best: f64 = 0.0;
     for _ in 0..3 {
         loopback = loopback.max(loopback_copy(&copy).await?);
+        loopback_http_best = loopback_http_best.max(loopback_http(&copy).await?);
     }
     Ok(Ceilings {
         sha256_openssl_mibps: openssl_sha256(),
@@ -159,5 +207,6 @@ pub async fn measure(work: &Path, bytes: usize) -> anyhow::Result<Ceilings> {
         disk_write_synced_mibps: disk_mib / synced,
         disk_write_direct_mibps: direct,
         loopback_mibps: loopback,
+        loopback_http_mibps: loopback_http_best,
     })
 }

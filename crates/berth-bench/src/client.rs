@@ -59,6 +59,9 @@ impl Reply {
     }
 }
 
+/// The largest read the client makes into its buffer.
+const READ_BUF_MAX: usize = 1024 * 1024;
+
 /// One keep-alive connection to a registry.
 pub struct Conn {
     sender: SendRequest<Body>,
@@ -72,7 +75,12 @@ impl Conn {
             .await
             .with_context(|| format!("connecting to {addr}"))?;
         tcp.set_nodelay(true)?;
-        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
+        // reads of up to 1 MiB, like the loopback ceiling's reader: with hyper's default (about
+        // 400 KiB) the client's own per-read work showed in the pull figures
+        let (sender, conn) = hyper::client::conn::http1::Builder::new()
+            .max_buf_size(READ_BUF_MAX)
+            .handshake(TokioIo::new(tcp))
+            .await?;
         tokio::spawn(async move {
             let _ = conn.await;
         });

@@ -509,18 +509,19 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
         .map(|d| format!("; O_DIRECT with fdatasync {}", fmt(d)))
         .unwrap_or_default();
     println!(
-        "\nCeilings measured in this run: SHA-256 one core {} MiB/s (openssl; sha2 crate {}); disk write through the page cache {} MiB/s (with fdatasync {}{direct}); loopback TCP copy {} MiB/s.",
-        fmt(sha), fmt(ceilings.sha256_sha2_mibps), fmt(ceilings.disk_write_mibps), fmt(ceilings.disk_write_synced_mibps), fmt(ceilings.loopback_mibps)
+        "\nCeilings measured in this run: SHA-256 one core {} MiB/s (openssl; sha2 crate {}); disk write through the page cache {} MiB/s (with fdatasync {}{direct}); loopback TCP copy {} MiB/s (as one HTTP response read by the harness's client {}).",
+        fmt(sha), fmt(ceilings.sha256_sha2_mibps), fmt(ceilings.disk_write_mibps), fmt(ceilings.disk_write_synced_mibps), fmt(ceilings.loopback_mibps), fmt(ceilings.loopback_http_mibps)
     );
     if let (Some(push), Some(pull)) = (push_mibps, pull_mibps) {
         let disk = ceilings
             .disk_write_direct_mibps
             .unwrap_or(ceilings.disk_write_synced_mibps);
         println!(
-            "Berth push at {:.0}% of the SHA-256 ceiling and {:.0}% of the durable disk-write ceiling; pull at {:.0}% of the loopback ceiling.",
+            "Berth push at {:.0}% of the SHA-256 ceiling and {:.0}% of the durable disk-write ceiling; pull at {:.0}% of the loopback ceiling ({:.0}% of the HTTP one).",
             100.0 * push / sha,
             100.0 * push / disk,
             100.0 * pull / ceilings.loopback_mibps,
+            100.0 * pull / ceilings.loopback_http_mibps,
         );
     }
     println!(

@@ -7,7 +7,9 @@
 //! Depends on `berth-meta` for storage; knows nothing of HTTP.
 
 pub mod admin;
+pub mod authz;
 mod keys;
+pub mod policy;
 mod secret;
 pub mod session;
 pub mod sigv4;
@@ -73,6 +75,7 @@ pub struct Iam {
     master: MasterKey,
     tokens: token::TokenKey,
     verified: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+    policies: authz::PolicyCache,
 }
 
 impl Iam {
@@ -82,6 +85,7 @@ impl Iam {
             tokens: token::TokenKey::derive(master.as_bytes()),
             master,
             verified: Mutex::new(HashMap::new()),
+            policies: authz::PolicyCache::default(),
         }
     }
 

@@ -407,7 +407,7 @@ pub fn verify(
 
 // ---- ISO 8601 basic dates (`20150830T123600Z`) without a date library ----
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;

@@ -8,6 +8,7 @@ mod migrate;
 mod sqlite;
 
 pub use sqlite::MetaStore;
+pub use sqlite::{IdentityDocuments, PolicyOwner};
 
 use berth_oci::Digest;
 
@@ -96,6 +97,8 @@ pub struct Principal {
     pub kind: String,
     pub name: String,
     pub unique_id: String,
+    /// The IAM path (`/` unless given at creation).
+    pub path: String,
 }
 
 #[derive(Debug, Clone)]

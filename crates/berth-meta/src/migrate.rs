@@ -8,6 +8,7 @@ const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_ecr.sql")),
     (3, include_str!("../migrations/sqlite/0003_images.sql")),
+    (4, include_str!("../migrations/sqlite/0004_policies.sql")),
 ];
 
 pub(crate) async fn sqlite(conn: &mut SqliteConnection) -> Result<()> {

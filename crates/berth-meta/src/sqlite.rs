@@ -92,7 +92,7 @@ fn repo_row(r: &sqlx::sqlite::SqliteRow) -> Repository {
     }
 }
 
-const PRINCIPAL_COLUMNS: &str = "id, account_id, kind, name, unique_id";
+const PRINCIPAL_COLUMNS: &str = "id, account_id, kind, name, unique_id, path";
 
 fn principal_row(r: &sqlx::sqlite::SqliteRow) -> Principal {
     Principal {
@@ -101,6 +101,7 @@ fn principal_row(r: &sqlx::sqlite::SqliteRow) -> Principal {
         kind: r.get(2),
         name: r.get(3),
         unique_id: r.get(4),
+        path: r.get(5),
     }
 }
 
@@ -193,12 +194,26 @@ impl MetaStore {
         name: &str,
         unique_id: &str,
     ) -> Result<Principal> {
+        self.create_principal_at(account, kind, name, "/", unique_id)
+            .await
+    }
+
+    /// Create a principal under an IAM path (`/`, `/ci/`).
+    pub async fn create_principal_at(
+        &self,
+        account: &str,
+        kind: &str,
+        name: &str,
+        path: &str,
+        unique_id: &str,
+    ) -> Result<Principal> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO principals (account_id, kind, name, unique_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO principals (account_id, kind, name, path, unique_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(account)
         .bind(kind)
         .bind(name)
+        .bind(path)
         .bind(unique_id)
         .bind(now_millis())
         .fetch_one(&self.write)
@@ -209,6 +224,7 @@ impl MetaStore {
             kind: kind.to_string(),
             name: name.to_string(),
             unique_id: unique_id.to_string(),
+            path: path.to_string(),
         })
     }
 
@@ -232,7 +248,7 @@ impl MetaStore {
 
     pub async fn access_key(&self, key_id: &str) -> Result<Option<AccessKey>> {
         let row = sqlx::query(
-            "SELECT k.access_key_id, k.secret_sealed, k.status, p.id, p.account_id, p.kind, p.name, p.unique_id
+            "SELECT k.access_key_id, k.secret_sealed, k.status, p.id, p.account_id, p.kind, p.name, p.unique_id, p.path
              FROM access_keys k JOIN principals p ON p.id = k.principal_id WHERE k.access_key_id = ?",
         )
         .bind(key_id)
@@ -248,6 +264,7 @@ impl MetaStore {
                 kind: r.get(5),
                 name: r.get(6),
                 unique_id: r.get(7),
+                path: r.get(8),
             },
         }))
     }
@@ -847,6 +864,8 @@ fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {
 
 mod identity;
 mod images;
+mod policies;
+pub use policies::{IdentityDocuments, PolicyOwner};
 mod repositories;
 
 #[cfg(test)]

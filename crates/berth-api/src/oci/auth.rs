@@ -104,6 +104,6 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
 pub fn principal_arn(p: &Principal) -> String {
     match p.kind.as_str() {
         "root" => format!("arn:aws:iam::{}:root", p.account_id),
-        kind => format!("arn:aws:iam::{}:{kind}/{}", p.account_id, p.name),
+        kind => format!("arn:aws:iam::{}:{kind}{}{}", p.account_id, p.path, p.name),
     }
 }

@@ -39,7 +39,7 @@ impl MetaStore {
         .await?;
         Ok(rows
             .iter()
-            .map(|r| (principal_row(r), r.get::<i64, _>(5)))
+            .map(|r| (principal_row(r), r.get::<i64, _>(6)))
             .collect())
     }
 

@@ -1,0 +1,287 @@
+//! Authorisation: the policies that apply to a request, read through a short-lived cache, and
+//! the decision.
+//!
+//! Identity policies come from the caller's own and its groups' inline and attached policies
+//! (AWS managed ones are built in). Resource policies are the repository's and the registry's.
+//! Every write through [`Iam`] clears the caches; entries also expire after [`POLICY_TTL`], which
+//! bounds how long another node (cluster mode) can act on a policy that has since changed.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use berth_meta::{PolicyOwner, Principal};
+
+use crate::policy::{managed, Caller, Context, Decision, Evaluation, Policy, PolicyKind};
+use crate::{AuthError, Iam};
+
+/// How long a cached policy set is trusted.
+pub const POLICY_TTL: Duration = Duration::from_secs(5);
+const CACHE_MAX: usize = 10_000;
+
+type Policies = Arc<Vec<Arc<Policy>>>;
+/// A repository's or registry's policy, if it has one.
+type ResourcePolicy = Option<Arc<Policy>>;
+/// A cached entry: the value, when it was read, and the cache generation it belongs to.
+type Entry<V> = (V, Instant, u64);
+
+#[derive(Default)]
+pub(crate) struct PolicyCache {
+    generation: AtomicU64,
+    identity: Mutex<HashMap<i64, Entry<Policies>>>,
+    /// (account, repository) → the repository's policy; (account, "") → the registry's.
+    resource: Mutex<HashMap<(String, String), Entry<ResourcePolicy>>>,
+}
+
+fn lookup<K: std::hash::Hash + Eq, V: Clone>(
+    map: &Mutex<HashMap<K, Entry<V>>>,
+    key: &K,
+    generation: u64,
+) -> Option<V> {
+    let m = map.lock().unwrap_or_else(|p| p.into_inner());
+    match m.get(key) {
+        Some((v, at, g)) if *g == generation && at.elapsed() < POLICY_TTL => Some(v.clone()),
+        _ => None,
+    }
+}
+
+fn store<K: std::hash::Hash + Eq, V>(
+    map: &Mutex<HashMap<K, Entry<V>>>,
+    key: K,
+    value: V,
+    generation: u64,
+) {
+    let mut m = map.lock().unwrap_or_else(|p| p.into_inner());
+    if m.len() >= CACHE_MAX {
+        m.clear();
+    }
+    m.insert(key, (value, Instant::now(), generation));
+}
+
+/// Who a principal is, for policies: its ARN, its role's for a role session.
+pub fn caller_of(p: &Principal, session: Option<&str>) -> Caller {
+    let account = p.account_id.clone();
+    match (p.kind.as_str(), session) {
+        ("root", _) => Caller {
+            arn: format!("arn:aws:iam::{account}:root"),
+            account,
+            role_arn: None,
+            root: true,
+        },
+        ("role", Some(s)) => Caller {
+            arn: format!("arn:aws:sts::{account}:assumed-role/{}/{s}", p.name),
+            role_arn: Some(format!("arn:aws:iam::{account}:role{}{}", p.path, p.name)),
+            account,
+            root: false,
+        },
+        (kind, _) => Caller {
+            arn: format!("arn:aws:iam::{account}:{kind}{}{}", p.path, p.name),
+            account,
+            role_arn: None,
+            root: false,
+        },
+    }
+}
+
+/// The global condition keys that describe the caller.
+pub fn principal_context(ctx: &mut Context, p: &Principal, caller: &Caller, session: Option<&str>) {
+    ctx.set(
+        "aws:PrincipalArn",
+        caller
+            .role_arn
+            .clone()
+            .unwrap_or_else(|| caller.arn.clone()),
+    )
+    .set("aws:PrincipalAccount", p.account_id.clone());
+    match (p.kind.as_str(), session) {
+        ("root", _) => {
+            ctx.set("aws:userid", p.account_id.clone())
+                .set("aws:PrincipalType", "Account");
+        }
+        ("role", Some(s)) => {
+            ctx.set("aws:userid", format!("{}:{s}", p.unique_id))
+                .set("aws:PrincipalType", "AssumedRole");
+        }
+        _ => {
+            ctx.set("aws:userid", p.unique_id.clone())
+                .set("aws:username", p.name.clone())
+                .set("aws:PrincipalType", "User");
+        }
+    }
+}
+
+/// A request to authorise.
+pub struct Request<'a> {
+    pub principal: &'a Principal,
+    pub caller: &'a Caller,
+    /// `ecr:BatchGetImage`.
+    pub action: &'a str,
+    /// The account owning the resource.
+    pub account: &'a str,
+    /// The repository, for repository actions; `None` for registry-level ones (resource `*`).
+    pub repository: Option<&'a str>,
+    /// The resource ARN (`*` for registry-level actions).
+    pub resource: &'a str,
+    /// Whether resource policies take part (not for `ecr:GetAuthorizationToken`).
+    pub resource_policies: bool,
+    pub context: &'a Context,
+}
+
+impl Iam {
+    /// Forget every cached policy (after any policy or membership change).
+    pub fn policies_changed(&self) {
+        self.policies.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The identity policies of a principal (none for an account's root user).
+    pub async fn identity_policies(&self, p: &Principal) -> Result<Policies, AuthError> {
+        if p.kind == "root" {
+            return Ok(Arc::new(Vec::new()));
+        }
+        let generation = self.policies.generation.load(Ordering::Relaxed);
+        if let Some(v) = lookup(&self.policies.identity, &p.id, generation) {
+            return Ok(v);
+        }
+        let docs = self.meta.identity_documents(p.id).await?;
+        let mut out = Vec::with_capacity(docs.inline.len() + docs.attached.len());
+        for d in &docs.inline {
+            out.push(Arc::new(parse_stored(d, PolicyKind::Identity)?));
+        }
+        for (arn, doc) in &docs.attached {
+            match (doc, managed::policy(arn)) {
+                (Some(d), _) => out.push(Arc::new(parse_stored(d, PolicyKind::Identity)?)),
+                (None, Some(builtin)) => out.push(Arc::new(builtin.clone())),
+                (None, None) => {
+                    tracing::warn!(%arn, "an attached policy no longer exists; ignored")
+                }
+            }
+        }
+        let v = Arc::new(out);
+        store(&self.policies.identity, p.id, v.clone(), generation);
+        Ok(v)
+    }
+
+    /// A repository's policy, if it has one.
+    pub async fn repository_policy(
+        &self,
+        account: &str,
+        repository: &str,
+    ) -> Result<Option<Arc<Policy>>, AuthError> {
+        let generation = self.policies.generation.load(Ordering::Relaxed);
+        let key = (account.to_string(), repository.to_string());
+        if let Some(v) = lookup(&self.policies.resource, &key, generation) {
+            return Ok(v);
+        }
+        let doc = self
+            .meta
+            .repository_policy(account, repository)
+            .await?
+            .flatten();
+        let v = match doc {
+            Some(d) => Some(Arc::new(parse_stored(&d, PolicyKind::Resource)?)),
+            None => None,
+        };
+        store(&self.policies.resource, key, v.clone(), generation);
+        Ok(v)
+    }
+
+    /// An account's registry policy, if it has one.
+    pub async fn registry_policy(&self, account: &str) -> Result<Option<Arc<Policy>>, AuthError> {
+        let generation = self.policies.generation.load(Ordering::Relaxed);
+        let key = (account.to_string(), String::new());
+        if let Some(v) = lookup(&self.policies.resource, &key, generation) {
+            return Ok(v);
+        }
+        let v = match self.meta.registry_policy(account).await? {
+            Some(d) => Some(Arc::new(parse_stored(&d, PolicyKind::Resource)?)),
+            None => None,
+        };
+        store(&self.policies.resource, key, v.clone(), generation);
+        Ok(v)
+    }
+
+    /// Decide a request with every policy that applies to it.
+    pub async fn authorize(&self, r: &Request<'_>) -> Result<Decision, AuthError> {
+        let identity = self.identity_policies(r.principal).await?;
+        let mut resource: Vec<Arc<Policy>> = Vec::new();
+        if r.resource_policies {
+            if let Some(repo) = r.repository {
+                if let Some(p) = self.repository_policy(r.account, repo).await? {
+                    resource.push(p);
+                }
+            }
+            if let Some(p) = self.registry_policy(r.account).await? {
+                if self.registry_policy_applies(r.account, r.action).await? {
+                    resource.push(p);
+                }
+            }
+        }
+        // fast path: the account's own root user with nothing that could deny it
+        if r.principal.kind == "root" && resource.is_empty() && r.caller.account == r.account {
+            return Ok(Decision::Allow);
+        }
+        let ids: Vec<&Policy> = identity.iter().map(|p| p.as_ref()).collect();
+        let rps: Vec<&Policy> = resource.iter().map(|p| p.as_ref()).collect();
+        let mut ctx_with_tags;
+        let mut context = r.context;
+        if let Some(repo) = r.repository {
+            let wants_tags = ids.iter().chain(&rps).any(|p| p.uses_resource_tags());
+            if wants_tags {
+                ctx_with_tags = r.context.clone();
+                for (k, v) in self.meta.repository_tags_of(r.account, repo).await? {
+                    ctx_with_tags.set(&format!("aws:ResourceTag/{k}"), v.clone());
+                    ctx_with_tags.set(&format!("ecr:ResourceTag/{k}"), v);
+                }
+                context = &ctx_with_tags;
+            }
+        }
+        Ok(Evaluation {
+            action: r.action,
+            resource: r.resource,
+            resource_account: r.account,
+            caller: r.caller,
+            context,
+        }
+        .decide(&ids, &rps))
+    }
+
+    /// Whether the registry policy takes part for `action`: always under the V2 scope (the
+    /// default), and under V1 only for replication, pull-through imports and repository creation.
+    async fn registry_policy_applies(
+        &self,
+        account: &str,
+        action: &str,
+    ) -> Result<bool, AuthError> {
+        let scope = self
+            .meta
+            .account_setting(account, "REGISTRY_POLICY_SCOPE")
+            .await?;
+        Ok(match scope.as_deref() {
+            Some("V1") => V1_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)),
+            _ => true,
+        })
+    }
+}
+
+/// The actions a registry policy may grant under the `V1` scope.
+pub const V1_ACTIONS: &[&str] = &[
+    "ecr:ReplicateImage",
+    "ecr:BatchImportUpstreamImage",
+    "ecr:CreateRepository",
+];
+
+/// A stored document: valid when it was written, so a failure here is corruption.
+fn parse_stored(doc: &str, kind: PolicyKind) -> Result<Policy, AuthError> {
+    Policy::parse(doc, kind).map_err(|e| {
+        tracing::error!(error = %e, "a stored policy no longer parses");
+        AuthError::Meta(berth_meta::MetaError::Corrupt(format!(
+            "stored policy does not parse: {e}"
+        )))
+    })
+}
+
+/// The owner of a user's or role's identity policies.
+pub fn owner(p: &Principal) -> PolicyOwner {
+    PolicyOwner::Principal(p.id)
+}

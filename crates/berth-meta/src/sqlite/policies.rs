@@ -1,0 +1,261 @@
+//! Policy documents: repository and registry policies, and the identity policies (inline and
+//! attached) of principals and groups. Documents are stored as given; `berth-iam` validates
+//! them before they get here and parses them when it reads them.
+
+use sqlx::Row;
+
+use super::MetaStore;
+use crate::{now_millis, Result};
+
+/// What an identity policy is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyOwner {
+    /// A user or role.
+    Principal(i64),
+    Group(i64),
+}
+
+impl PolicyOwner {
+    fn parts(self) -> (&'static str, i64) {
+        match self {
+            PolicyOwner::Principal(id) => ("principal", id),
+            PolicyOwner::Group(id) => ("group", id),
+        }
+    }
+}
+
+/// Every identity policy that applies to a principal, its groups' included.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdentityDocuments {
+    /// Inline policy documents.
+    pub inline: Vec<String>,
+    /// Attached managed policies: the ARN, and the document of a customer managed one (`None`
+    /// for AWS managed policies, which are built in, or a customer policy deleted meanwhile).
+    pub attached: Vec<(String, Option<String>)>,
+}
+
+impl MetaStore {
+    // ---- repository policies ----
+
+    /// A repository's policy: `None` when the repository does not exist, `Some(None)` when it
+    /// has no policy.
+    pub async fn repository_policy(
+        &self,
+        account: &str,
+        name: &str,
+    ) -> Result<Option<Option<String>>> {
+        Ok(
+            sqlx::query_scalar("SELECT policy FROM repositories WHERE account_id = ? AND name = ?")
+                .bind(account)
+                .bind(name)
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+
+    /// Set (or with `None` remove) a repository's policy; `false` when the repository does not
+    /// exist.
+    pub async fn set_repository_policy(
+        &self,
+        account: &str,
+        name: &str,
+        document: Option<&str>,
+    ) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE repositories SET policy = ? WHERE account_id = ? AND name = ?")
+                .bind(document)
+                .bind(account)
+                .bind(name)
+                .execute(&self.write)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The repositories of an account that have a policy, with it (for authorising listings).
+    pub async fn repository_policies(&self, account: &str) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT name, policy FROM repositories WHERE account_id = ? AND policy IS NOT NULL",
+        )
+        .bind(account)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// A repository's resource tags, by account and name (for `aws:ResourceTag/…` conditions).
+    pub async fn repository_tags_of(
+        &self,
+        account: &str,
+        name: &str,
+    ) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT t.key, t.value FROM repository_tags t
+             JOIN repositories r ON r.id = t.repository_id
+             WHERE r.account_id = ? AND r.name = ? ORDER BY t.key",
+        )
+        .bind(account)
+        .bind(name)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    // ---- registry policies ----
+
+    pub async fn registry_policy(&self, account: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT document FROM registry_policies WHERE account_id = ?")
+                .bind(account)
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+
+    pub async fn put_registry_policy(&self, account: &str, document: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO registry_policies (account_id, document, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT (account_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
+        )
+        .bind(account)
+        .bind(document)
+        .bind(now_millis())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Remove an account's registry policy; the document it had, if any.
+    pub async fn delete_registry_policy(&self, account: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "DELETE FROM registry_policies WHERE account_id = ? RETURNING document",
+        )
+        .bind(account)
+        .fetch_optional(&self.write)
+        .await?)
+    }
+
+    // ---- identity policies ----
+
+    /// Every identity policy of a principal: its own and its groups', inline and attached.
+    pub async fn identity_documents(&self, principal_id: i64) -> Result<IdentityDocuments> {
+        let inline: Vec<String> = sqlx::query_scalar(
+            "SELECT document FROM iam_inline_policies
+             WHERE (owner_kind = 'principal' AND owner_id = ?1)
+                OR (owner_kind = 'group' AND owner_id IN
+                    (SELECT group_id FROM iam_group_members WHERE principal_id = ?1))",
+        )
+        .bind(principal_id)
+        .fetch_all(&self.read)
+        .await?;
+        let rows = sqlx::query(
+            "SELECT DISTINCT a.policy_arn, m.document FROM iam_attachments a
+             LEFT JOIN iam_managed_policies m ON m.arn = a.policy_arn
+             WHERE (a.owner_kind = 'principal' AND a.owner_id = ?1)
+                OR (a.owner_kind = 'group' AND a.owner_id IN
+                    (SELECT group_id FROM iam_group_members WHERE principal_id = ?1))",
+        )
+        .bind(principal_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(IdentityDocuments {
+            inline,
+            attached: rows.iter().map(|r| (r.get(0), r.get(1))).collect(),
+        })
+    }
+
+    /// Create or replace an inline policy.
+    pub async fn put_inline_policy(
+        &self,
+        owner: PolicyOwner,
+        name: &str,
+        document: &str,
+    ) -> Result<()> {
+        let (kind, id) = owner.parts();
+        sqlx::query(
+            "INSERT INTO iam_inline_policies (owner_kind, owner_id, name, document) VALUES (?, ?, ?, ?)
+             ON CONFLICT (owner_kind, owner_id, name) DO UPDATE SET document = excluded.document",
+        )
+        .bind(kind)
+        .bind(id)
+        .bind(name)
+        .bind(document)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn inline_policy(&self, owner: PolicyOwner, name: &str) -> Result<Option<String>> {
+        let (kind, id) = owner.parts();
+        Ok(sqlx::query_scalar(
+            "SELECT document FROM iam_inline_policies WHERE owner_kind = ? AND owner_id = ? AND name = ?",
+        )
+        .bind(kind)
+        .bind(id)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    /// Names of an owner's inline policies, in order.
+    pub async fn inline_policy_names(&self, owner: PolicyOwner) -> Result<Vec<String>> {
+        let (kind, id) = owner.parts();
+        Ok(sqlx::query_scalar(
+            "SELECT name FROM iam_inline_policies WHERE owner_kind = ? AND owner_id = ? ORDER BY name",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn delete_inline_policy(&self, owner: PolicyOwner, name: &str) -> Result<bool> {
+        let (kind, id) = owner.parts();
+        let done = sqlx::query(
+            "DELETE FROM iam_inline_policies WHERE owner_kind = ? AND owner_id = ? AND name = ?",
+        )
+        .bind(kind)
+        .bind(id)
+        .bind(name)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Attach a managed policy (idempotent, as IAM's AttachUserPolicy is).
+    pub async fn attach_policy(&self, owner: PolicyOwner, arn: &str) -> Result<()> {
+        let (kind, id) = owner.parts();
+        sqlx::query(
+            "INSERT INTO iam_attachments (owner_kind, owner_id, policy_arn) VALUES (?, ?, ?)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(kind)
+        .bind(id)
+        .bind(arn)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn detach_policy(&self, owner: PolicyOwner, arn: &str) -> Result<bool> {
+        let (kind, id) = owner.parts();
+        let done = sqlx::query(
+            "DELETE FROM iam_attachments WHERE owner_kind = ? AND owner_id = ? AND policy_arn = ?",
+        )
+        .bind(kind)
+        .bind(id)
+        .bind(arn)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// ARNs of the managed policies attached to an owner, in order.
+    pub async fn attached_policies(&self, owner: PolicyOwner) -> Result<Vec<String>> {
+        let (kind, id) = owner.parts();
+        Ok(sqlx::query_scalar(
+            "SELECT policy_arn FROM iam_attachments WHERE owner_kind = ? AND owner_id = ? ORDER BY policy_arn",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+}

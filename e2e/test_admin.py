@@ -43,8 +43,38 @@ def test_users_and_keys_on_the_data_directory(berth):
     assert key["AccessKeyId"].startswith("AKIA") and len(key["SecretAccessKey"]) == 40
     # the running server accepts the new key at once (SigV4 reads the key from the database)
     ecr = ecr_client(berth, key["AccessKeyId"], key["SecretAccessKey"])
+    # a new user may do nothing until a policy allows it
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ecr.create_repository(repositoryName="alice/app")
+    assert e.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert e.value.response["Error"]["Message"] == (
+        "User: arn:aws:iam::000000000000:user/alice is not authorized to perform: "
+        "ecr:CreateRepository on resource: arn:aws:ecr:us-east-1:000000000000:repository/alice/app")
+    # an inline policy scoped by the user's own name (a policy variable), from a file; through
+    # the server, which applies it at once (written on the data directory, a running server
+    # sees it within its 5 s policy cache)
+    doc = os.path.join(berth.data_dir, "alice-policy.json")
+    with open(doc, "w") as f:
+        json.dump({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "ecr:*",
+            "Resource": "arn:aws:ecr:*:000000000000:repository/${aws:username}/*"}]}, f)
+    admin(berth, "put-user-policy", "--user-name", "alice", "--policy-name", "own",
+          "--policy-document", "file://" + doc, endpoint=True)
     repo = ecr.create_repository(repositoryName="alice/app")["repository"]
     assert repo["registryId"] == "000000000000"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ecr.create_repository(repositoryName="bob/app")
+    assert e.value.response["Error"]["Code"] == "AccessDeniedException"
+    # the listing shows only what the user may describe
+    ecr_client(berth, berth.key, berth.secret).create_repository(repositoryName="other/app")
+    assert [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]] == ["alice/app"]
+    ecr_client(berth, berth.key, berth.secret).delete_repository(repositoryName="other/app")
+    # a malformed policy is refused with IAM's message
+    p = admin(berth, "put-user-policy", "--user-name", "alice", "--policy-name", "bad",
+              "--policy-document", '{"Statement":{"Effect":"Allow","Action":"PutImage","Resource":"*"}}',
+              check=False)
+    assert p.returncode != 0 and "MalformedPolicyDocument" in p.stderr
+    assert "must be prefaced by a vendor" in p.stderr
     second = admin(berth, "create-access-key", "--user-name", "alice")["AccessKey"]
     # at most two keys per user, as IAM
     p = admin(berth, "create-access-key", "--user-name", "alice", check=False)
@@ -66,6 +96,10 @@ def test_users_and_keys_on_the_data_directory(berth):
     assert p.returncode != 0 and "DeleteConflict" in p.stderr
     for k in (key, second):
         admin(berth, "delete-access-key", "--access-key-id", k["AccessKeyId"])
+    # the inline policy still holds the user
+    p = admin(berth, "delete-user", "--user-name", "alice", check=False)
+    assert p.returncode != 0 and "DeleteConflict" in p.stderr
+    admin(berth, "delete-user-policy", "--user-name", "alice", "--policy-name", "own")
     admin(berth, "delete-user", "--user-name", "alice")
     assert admin(berth, "list-users")["Users"] == []
     ecr_client(berth, berth.key, berth.secret).delete_repository(repositoryName="alice/app")
@@ -90,6 +124,13 @@ def test_accounts_through_the_server(berth):
     assert p.returncode != 0 and "AccessDenied" in p.stderr
     bob_key = admin(berth, "create-access-key", "--user-name", "bob", endpoint=True,
                     creds=(b_key, b_secret))["AccessKey"]
+    admin(berth, "attach-user-policy", "--user-name", "bob", "--policy-arn",
+          "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryFullAccess", endpoint=True,
+          creds=(b_key, b_secret))
+    p = admin(berth, "attach-user-policy", "--user-name", "bob", "--policy-arn",
+              "arn:aws:iam::aws:policy/NoSuchPolicy", endpoint=True, creds=(b_key, b_secret),
+              check=False)
+    assert p.returncode != 0 and "NoSuchEntity" in p.stderr
     # an IAM user may not call the admin API
     p = admin(berth, "list-users", endpoint=True,
               creds=(bob_key["AccessKeyId"], bob_key["SecretAccessKey"]), check=False)
@@ -122,8 +163,23 @@ def test_accounts_through_the_server(berth):
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read())
 
-    status, body = catalog("000000000000.dkr.ecr.us-east-1.amazonaws.com")
+    # A's catalog through A's host lists nothing B may describe, and A's images are denied
+    assert catalog("000000000000.dkr.ecr.us-east-1.amazonaws.com") == (200, {"repositories": []})
+
+    def manifest(host):
+        req = urllib.request.Request(f"http://{berth.host}/v2/shared/name/manifests/latest",
+                                     headers={"Authorization": "Basic " + token, "Host": host})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read())
+
+    status, body = manifest("000000000000.dkr.ecr.us-east-1.amazonaws.com")
     assert status == 403 and body["errors"][0]["code"] == "DENIED"
+    assert body["errors"][0]["message"] == (
+        "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: ecr:BatchGetImage "
+        "on resource: arn:aws:ecr:us-east-1:000000000000:repository/shared/name")
     assert catalog("111122223333.dkr.ecr.us-east-1.amazonaws.com") == (200, {"repositories": ["shared/name"]})
     assert catalog(berth.host) == (200, {"repositories": ["shared/name"]})
     # and the installation's root sees its own repository under the same name

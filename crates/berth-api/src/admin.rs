@@ -30,6 +30,10 @@ pub const OPERATIONS: &[&str] = &[
     "ListAccessKeys",
     "UpdateAccessKey",
     "DeleteAccessKey",
+    "PutUserPolicy",
+    "DeleteUserPolicy",
+    "AttachUserPolicy",
+    "DetachUserPolicy",
 ];
 
 /// Who calls: a principal, or the operator of the data directory (`berth admin --data-dir`),
@@ -53,6 +57,9 @@ fn error(e: AdminError) -> AwsError {
             AwsError::new("NoSuchEntity", msg)
         }
         A::KeyLimit => AwsError::new("LimitExceeded", msg),
+        A::MalformedPolicy(_) => AwsError::new("MalformedPolicyDocument", msg),
+        A::NoSuchPolicy(_) | A::NoSuchUserPolicy(_) => AwsError::new("NoSuchEntity", msg),
+        A::InvalidPolicyName => AwsError::new("ValidationError", msg),
         A::DeleteConflict => AwsError::new("DeleteConflict", msg),
         A::InvalidAccountId(_) | A::InvalidUserName => AwsError::new("ValidationError", msg),
         A::Secret(_) | A::Meta(_) => {
@@ -99,6 +106,9 @@ pub async fn execute(
     let key_id = inp.string("AccessKeyId", 16, 128);
     let status = inp.enumeration("Status", &["Active", "Inactive"]);
     let new_account = inp.string("NewAccountId", 12, 12);
+    let policy_name = inp.string("PolicyName", 1, 128);
+    let policy_document = inp.string("PolicyDocument", 1, 131_072);
+    let policy_arn = inp.string("PolicyArn", 20, 2048);
     inp.finish()?;
     let home = match &caller {
         AdminCaller::Operator { home_account } | AdminCaller::Principal { home_account, .. } => {
@@ -218,6 +228,34 @@ pub async fn execute(
         "DeleteAccessKey" => {
             let id = required(&key_id, "AccessKeyId")?;
             iam.delete_access_key(&account, &id).await.map_err(error)?;
+            Ok(json!({}))
+        }
+        "PutUserPolicy" => {
+            let name = required(&user, "UserName")?;
+            let pn = required(&policy_name, "PolicyName")?;
+            let doc = required(&policy_document, "PolicyDocument")?;
+            iam.put_user_policy(&account, &name, &pn, &doc)
+                .await
+                .map_err(error)?;
+            Ok(json!({}))
+        }
+        "DeleteUserPolicy" => {
+            let name = required(&user, "UserName")?;
+            let pn = required(&policy_name, "PolicyName")?;
+            iam.delete_user_policy(&account, &name, &pn)
+                .await
+                .map_err(error)?;
+            Ok(json!({}))
+        }
+        "AttachUserPolicy" | "DetachUserPolicy" => {
+            let name = required(&user, "UserName")?;
+            let arn = required(&policy_arn, "PolicyArn")?;
+            if operation == "AttachUserPolicy" {
+                iam.attach_user_policy(&account, &name, &arn).await
+            } else {
+                iam.detach_user_policy(&account, &name, &arn).await
+            }
+            .map_err(error)?;
             Ok(json!({}))
         }
         other => Err(AwsError::new(

@@ -5,6 +5,7 @@
 //! This crate holds no SQL and no storage logic.
 
 pub mod admin;
+pub mod authz;
 pub mod aws;
 pub mod ecr;
 pub mod oci;

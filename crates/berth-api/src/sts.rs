@@ -17,19 +17,7 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn iso8601(t: i64) -> String {
-    let d = berth_iam::sigv4::format_amz_date(t);
-    // 20261123T120000Z -> 2026-11-23T12:00:00Z
-    format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &d[0..4],
-        &d[4..6],
-        &d[6..8],
-        &d[9..11],
-        &d[11..13],
-        &d[13..15]
-    )
-}
+use crate::authz::iso8601;
 
 /// Run the action; the result element's XML on success.
 pub async fn dispatch(

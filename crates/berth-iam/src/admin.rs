@@ -26,8 +26,18 @@ pub enum AdminError {
     NoSuchKey(String),
     #[error("Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_PRINCIPAL}")]
     KeyLimit,
-    #[error("Cannot delete entity, must delete access keys first.")]
+    #[error(
+        "Cannot delete entity, must delete access keys, policies and group memberships first."
+    )]
     DeleteConflict,
+    #[error("{0}")]
+    MalformedPolicy(String),
+    #[error("Policy {0} does not exist or is not attachable.")]
+    NoSuchPolicy(String),
+    #[error("The user policy with name {0} cannot be found.")]
+    NoSuchUserPolicy(String),
+    #[error("The specified value for policyName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_- (1 to 128 characters).")]
+    InvalidPolicyName,
     #[error("The specified value for userName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_- (1 to 64 characters).")]
     InvalidUserName,
     #[error(transparent)]
@@ -224,6 +234,105 @@ impl Iam {
             return Err(AdminError::NoSuchKey(key_id.to_string()));
         }
         self.forget_verified();
+        Ok(())
+    }
+}
+
+/// Largest inline user policy, as IAM's quota (characters, whitespace excluded).
+pub const MAX_USER_POLICY: usize = 2048;
+
+/// IAM's policy name rule: `[\w+=,.@-]{1,128}`.
+pub fn valid_policy_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+impl Iam {
+    /// Create or replace an inline policy of user `name`.
+    pub async fn put_user_policy(
+        &self,
+        account: &str,
+        name: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<(), AdminError> {
+        if !valid_policy_name(policy_name) {
+            return Err(AdminError::InvalidPolicyName);
+        }
+        if document.chars().filter(|c| !c.is_whitespace()).count() > MAX_USER_POLICY {
+            return Err(AdminError::MalformedPolicy(format!(
+                "Maximum policy size of {MAX_USER_POLICY} bytes exceeded for user {name}"
+            )));
+        }
+        crate::policy::Policy::parse(document, crate::policy::PolicyKind::Identity)
+            .map_err(|e| AdminError::MalformedPolicy(e.0))?;
+        let p = self.principal(account, Some(name)).await?;
+        self.meta
+            .put_inline_policy(
+                berth_meta::PolicyOwner::Principal(p.id),
+                policy_name,
+                document,
+            )
+            .await?;
+        self.policies_changed();
+        Ok(())
+    }
+
+    /// Remove an inline policy of user `name`.
+    pub async fn delete_user_policy(
+        &self,
+        account: &str,
+        name: &str,
+        policy_name: &str,
+    ) -> Result<(), AdminError> {
+        let p = self.principal(account, Some(name)).await?;
+        if !self
+            .meta
+            .delete_inline_policy(berth_meta::PolicyOwner::Principal(p.id), policy_name)
+            .await?
+        {
+            return Err(AdminError::NoSuchUserPolicy(policy_name.to_string()));
+        }
+        self.policies_changed();
+        Ok(())
+    }
+
+    /// Attach a managed policy (built in, or the account's own) to user `name`.
+    pub async fn attach_user_policy(
+        &self,
+        account: &str,
+        name: &str,
+        arn: &str,
+    ) -> Result<(), AdminError> {
+        let p = self.principal(account, Some(name)).await?;
+        if crate::policy::managed::find(arn).is_none() {
+            return Err(AdminError::NoSuchPolicy(arn.to_string()));
+        }
+        self.meta
+            .attach_policy(berth_meta::PolicyOwner::Principal(p.id), arn)
+            .await?;
+        self.policies_changed();
+        Ok(())
+    }
+
+    /// Detach a managed policy from user `name`.
+    pub async fn detach_user_policy(
+        &self,
+        account: &str,
+        name: &str,
+        arn: &str,
+    ) -> Result<(), AdminError> {
+        let p = self.principal(account, Some(name)).await?;
+        if !self
+            .meta
+            .detach_policy(berth_meta::PolicyOwner::Principal(p.id), arn)
+            .await?
+        {
+            return Err(AdminError::NoSuchPolicy(arn.to_string()));
+        }
+        self.policies_changed();
         Ok(())
     }
 }

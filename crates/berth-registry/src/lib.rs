@@ -116,6 +116,11 @@ impl Registry {
             .ok_or_else(|| RegistryError::name_unknown(account, name))
     }
 
+    /// Whether a push to a missing repository creates it.
+    pub fn creates_on_push(&self) -> bool {
+        self.config.create_on_push
+    }
+
     /// The repository a push goes to: created on first push when the registry allows it.
     pub async fn repository_for_push(
         &self,

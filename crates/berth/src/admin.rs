@@ -82,6 +82,37 @@ pub enum AdminCommand {
         #[arg(long)]
         access_key_id: String,
     },
+    /// Create or replace an inline policy of a user (`--policy-document` takes JSON, or
+    /// `file://PATH` as the aws CLI does).
+    PutUserPolicy {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        policy_name: String,
+        #[arg(long)]
+        policy_document: String,
+    },
+    /// Delete an inline policy of a user.
+    DeleteUserPolicy {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        policy_name: String,
+    },
+    /// Attach a managed policy to a user (e.g. arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly).
+    AttachUserPolicy {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        policy_arn: String,
+    },
+    /// Detach a managed policy from a user.
+    DetachUserPolicy {
+        #[arg(long)]
+        user_name: String,
+        #[arg(long)]
+        policy_arn: String,
+    },
 }
 
 impl AdminCommand {
@@ -128,6 +159,40 @@ impl AdminCommand {
                 put("AccessKeyId", &Some(access_key_id.clone()));
                 "DeleteAccessKey"
             }
+            AdminCommand::PutUserPolicy {
+                user_name,
+                policy_name,
+                policy_document,
+            } => {
+                put("UserName", &Some(user_name.clone()));
+                put("PolicyName", &Some(policy_name.clone()));
+                put("PolicyDocument", &Some(policy_document.clone()));
+                "PutUserPolicy"
+            }
+            AdminCommand::DeleteUserPolicy {
+                user_name,
+                policy_name,
+            } => {
+                put("UserName", &Some(user_name.clone()));
+                put("PolicyName", &Some(policy_name.clone()));
+                "DeleteUserPolicy"
+            }
+            AdminCommand::AttachUserPolicy {
+                user_name,
+                policy_arn,
+            } => {
+                put("UserName", &Some(user_name.clone()));
+                put("PolicyArn", &Some(policy_arn.clone()));
+                "AttachUserPolicy"
+            }
+            AdminCommand::DetachUserPolicy {
+                user_name,
+                policy_arn,
+            } => {
+                put("UserName", &Some(user_name.clone()));
+                put("PolicyArn", &Some(policy_arn.clone()));
+                "DetachUserPolicy"
+            }
         };
         (op, m)
     }
@@ -136,6 +201,14 @@ impl AdminCommand {
 /// Run the command; the output (JSON) is returned for printing.
 pub async fn run(args: AdminArgs) -> anyhow::Result<Value> {
     let (op, mut input) = args.command.request();
+    // `file://PATH` documents, as the aws CLI reads them
+    if let Some(Value::String(doc)) = input.get("PolicyDocument") {
+        if let Some(path) = doc.strip_prefix("file://") {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("reading the policy document {path}: {e}"))?;
+            input.insert("PolicyDocument".into(), json!(text));
+        }
+    }
     if let Some(a) = &args.account_id {
         input.insert("AccountId".into(), json!(a));
     }

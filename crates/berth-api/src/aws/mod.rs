@@ -35,6 +35,8 @@ pub struct AwsCaller {
     /// Region and service of the credential scope.
     pub region: String,
     pub service: String,
+    /// The session name when the credentials are a role session's (AssumeRole).
+    pub session: Option<String>,
 }
 
 async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
@@ -44,6 +46,7 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let peer = crate::authz::peer_ip(req.extensions());
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
@@ -76,7 +79,7 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
                 .and_then(|h| h.to_str().ok())
                 .or_else(|| parts.uri.authority().map(|a| a.as_str()))
                 .unwrap_or("localhost");
-            crate::ecr::dispatch(&state, &caller, host, &parts.headers, &body).await
+            crate::ecr::dispatch(&state, &caller, peer, host, &parts.headers, &body).await
         }
         "sts" => {
             return match crate::sts::dispatch(&state, &caller, &body).await {
@@ -233,5 +236,6 @@ async fn authenticate(
         access_key_id: auth.access_key_id,
         region: auth.region,
         service: auth.service,
+        session: None,
     })
 }

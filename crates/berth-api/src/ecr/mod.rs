@@ -20,8 +20,10 @@ use berth_registry::RegistryError;
 use http::HeaderMap;
 use serde_json::{json, Value};
 
+use crate::authz::Subject;
 use crate::aws::{AwsCaller, AwsError};
 use crate::AppState;
+use berth_iam::policy::Decision;
 pub use input::Input;
 
 pub const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
@@ -93,6 +95,8 @@ const MODEL_OPERATIONS: &[&str] = &[
 pub struct Ctx<'a> {
     pub state: &'a AppState,
     pub caller: &'a AwsCaller,
+    /// The caller as policies see it (for listings that show only what it may see).
+    pub subject: &'a Subject,
     pub operation: &'static str,
     /// The host the request was sent to (for URLs handed back).
     pub host: &'a str,
@@ -101,6 +105,7 @@ pub struct Ctx<'a> {
 pub async fn dispatch(
     state: &AppState,
     caller: &AwsCaller,
+    peer: Option<std::net::IpAddr>,
     host: &str,
     headers: &HeaderMap,
     body: &[u8],
@@ -122,9 +127,17 @@ pub async fn dispatch(
         ));
     };
     let inp = Input::parse(body)?;
+    let subject = Subject::new(
+        state,
+        caller.principal.clone(),
+        caller.session.as_deref(),
+        peer,
+    );
+    authorize(state, &subject, caller, operation, body).await?;
     let ctx = Ctx {
         state,
         caller,
+        subject: &subject,
         operation,
         host,
     };
@@ -161,6 +174,141 @@ pub async fn dispatch(
     }
 }
 
+/// The account and repository an operation addresses, read from its input before validation
+/// (a malformed value is reported by the handler; here it only names a resource).
+fn addressed(caller: &AwsCaller, operation: &str, v: &Value) -> (String, Option<String>) {
+    let own = caller.principal.account_id.clone();
+    if matches!(
+        operation,
+        "TagResource" | "UntagResource" | "ListTagsForResource"
+    ) {
+        let arn = v.get("resourceArn").and_then(Value::as_str).unwrap_or("");
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        if let [_, _, _, _, account, resource] = parts.as_slice() {
+            if let Some(name) = resource.strip_prefix("repository/") {
+                return (account.to_string(), Some(name.to_string()));
+            }
+        }
+        return (own, None);
+    }
+    let account = v
+        .get("registryId")
+        .and_then(Value::as_str)
+        .filter(|id| berth_iam::policy::is_account_id(id))
+        .map(str::to_string)
+        .unwrap_or(own);
+    let repo = v
+        .get("repositoryName")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    (account, repo)
+}
+
+/// Refuse the operation unless the caller's policies and the resource's allow it. Operations on
+/// a repository are authorised on its ARN, the rest on `*`; DescribeRepositories without names
+/// lists only what the caller may describe (in the handler).
+async fn authorize(
+    state: &AppState,
+    subject: &Subject,
+    caller: &AwsCaller,
+    operation: &'static str,
+    body: &[u8],
+) -> Result<(), AwsError> {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let (account, repo) = addressed(caller, operation, &v);
+    let action = format!("ecr:{operation}");
+    // the tags a request would set, for aws:RequestTag/… and aws:TagKeys
+    let mut context = subject.context.clone();
+    let request_tags: Vec<(String, String)> = v
+        .get("tags")
+        .and_then(Value::as_array)
+        .map(|tags| {
+            tags.iter()
+                .filter_map(|t| {
+                    Some((
+                        t.get("Key")?.as_str()?.to_string(),
+                        t.get("Value")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut keys: Vec<String> = request_tags.iter().map(|(k, _)| k.clone()).collect();
+    for (k, val) in &request_tags {
+        context.set(&format!("aws:RequestTag/{k}"), val.clone());
+    }
+    if let Some(list) = v.get("tagKeys").and_then(Value::as_array) {
+        keys.extend(list.iter().filter_map(|k| k.as_str().map(str::to_string)));
+    }
+    if !keys.is_empty() {
+        context.set_many("aws:TagKeys", keys);
+    }
+    let names: Vec<String> = match (operation, &repo) {
+        ("DescribeRepositories", _) => v
+            .get("repositoryNames")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|n| n.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        (_, Some(r)) => vec![r.clone()],
+        _ => Vec::new(),
+    };
+    let decide = |repository: Option<String>| {
+        let context = &context;
+        let account = &account;
+        let action = &action;
+        async move {
+            let d = subject
+                .decide_with(state, action, account, repository.as_deref(), context)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "authorization failed");
+                    AwsError::server("An internal error occurred")
+                })?;
+            if d.allowed() {
+                return Ok(());
+            }
+            let resource = match &repository {
+                Some(r) => crate::authz::repository_arn(state, account, r),
+                None => "*".to_string(),
+            };
+            Err(denied(subject, action, &resource, d))
+        }
+    };
+    if operation == "DescribeRepositories" && names.is_empty() {
+        // filtered in the handler; another account's listing needs its policies
+        if account != caller.principal.account_id {
+            return decide(Some("*".to_string())).await;
+        }
+        return Ok(());
+    }
+    if names.is_empty() {
+        return decide(None).await;
+    }
+    for n in names {
+        decide(Some(n)).await?;
+    }
+    Ok(())
+}
+
+/// ECR's AccessDeniedException.
+pub fn denied(subject: &Subject, action: &str, resource: &str, d: Decision) -> AwsError {
+    AwsError::new(
+        "AccessDeniedException",
+        format!(
+            "User: {} is not authorized to perform: {action} on resource: {resource}{}",
+            subject.arn(),
+            match d {
+                Decision::ExplicitDeny => " with an explicit deny",
+                _ => "",
+            }
+        ),
+    )
+}
+
 impl Ctx<'_> {
     pub fn account(&self) -> &str {
         &self.caller.principal.account_id
@@ -171,7 +319,7 @@ impl Ctx<'_> {
     }
 
     pub fn caller_arn(&self) -> String {
-        crate::oci::principal_arn(&self.caller.principal)
+        self.subject.arn().to_string()
     }
 
     pub fn repository_arn(&self, account: &str, name: &str) -> String {
@@ -183,8 +331,8 @@ impl Ctx<'_> {
     }
 
     /// The registry an operation addresses: `registryId` when given (12 digits), else the
-    /// caller's own. Another account's registry needs policies (not served yet): denied.
-    pub fn registry_id(&self, inp: &mut Input, resource: &str) -> Result<String, AwsError> {
+    /// caller's own. Another account's registry is reached through its policies (see `authorize`).
+    pub fn registry_id(&self, inp: &mut Input) -> Result<String, AwsError> {
         let Some(id) = inp.string("registryId", 0, usize::MAX) else {
             return Ok(self.account().to_string());
         };
@@ -194,9 +342,7 @@ impl Ctx<'_> {
                 "Invalid parameter at 'registryId' failed to satisfy constraint: 'must satisfy regular expression '[0-9]{12}''",
             ));
         }
-        if id != self.account() {
-            return Err(self.access_denied(&resource.replace("{registry}", &id)));
-        }
+        // another account's registry was authorised by its policies in `dispatch`
         Ok(id)
     }
 
@@ -237,7 +383,7 @@ pub fn target(
     ctx: &Ctx<'_>,
     inp: &mut Input,
 ) -> Result<(String, Option<RepositoryName>), AwsError> {
-    let account = ctx.registry_id(inp, "arn:aws:ecr:*:{registry}:repository/*")?;
+    let account = ctx.registry_id(inp)?;
     let name = repository_name(inp, "repositoryName")?;
     Ok((account, name))
 }

@@ -205,7 +205,7 @@ pub async fn create(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
 }
 
 pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let account = ctx.registry_id(&mut inp, "arn:aws:ecr:*:{registry}:repository/*")?;
+    let account = ctx.registry_id(&mut inp)?;
     let names = inp.string_list("repositoryNames", 1, 100, 2, 256);
     let token = inp.string("nextToken", 0, usize::MAX);
     let max = inp.integer("maxResults", 1, 1000);
@@ -245,8 +245,27 @@ pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
         .repositories_page(&account, after.as_deref(), limit)
         .await
         .map_err(core_error)?;
-    let mut out =
-        json!({ "repositories": repos.iter().map(|r| shape(ctx, r)).collect::<Vec<_>>() });
+    // a listing shows only the repositories the caller may describe
+    let mut shown = Vec::with_capacity(repos.len());
+    for r in &repos {
+        let d = ctx
+            .subject
+            .decide(
+                ctx.state,
+                "ecr:DescribeRepositories",
+                &account,
+                Some(&r.name),
+            )
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "authorization failed");
+                AwsError::server("An internal error occurred")
+            })?;
+        if d.allowed() {
+            shown.push(shape(ctx, r));
+        }
+    }
+    let mut out = json!({ "repositories": shown });
     if more {
         if let Some(last) = repos.last() {
             out["nextToken"] = json!(next_token("DescribeRepositories", &last.name));

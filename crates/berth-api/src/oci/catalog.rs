@@ -1,18 +1,55 @@
-//! `GET /v2/_catalog?n=&last=`: the repositories of the caller's registry.
+//! `GET /v2/_catalog?n=&last=`: the repositories of the caller's registry that it may
+//! `ecr:DescribeRepositories`.
 
 use axum::response::Response;
-use berth_registry::Registry;
+use berth_iam::policy::Decision;
 use serde_json::json;
 
-use super::{listing, page_param, Caller, OciError};
+use super::{listing_from, page_param, Caller, OciError};
+use crate::authz::Subject;
+use crate::AppState;
 
 pub(crate) async fn list(
-    reg: &Registry,
+    state: &AppState,
     caller: &Caller,
+    subject: &Subject,
     n: Option<&str>,
     last: Option<&str>,
 ) -> Result<Response, OciError> {
     let n = page_param(n)?;
-    let page = reg.catalog(&caller.account, n, last).await?;
-    Ok(listing("/v2/_catalog", n, page, json!({}), "repositories"))
+    let mut page = state.registry.catalog(&caller.account, n, last).await?;
+    // a page keeps its place in the listing (and its Link) even when some names are withheld
+    let cursor = page.items.last().cloned();
+    let mut allowed = Vec::with_capacity(page.items.len());
+    for name in std::mem::take(&mut page.items) {
+        match subject
+            .decide(
+                state,
+                "ecr:DescribeRepositories",
+                &caller.account,
+                Some(&name),
+            )
+            .await
+        {
+            Ok(Decision::Allow) => allowed.push(name),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "authorization failed");
+                return Err(OciError::new(
+                    http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "UNKNOWN",
+                    "unknown error",
+                ));
+            }
+        }
+    }
+    page.items = allowed;
+    Ok(listing_from(
+        "/v2/_catalog",
+        n,
+        page,
+        cursor,
+        json!({}),
+        "repositories",
+    ))
 }

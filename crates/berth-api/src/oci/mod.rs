@@ -28,7 +28,9 @@ use http::{HeaderMap, Method, StatusCode, Uri};
 pub use auth::{principal_arn, Caller};
 pub use error::OciError;
 
+use crate::authz::Subject;
 use crate::AppState;
+use berth_iam::policy::Decision;
 
 pub const API_VERSION: (http::HeaderName, &str) = (
     http::HeaderName::from_static("docker-distribution-api-version"),
@@ -57,6 +59,19 @@ pub enum Route<'a> {
 }
 
 impl<'a> Route<'a> {
+    /// The repository the path names (none for the catalog).
+    pub fn repository(&self) -> Option<&'a str> {
+        match *self {
+            Route::Catalog => None,
+            Route::Tags(n)
+            | Route::Manifest(n, _)
+            | Route::Blob(n, _)
+            | Route::UploadStart(n)
+            | Route::Upload(n, _)
+            | Route::Referrers(n, _) => Some(n),
+        }
+    }
+
     /// Parse the part of the path after `/v2/`. The name is everything before the last
     /// resource marker, so names may themselves contain `blobs`, `tags` and the like.
     pub fn parse(rest: &'a str) -> Option<Route<'a>> {
@@ -178,13 +193,15 @@ async fn base(State(state): State<AppState>, method: Method, headers: HeaderMap)
 
 async fn dispatch(
     State(state): State<AppState>,
+    connect: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     method: Method,
     uri: Uri,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match route(&state, method, &uri, &query, &headers, body).await {
+    let peer = connect.map(|c| c.0 .0.ip());
+    match route(&state, peer, method, &uri, &query, &headers, body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -218,8 +235,75 @@ fn presigned_account(
         .then(|| account.clone())
 }
 
+/// The ECR action a `/v2/` request is authorised as.
+fn action_of(route: &Route<'_>, method: &Method) -> Option<&'static str> {
+    use Method as M;
+    Some(match (route, method) {
+        (Route::Catalog, _) => return None,
+        (Route::Tags(_), _) => "ecr:ListImages",
+        (Route::Manifest(..) | Route::Referrers(..), &M::GET | &M::HEAD) => "ecr:BatchGetImage",
+        (Route::Manifest(..), &M::PUT) => "ecr:PutImage",
+        (Route::Manifest(..) | Route::Blob(..), &M::DELETE) => "ecr:BatchDeleteImage",
+        (Route::Blob(..), &M::HEAD) => "ecr:BatchCheckLayerAvailability",
+        (Route::Blob(..), _) => "ecr:GetDownloadUrlForLayer",
+        (Route::UploadStart(_), _) => "ecr:InitiateLayerUpload",
+        (Route::Upload(..), &M::PUT) => "ecr:CompleteLayerUpload",
+        (Route::Upload(..), &M::DELETE) => "ecr:InitiateLayerUpload",
+        (Route::Upload(..), _) => "ecr:UploadLayerPart",
+        _ => return None,
+    })
+}
+
+/// `/v2/`'s answer to a refused request: 403 `DENIED` with AWS's text.
+pub(crate) fn denied(subject: &Subject, action: &str, resource: &str, explicit: bool) -> OciError {
+    OciError::new(
+        StatusCode::FORBIDDEN,
+        "DENIED",
+        format!(
+            "User: {} is not authorized to perform: {action} on resource: {resource}{}",
+            subject.arn(),
+            if explicit {
+                " with an explicit deny"
+            } else {
+                ""
+            }
+        ),
+    )
+}
+
+/// Refuse the request unless the policies allow `action` on the repository.
+pub(crate) async fn authorize(
+    state: &AppState,
+    subject: &Subject,
+    action: &str,
+    account: &str,
+    repository: &str,
+) -> Result<(), OciError> {
+    match subject
+        .decide(state, action, account, Some(repository))
+        .await
+    {
+        Ok(Decision::Allow) => Ok(()),
+        Ok(d) => Err(denied(
+            subject,
+            action,
+            &crate::authz::repository_arn(state, account, repository),
+            d == Decision::ExplicitDeny,
+        )),
+        Err(e) => {
+            tracing::error!(error = %e, "authorization failed");
+            Err(OciError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "UNKNOWN",
+                "unknown error",
+            ))
+        }
+    }
+}
+
 async fn route(
     state: &AppState,
+    peer: Option<std::net::IpAddr>,
     method: Method,
     uri: &Uri,
     query: &HashMap<String, String>,
@@ -248,11 +332,42 @@ async fn route(
         }
     }
     let caller = auth::authenticate(state, headers).await?;
+    let subject = Subject::new(state, caller.principal.clone(), None, peer);
+    if let Some(action) = action_of(&route, &method) {
+        let name = route.repository().unwrap_or_default();
+        authorize(state, &subject, action, &caller.account, name).await?;
+        // a push that would create the repository needs the right to create it
+        let pushes = matches!(
+            (&route, &method),
+            (Route::Manifest(..), &Method::PUT) | (Route::UploadStart(_), &Method::POST)
+        );
+        if pushes
+            && state.registry.creates_on_push()
+            && state
+                .registry
+                .meta()
+                .repository(&caller.account, name)
+                .await
+                .map_err(|e| OciError::from(berth_registry::RegistryError::from(e)))?
+                .is_none()
+        {
+            authorize(
+                state,
+                &subject,
+                "ecr:CreateRepository",
+                &caller.account,
+                name,
+            )
+            .await?;
+        }
+    }
     let body = with_idle_timeout(body, state.body_idle_timeout);
     let reg = &state.registry;
     let q = |k: &str| query.get(k).map(String::as_str);
     match (route, method) {
-        (Route::Catalog, M::GET) => catalog::list(reg, &caller, q("n"), q("last")).await,
+        (Route::Catalog, M::GET) => {
+            catalog::list(state, &caller, &subject, q("n"), q("last")).await
+        }
         (Route::Tags(name), M::GET) => tags::list(reg, &caller, name, q("n"), q("last")).await,
         (Route::Manifest(name, r), m @ (M::GET | M::HEAD)) => {
             manifests::get(reg, &caller, name, r, m == M::HEAD).await
@@ -289,18 +404,32 @@ pub(crate) fn listing(
     path: &str,
     n: Option<u32>,
     page: berth_registry::Page,
+    body: serde_json::Value,
+    items_key: &str,
+) -> Response {
+    let cursor = page.items.last().cloned();
+    listing_from(path, n, page, cursor, body, items_key)
+}
+
+/// [`listing`] whose next page starts after `cursor` (the last name read, which a filtered page
+/// may not show).
+pub(crate) fn listing_from(
+    path: &str,
+    n: Option<u32>,
+    page: berth_registry::Page,
+    cursor: Option<String>,
     mut body: serde_json::Value,
     items_key: &str,
 ) -> Response {
     let mut b = respond(StatusCode::OK).header(http::header::CONTENT_TYPE, "application/json");
     if page.more {
-        if let Some(last) = page.items.last() {
+        if let Some(last) = cursor {
             let n = n
                 .unwrap_or(berth_registry::DEFAULT_PAGE)
                 .min(berth_registry::MAX_PAGE);
             b = b.header(
                 http::header::LINK,
-                format!("<{path}?n={n}&last={}>; rel=\"next\"", urlencode(last)),
+                format!("<{path}?n={n}&last={}>; rel=\"next\"", urlencode(&last)),
             );
         }
     }

@@ -43,11 +43,15 @@ impl MetaStore {
             .collect())
     }
 
-    /// Delete a principal with no access keys left; `false` when it has some.
+    /// Delete a principal with no access keys, policies or group memberships left; `false` when it
+    /// has some.
     pub async fn delete_principal(&self, id: i64) -> Result<bool> {
         let done = sqlx::query(
             "DELETE FROM principals WHERE id = ?1
-             AND NOT EXISTS (SELECT 1 FROM access_keys WHERE principal_id = ?1)",
+             AND NOT EXISTS (SELECT 1 FROM access_keys WHERE principal_id = ?1)
+             AND NOT EXISTS (SELECT 1 FROM iam_inline_policies WHERE owner_kind = 'principal' AND owner_id = ?1)
+             AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE owner_kind = 'principal' AND owner_id = ?1)
+             AND NOT EXISTS (SELECT 1 FROM iam_group_members WHERE principal_id = ?1)",
         )
         .bind(id)
         .execute(&self.write)

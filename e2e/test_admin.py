@@ -154,28 +154,22 @@ def test_accounts_through_the_server(berth):
     # host select B's registry
     token = b.get_authorization_token()["authorizationData"][0]["authorizationToken"]
 
-    def catalog(host):
-        req = urllib.request.Request(f"http://{berth.host}/v2/_catalog",
+    def get(path, host):
+        req = urllib.request.Request(f"http://{berth.host}{path}",
                                      headers={"Authorization": "Basic " + token, "Host": host})
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
                 return r.status, json.loads(r.read())
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read())
+
+    def catalog(host):
+        return get("/v2/_catalog", host)
 
     # A's catalog through A's host lists nothing B may describe, and A's images are denied
     assert catalog("000000000000.dkr.ecr.us-east-1.amazonaws.com") == (200, {"repositories": []})
 
-    def manifest(host):
-        req = urllib.request.Request(f"http://{berth.host}/v2/shared/name/manifests/latest",
-                                     headers={"Authorization": "Basic " + token, "Host": host})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read())
-
-    status, body = manifest("000000000000.dkr.ecr.us-east-1.amazonaws.com")
+    status, body = get("/v2/shared/name/manifests/latest", "000000000000.dkr.ecr.us-east-1.amazonaws.com")
     assert status == 403 and body["errors"][0]["code"] == "DENIED"
     assert body["errors"][0]["message"] == (
         "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: ecr:BatchGetImage "

@@ -264,10 +264,7 @@ async fn authorize(
             let d = subject
                 .decide_with(state, action, account, repository.as_deref(), context)
                 .await
-                .map_err(|e| {
-                    tracing::error!(error = %e, "authorization failed");
-                    AwsError::server("An internal error occurred")
-                })?;
+                .map_err(authorization_failed)?;
             if d.allowed() {
                 return Ok(());
             }
@@ -292,6 +289,12 @@ async fn authorize(
         decide(Some(n)).await?;
     }
     Ok(())
+}
+
+/// A policy lookup that failed: logged, and an internal error for the client.
+pub fn authorization_failed(e: berth_iam::AuthError) -> AwsError {
+    tracing::error!(error = %e, "authorization failed");
+    AwsError::server("An internal error occurred")
 }
 
 /// ECR's AccessDeniedException.

@@ -257,10 +257,7 @@ pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
                 Some(&r.name),
             )
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "authorization failed");
-                AwsError::server("An internal error occurred")
-            })?;
+            .map_err(super::authorization_failed)?;
         if d.allowed() {
             shown.push(shape(ctx, r));
         }

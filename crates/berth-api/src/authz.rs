@@ -103,6 +103,19 @@ impl Subject {
     }
 }
 
+/// AWS's refusal text, shared by the API's AccessDeniedException and `/v2/`'s `DENIED`.
+pub fn denial_message(subject: &Subject, action: &str, resource: &str, d: Decision) -> String {
+    format!(
+        "User: {} is not authorized to perform: {action} on resource: {resource}{}",
+        subject.arn(),
+        if d == Decision::ExplicitDeny {
+            " with an explicit deny"
+        } else {
+            ""
+        }
+    )
+}
+
 pub fn repository_arn(state: &AppState, account: &str, name: &str) -> String {
     format!("arn:aws:ecr:{}:{account}:repository/{name}", state.region)
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use berth_meta::{PolicyOwner, Principal};
+use berth_meta::Principal;
 
 use crate::policy::{managed, Caller, Context, Decision, Evaluation, Policy, PolicyKind};
 use crate::{AuthError, Iam};
@@ -279,9 +279,4 @@ fn parse_stored(doc: &str, kind: PolicyKind) -> Result<Policy, AuthError> {
             "stored policy does not parse: {e}"
         )))
     })
-}
-
-/// The owner of a user's or role's identity policies.
-pub fn owner(p: &Principal) -> PolicyOwner {
-    PolicyOwner::Principal(p.id)
 }

@@ -55,6 +55,11 @@ impl Input {
         }
     }
 
+    /// The input as parsed, before any field is read.
+    pub fn raw(&self) -> &Map<String, Value> {
+        &self.map
+    }
+
     pub fn problem(&mut self, p: String) {
         self.problems.push(p);
     }

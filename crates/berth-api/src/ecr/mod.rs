@@ -133,7 +133,7 @@ pub async fn dispatch(
         caller.session.as_deref(),
         peer,
     );
-    authorize(state, &subject, caller, operation, body).await?;
+    authorize(state, &subject, caller, operation, inp.raw()).await?;
     let ctx = Ctx {
         state,
         caller,
@@ -176,7 +176,11 @@ pub async fn dispatch(
 
 /// The account and repository an operation addresses, read from its input before validation
 /// (a malformed value is reported by the handler; here it only names a resource).
-fn addressed(caller: &AwsCaller, operation: &str, v: &Value) -> (String, Option<String>) {
+fn addressed(
+    caller: &AwsCaller,
+    operation: &str,
+    v: &serde_json::Map<String, Value>,
+) -> (String, Option<String>) {
     let own = caller.principal.account_id.clone();
     if matches!(
         operation,
@@ -212,10 +216,9 @@ async fn authorize(
     subject: &Subject,
     caller: &AwsCaller,
     operation: &'static str,
-    body: &[u8],
+    v: &serde_json::Map<String, Value>,
 ) -> Result<(), AwsError> {
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let (account, repo) = addressed(caller, operation, &v);
+    let (account, repo) = addressed(caller, operation, v);
     let action = format!("ecr:{operation}");
     // the tags a request would set, for aws:RequestTag/… and aws:TagKeys
     let mut context = subject.context.clone();
@@ -301,14 +304,7 @@ pub fn authorization_failed(e: berth_iam::AuthError) -> AwsError {
 pub fn denied(subject: &Subject, action: &str, resource: &str, d: Decision) -> AwsError {
     AwsError::new(
         "AccessDeniedException",
-        format!(
-            "User: {} is not authorized to perform: {action} on resource: {resource}{}",
-            subject.arn(),
-            match d {
-                Decision::ExplicitDeny => " with an explicit deny",
-                _ => "",
-            }
-        ),
+        crate::authz::denial_message(subject, action, resource, d),
     )
 }
 
@@ -326,7 +322,7 @@ impl Ctx<'_> {
     }
 
     pub fn repository_arn(&self, account: &str, name: &str) -> String {
-        format!("arn:aws:ecr:{}:{account}:repository/{name}", self.region())
+        crate::authz::repository_arn(self.state, account, name)
     }
 
     pub fn registry_host(&self, account: &str) -> String {

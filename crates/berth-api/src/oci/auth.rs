@@ -92,8 +92,5 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
 }
 
 pub fn principal_arn(p: &Principal) -> String {
-    match p.kind.as_str() {
-        "root" => format!("arn:aws:iam::{}:root", p.account_id),
-        kind => format!("arn:aws:iam::{}:{kind}{}{}", p.account_id, p.path, p.name),
-    }
+    berth_iam::authz::caller_of(p, None).arn
 }

@@ -33,14 +33,7 @@ pub(crate) async fn list(
         {
             Ok(Decision::Allow) => allowed.push(name),
             Ok(_) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "authorization failed");
-                return Err(OciError::new(
-                    http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "UNKNOWN",
-                    "unknown error",
-                ));
-            }
+            Err(e) => return Err(super::authorization_failed(e)),
         }
     }
     page.items = allowed;

@@ -254,20 +254,13 @@ fn action_of(route: &Route<'_>, method: &Method) -> Option<&'static str> {
     })
 }
 
-/// `/v2/`'s answer to a refused request: 403 `DENIED` with AWS's text.
-pub(crate) fn denied(subject: &Subject, action: &str, resource: &str, explicit: bool) -> OciError {
+/// A policy lookup that failed: logged, and `UNKNOWN` for the client.
+pub(crate) fn authorization_failed(e: berth_iam::AuthError) -> OciError {
+    tracing::error!(error = %e, "authorization failed");
     OciError::new(
-        StatusCode::FORBIDDEN,
-        "DENIED",
-        format!(
-            "User: {} is not authorized to perform: {action} on resource: {resource}{}",
-            subject.arn(),
-            if explicit {
-                " with an explicit deny"
-            } else {
-                ""
-            }
-        ),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "UNKNOWN",
+        "unknown error",
     )
 }
 
@@ -284,20 +277,18 @@ pub(crate) async fn authorize(
         .await
     {
         Ok(Decision::Allow) => Ok(()),
-        Ok(d) => Err(denied(
-            subject,
-            action,
-            &crate::authz::repository_arn(state, account, repository),
-            d == Decision::ExplicitDeny,
+        // 403 `DENIED` with AWS's text
+        Ok(d) => Err(OciError::new(
+            StatusCode::FORBIDDEN,
+            "DENIED",
+            crate::authz::denial_message(
+                subject,
+                action,
+                &crate::authz::repository_arn(state, account, repository),
+                d,
+            ),
         )),
-        Err(e) => {
-            tracing::error!(error = %e, "authorization failed");
-            Err(OciError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "UNKNOWN",
-                "unknown error",
-            ))
-        }
+        Err(e) => Err(authorization_failed(e)),
     }
 }
 

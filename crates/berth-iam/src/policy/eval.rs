@@ -235,10 +235,3 @@ impl Evaluation<'_> {
         p.anyone || p.aws.contains(&self.caller.arn)
     }
 }
-
-/// Whether a statement's `Allow` may apply to an action: used to check what a registry policy
-/// grants against its scope.
-pub fn action_allowed_by(pattern_source: &str, action: &str) -> bool {
-    super::pattern::Pattern::literal_glob(&pattern_source.to_ascii_lowercase(), pattern_source)
-        .matches(&action.to_ascii_lowercase(), &Context::new(), true, false)
-}

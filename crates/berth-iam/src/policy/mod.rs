@@ -158,28 +158,11 @@ impl Policy {
         })
     }
 
-    /// Every action pattern the policy allows, for checks such as the registry policy scope.
-    pub fn allowed_actions(&self) -> impl Iterator<Item = &str> {
-        self.statements
-            .iter()
-            .filter(|s| s.effect == Effect::Allow)
-            .flat_map(|s| match &s.action {
-                Negatable::Is(p) | Negatable::Not(p) => p.iter().map(|p| p.source()),
-            })
-    }
-
     /// Whether any condition reads a resource tag (so the request needs the resource's tags).
     pub fn uses_resource_tags(&self) -> bool {
         self.statements.iter().flat_map(|s| &s.conditions).any(|c| {
             c.key().starts_with("aws:resourcetag/") || c.key().starts_with("ecr:resourcetag/")
         })
-    }
-
-    /// Whether any allowing statement uses `NotAction`.
-    pub fn allows_by_exclusion(&self) -> bool {
-        self.statements
-            .iter()
-            .any(|s| s.effect == Effect::Allow && matches!(s.action, Negatable::Not(_)))
     }
 }
 

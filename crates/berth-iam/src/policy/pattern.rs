@@ -91,10 +91,6 @@ impl Pattern {
         &self.source
     }
 
-    pub fn has_variables(&self) -> bool {
-        self.parts.iter().any(|p| matches!(p, Part::Var { .. }))
-    }
-
     fn tokens(&self, vars: &dyn Vars, wildcards: bool) -> Option<Vec<Tok>> {
         let mut out = Vec::with_capacity(self.source.len());
         for p in &self.parts {

@@ -32,6 +32,8 @@ pub(crate) struct PolicyCache {
     identity: Mutex<HashMap<i64, Entry<Policies>>>,
     /// (account, repository) → the repository's policy; (account, "") → the registry's.
     resource: Mutex<HashMap<(String, String), Entry<ResourcePolicy>>>,
+    /// account → whether its registry policy scope is V1.
+    scope_v1: Mutex<HashMap<String, Entry<bool>>>,
 }
 
 fn lookup<K: std::hash::Hash + Eq, V: Clone>(
@@ -253,14 +255,20 @@ impl Iam {
         account: &str,
         action: &str,
     ) -> Result<bool, AuthError> {
-        let scope = self
-            .meta
-            .account_setting(account, "REGISTRY_POLICY_SCOPE")
-            .await?;
-        Ok(match scope.as_deref() {
-            Some("V1") => V1_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)),
-            _ => true,
-        })
+        let generation = self.policies.generation.load(Ordering::Relaxed);
+        let v1 = match lookup(&self.policies.scope_v1, &account.to_string(), generation) {
+            Some(v1) => v1,
+            None => {
+                let scope = self
+                    .meta
+                    .account_setting(account, "REGISTRY_POLICY_SCOPE")
+                    .await?;
+                let v1 = scope.as_deref() == Some("V1");
+                store(&self.policies.scope_v1, account.to_string(), v1, generation);
+                v1
+            }
+        };
+        Ok(!v1 || V1_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)))
     }
 }
 

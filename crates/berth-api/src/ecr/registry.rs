@@ -72,5 +72,7 @@ pub async fn put_account_setting(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value,
         .put_account_setting(ctx.account(), n, &value)
         .await
         .map_err(core_error)?;
+    // REGISTRY_POLICY_SCOPE decides when the registry policy applies
+    ctx.state.iam.policies_changed();
     Ok(json!({ "name": n, "value": value }))
 }

@@ -327,29 +327,33 @@ async fn route(
     if let Some(action) = action_of(&route, &method) {
         let name = route.repository().unwrap_or_default();
         authorize(state, &subject, action, &caller.account, name).await?;
-        // a push that would create the repository needs the right to create it
+        // a push that would create the repository needs the right to create it; the
+        // (cached) decision comes first, so the repository is looked up only when it is denied
         let pushes = matches!(
             (&route, &method),
             (Route::Manifest(..), &Method::PUT) | (Route::UploadStart(_), &Method::POST)
         );
-        if pushes
-            && state.registry.creates_on_push()
-            && state
-                .registry
-                .meta()
-                .repository(&caller.account, name)
-                .await
-                .map_err(|e| OciError::from(berth_registry::RegistryError::from(e)))?
-                .is_none()
-        {
-            authorize(
+        if pushes && state.registry.creates_on_push() {
+            if let Err(refused) = authorize(
                 state,
                 &subject,
                 "ecr:CreateRepository",
                 &caller.account,
                 name,
             )
-            .await?;
+            .await
+            {
+                let exists = state
+                    .registry
+                    .meta()
+                    .repository(&caller.account, name)
+                    .await
+                    .map_err(|e| OciError::from(berth_registry::RegistryError::from(e)))?
+                    .is_some();
+                if !exists {
+                    return Err(refused);
+                }
+            }
         }
     }
     let body = with_idle_timeout(body, state.body_idle_timeout);

@@ -10,6 +10,7 @@
 //! this API.
 
 use berth_iam::admin::AdminError;
+use berth_iam::directory::Entity;
 use berth_iam::Iam;
 use berth_meta::Principal;
 use serde_json::{json, Value};
@@ -58,8 +59,11 @@ fn error(e: AdminError) -> AwsError {
         }
         A::KeyLimit => AwsError::new("LimitExceeded", msg),
         A::MalformedPolicy(_) => AwsError::new("MalformedPolicyDocument", msg),
-        A::NoSuchPolicy(_) | A::NoSuchUserPolicy(_) => AwsError::new("NoSuchEntity", msg),
-        A::InvalidPolicyName => AwsError::new("ValidationError", msg),
+        A::NoSuchPolicy(_) | A::NoSuchEntity(_) => AwsError::new("NoSuchEntity", msg),
+        A::EntityExists(_) => AwsError::new("EntityAlreadyExists", msg),
+        A::Invalid(_) => AwsError::new("ValidationError", msg),
+        A::Conflict(_) => AwsError::new("DeleteConflict", msg),
+        A::Limit(_) => AwsError::new("LimitExceeded", msg),
         A::DeleteConflict => AwsError::new("DeleteConflict", msg),
         A::InvalidAccountId(_) | A::InvalidUserName => AwsError::new("ValidationError", msg),
         A::Secret(_) | A::Meta(_) => {
@@ -234,7 +238,7 @@ pub async fn execute(
             let name = required(&user, "UserName")?;
             let pn = required(&policy_name, "PolicyName")?;
             let doc = required(&policy_document, "PolicyDocument")?;
-            iam.put_user_policy(&account, &name, &pn, &doc)
+            iam.put_inline_policy(&account, Entity::User(&name), &pn, &doc)
                 .await
                 .map_err(error)?;
             Ok(json!({}))
@@ -242,7 +246,7 @@ pub async fn execute(
         "DeleteUserPolicy" => {
             let name = required(&user, "UserName")?;
             let pn = required(&policy_name, "PolicyName")?;
-            iam.delete_user_policy(&account, &name, &pn)
+            iam.delete_inline_policy(&account, Entity::User(&name), &pn)
                 .await
                 .map_err(error)?;
             Ok(json!({}))
@@ -251,9 +255,9 @@ pub async fn execute(
             let name = required(&user, "UserName")?;
             let arn = required(&policy_arn, "PolicyArn")?;
             if operation == "AttachUserPolicy" {
-                iam.attach_user_policy(&account, &name, &arn).await
+                iam.attach_policy(&account, Entity::User(&name), &arn).await
             } else {
-                iam.detach_user_policy(&account, &name, &arn).await
+                iam.detach_policy(&account, Entity::User(&name), &arn).await
             }
             .map_err(error)?;
             Ok(json!({}))

@@ -82,6 +82,20 @@ impl Subject {
         repository: Option<&str>,
         context: &Context,
     ) -> Result<Decision, AuthError> {
+        self.decide_full(state, action, account, repository, context, None)
+            .await
+    }
+
+    /// As [`Subject::decide`], with `proposed` in place of the repository's stored policy.
+    pub async fn decide_full(
+        &self,
+        state: &AppState,
+        action: &str,
+        account: &str,
+        repository: Option<&str>,
+        context: &Context,
+        proposed: Option<&berth_iam::policy::Policy>,
+    ) -> Result<Decision, AuthError> {
         let resource = match repository {
             Some(r) => repository_arn(state, account, r),
             None => "*".to_string(),
@@ -98,6 +112,7 @@ impl Subject {
                 // ecr:GetAuthorizationToken comes from identity policies alone
                 resource_policies: !action.eq_ignore_ascii_case("ecr:GetAuthorizationToken"),
                 context,
+                proposed,
             })
             .await
     }

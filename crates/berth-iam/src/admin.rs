@@ -34,10 +34,21 @@ pub enum AdminError {
     MalformedPolicy(String),
     #[error("Policy {0} does not exist or is not attachable.")]
     NoSuchPolicy(String),
-    #[error("The user policy with name {0} cannot be found.")]
-    NoSuchUserPolicy(String),
-    #[error("The specified value for policyName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_- (1 to 128 characters).")]
-    InvalidPolicyName,
+    /// Another entity that does not exist (group, role, inline policy), with IAM's text.
+    #[error("{0}")]
+    NoSuchEntity(String),
+    /// Another entity that exists already, with IAM's text.
+    #[error("{0}")]
+    EntityExists(String),
+    /// A parameter IAM's model refuses (ValidationError), with IAM's text.
+    #[error("{0}")]
+    Invalid(String),
+    /// An entity that cannot be deleted yet (DeleteConflict), with IAM's text.
+    #[error("{0}")]
+    Conflict(String),
+    /// A quota (LimitExceeded), with IAM's text.
+    #[error("{0}")]
+    Limit(String),
     #[error("The specified value for userName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_- (1 to 64 characters).")]
     InvalidUserName,
     #[error(transparent)]
@@ -103,7 +114,7 @@ impl Iam {
         Ok(self.meta.accounts().await?)
     }
 
-    async fn account(&self, account: &str) -> Result<(), AdminError> {
+    pub(crate) async fn account(&self, account: &str) -> Result<(), AdminError> {
         if self
             .meta
             .principal(account, "root", "root")
@@ -116,16 +127,27 @@ impl Iam {
     }
 
     pub async fn create_user(&self, account: &str, name: &str) -> Result<Principal, AdminError> {
+        self.create_user_at(account, name, "/").await
+    }
+
+    /// Create an IAM user under an IAM path (`/`, `/ci/`).
+    pub async fn create_user_at(
+        &self,
+        account: &str,
+        name: &str,
+        path: &str,
+    ) -> Result<Principal, AdminError> {
         if !valid_user_name(name) {
             return Err(AdminError::InvalidUserName);
         }
+        crate::directory::check_path(path)?;
         self.account(account).await?;
         if self.meta.principal(account, "user", name).await?.is_some() {
             return Err(AdminError::UserExists(name.to_string()));
         }
         match self
             .meta
-            .create_principal(account, "user", name, &generate_unique_id())
+            .create_principal_at(account, "user", name, path, &generate_unique_id())
             .await
         {
             Ok(p) => Ok(p),
@@ -234,105 +256,6 @@ impl Iam {
             return Err(AdminError::NoSuchKey(key_id.to_string()));
         }
         self.forget_verified();
-        Ok(())
-    }
-}
-
-/// Largest inline user policy, as IAM's quota (characters, whitespace excluded).
-pub const MAX_USER_POLICY: usize = 2048;
-
-/// IAM's policy name rule: `[\w+=,.@-]{1,128}`.
-pub fn valid_policy_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
-}
-
-impl Iam {
-    /// Create or replace an inline policy of user `name`.
-    pub async fn put_user_policy(
-        &self,
-        account: &str,
-        name: &str,
-        policy_name: &str,
-        document: &str,
-    ) -> Result<(), AdminError> {
-        if !valid_policy_name(policy_name) {
-            return Err(AdminError::InvalidPolicyName);
-        }
-        if document.chars().filter(|c| !c.is_whitespace()).count() > MAX_USER_POLICY {
-            return Err(AdminError::MalformedPolicy(format!(
-                "Maximum policy size of {MAX_USER_POLICY} bytes exceeded for user {name}"
-            )));
-        }
-        crate::policy::Policy::parse(document, crate::policy::PolicyKind::Identity)
-            .map_err(|e| AdminError::MalformedPolicy(e.0))?;
-        let p = self.principal(account, Some(name)).await?;
-        self.meta
-            .put_inline_policy(
-                berth_meta::PolicyOwner::Principal(p.id),
-                policy_name,
-                document,
-            )
-            .await?;
-        self.policies_changed();
-        Ok(())
-    }
-
-    /// Remove an inline policy of user `name`.
-    pub async fn delete_user_policy(
-        &self,
-        account: &str,
-        name: &str,
-        policy_name: &str,
-    ) -> Result<(), AdminError> {
-        let p = self.principal(account, Some(name)).await?;
-        if !self
-            .meta
-            .delete_inline_policy(berth_meta::PolicyOwner::Principal(p.id), policy_name)
-            .await?
-        {
-            return Err(AdminError::NoSuchUserPolicy(policy_name.to_string()));
-        }
-        self.policies_changed();
-        Ok(())
-    }
-
-    /// Attach a managed policy (built in, or the account's own) to user `name`.
-    pub async fn attach_user_policy(
-        &self,
-        account: &str,
-        name: &str,
-        arn: &str,
-    ) -> Result<(), AdminError> {
-        let p = self.principal(account, Some(name)).await?;
-        if crate::policy::managed::find(arn).is_none() {
-            return Err(AdminError::NoSuchPolicy(arn.to_string()));
-        }
-        self.meta
-            .attach_policy(berth_meta::PolicyOwner::Principal(p.id), arn)
-            .await?;
-        self.policies_changed();
-        Ok(())
-    }
-
-    /// Detach a managed policy from user `name`.
-    pub async fn detach_user_policy(
-        &self,
-        account: &str,
-        name: &str,
-        arn: &str,
-    ) -> Result<(), AdminError> {
-        let p = self.principal(account, Some(name)).await?;
-        if !self
-            .meta
-            .detach_policy(berth_meta::PolicyOwner::Principal(p.id), arn)
-            .await?
-        {
-            return Err(AdminError::NoSuchPolicy(arn.to_string()));
-        }
-        self.policies_changed();
         Ok(())
     }
 }

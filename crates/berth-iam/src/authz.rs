@@ -128,6 +128,9 @@ pub struct Request<'a> {
     /// Whether resource policies take part (not for `ecr:GetAuthorizationToken`).
     pub resource_policies: bool,
     pub context: &'a Context,
+    /// A repository policy to decide with in place of the stored one (SetRepositoryPolicy's
+    /// lock-out check).
+    pub proposed: Option<&'a Policy>,
 }
 
 impl Iam {
@@ -208,7 +211,9 @@ impl Iam {
         let identity = self.identity_policies(r.principal).await?;
         let mut resource: Vec<Arc<Policy>> = Vec::new();
         if r.resource_policies {
-            if let Some(repo) = r.repository {
+            if let Some(p) = r.proposed {
+                resource.push(Arc::new(p.clone()));
+            } else if let Some(repo) = r.repository {
                 if let Some(p) = self.repository_policy(r.account, repo).await? {
                     resource.push(p);
                 }

@@ -24,7 +24,12 @@ pub fn generate_secret() -> String {
 
 /// A principal's unique ID: `AIDA` and 17 base32 characters.
 pub fn generate_unique_id() -> String {
-    format!("AIDA{}", random_from(BASE32, 17))
+    unique_id_with("AIDA")
+}
+
+/// A unique ID with IAM's prefix for its kind (`AROA` roles, `AGPA` groups, `ANPA` policies).
+pub fn unique_id_with(prefix: &str) -> String {
+    format!("{prefix}{}", random_from(BASE32, 17))
 }
 
 /// Access key IDs are 16 to 128 word characters (IAM's `accessKeyIdType`).

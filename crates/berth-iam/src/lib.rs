@@ -8,8 +8,10 @@
 
 pub mod admin;
 pub mod authz;
+pub mod directory;
 mod keys;
 pub mod policy;
+pub mod resource_policy;
 mod secret;
 pub mod session;
 pub mod sigv4;
@@ -23,7 +25,9 @@ use berth_meta::{MetaError, MetaStore, Principal};
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
 
-pub use keys::{generate_access_key_id, generate_secret, generate_unique_id, valid_access_key_id};
+pub use keys::{
+    generate_access_key_id, generate_secret, generate_unique_id, unique_id_with, valid_access_key_id,
+};
 pub use secret::{MasterKey, SecretError};
 
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@ mod migrate;
 mod sqlite;
 
 pub use sqlite::MetaStore;
-pub use sqlite::{IdentityDocuments, PolicyOwner};
+pub use sqlite::{Group, IdentityDocuments, ManagedPolicy, PolicyOwner, Role};
 
 use berth_oci::Digest;
 

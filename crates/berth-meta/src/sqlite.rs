@@ -862,6 +862,8 @@ fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {
     }))
 }
 
+mod directory;
+pub use directory::{Group, ManagedPolicy, Role};
 mod identity;
 mod images;
 mod policies;

@@ -10,6 +10,7 @@ mod auth;
 mod images;
 mod input;
 mod layers;
+mod policies;
 mod registry;
 mod repositories;
 mod resource_tags;
@@ -167,6 +168,12 @@ pub async fn dispatch(
         "ListImageReferrers" => images::list_referrers(&ctx, inp).await,
         "GetAccountSetting" => registry::get_account_setting(&ctx, inp).await,
         "PutAccountSetting" => registry::put_account_setting(&ctx, inp).await,
+        "SetRepositoryPolicy" => policies::set_repository_policy(&ctx, inp).await,
+        "GetRepositoryPolicy" => policies::get_repository_policy(&ctx, inp).await,
+        "DeleteRepositoryPolicy" => policies::delete_repository_policy(&ctx, inp).await,
+        "PutRegistryPolicy" => policies::put_registry_policy(&ctx, inp).await,
+        "GetRegistryPolicy" => policies::get_registry_policy(&ctx, inp).await,
+        "DeleteRegistryPolicy" => policies::delete_registry_policy(&ctx, inp).await,
         other => Err(AwsError::new(
             "UnknownOperationException",
             format!("Berth does not implement the ECR operation {other} yet"),

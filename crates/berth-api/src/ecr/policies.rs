@@ -1,0 +1,147 @@
+//! Repository policies (Set/Get/DeleteRepositoryPolicy) and the registry policy
+//! (Put/Get/DeleteRegistryPolicy).
+
+use berth_iam::resource_policy::{ResourcePolicyError, MAX_POLICY_TEXT};
+use berth_oci::RepositoryName;
+use serde_json::{json, Value};
+
+use super::{authorization_failed, named, target, Ctx, Input};
+use crate::aws::AwsError;
+
+/// ECR's constraint text when a policy would stop its own author from changing it again.
+pub const LOCK_OUT: &str = "The repository policy would prevent you from setting a repository policy on this repository again; set force to apply it anyway";
+
+fn error(e: ResourcePolicyError, account: &str, name: Option<&RepositoryName>) -> AwsError {
+    let repo = name.map(|n| n.as_str()).unwrap_or_default();
+    match e {
+        ResourcePolicyError::RepositoryNotFound => AwsError::new(
+            "RepositoryNotFoundException",
+            format!("The repository with name '{repo}' does not exist in the registry with id '{account}'"),
+        ),
+        ResourcePolicyError::PolicyNotFound if name.is_some() => AwsError::new(
+            "RepositoryPolicyNotFoundException",
+            format!("Repository policy does not exist for the repository with name '{repo}' in the registry with id '{account}'"),
+        ),
+        ResourcePolicyError::PolicyNotFound => AwsError::new(
+            "RegistryPolicyNotFoundException",
+            format!("Registry policy does not exist in the registry with id '{account}'"),
+        ),
+        ResourcePolicyError::Invalid(constraint) => invalid(constraint),
+        ResourcePolicyError::Meta(m) => {
+            tracing::error!(error = %m, "policy storage failed");
+            AwsError::server("An internal error occurred")
+        }
+    }
+}
+
+fn invalid(constraint: &str) -> AwsError {
+    AwsError::new(
+        "InvalidParameterException",
+        format!("Invalid parameter at 'PolicyText' failed to satisfy constraint: '{constraint}'"),
+    )
+}
+
+fn shape(account: &str, name: &RepositoryName, text: &str) -> Value {
+    json!({ "registryId": account, "repositoryName": name.as_str(), "policyText": text })
+}
+
+pub async fn set_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let text = inp.required_string("policyText", 0, MAX_POLICY_TEXT);
+    let force = inp.boolean("force").unwrap_or(false);
+    let name = named(inp, name)?;
+    let iam = &ctx.state.iam;
+    // the repository first, as ECR answers RepositoryNotFound before judging the policy
+    match iam.repository_policy_text(&account, name.as_str()).await {
+        Ok(_) | Err(ResourcePolicyError::PolicyNotFound) => {}
+        Err(e) => return Err(error(e, &account, Some(&name))),
+    }
+    let policy = iam
+        .validate_repository_policy(&text)
+        .await
+        .map_err(|e| error(e, &account, Some(&name)))?;
+    if !force {
+        // lock-out protection: the caller must still be allowed to change the policy after it
+        let d = ctx
+            .subject
+            .decide_full(
+                ctx.state,
+                "ecr:SetRepositoryPolicy",
+                &account,
+                Some(name.as_str()),
+                &ctx.subject.context,
+                Some(&policy),
+            )
+            .await
+            .map_err(authorization_failed)?;
+        if !d.allowed() {
+            return Err(invalid(LOCK_OUT));
+        }
+    }
+    iam.set_repository_policy(&account, name.as_str(), &text)
+        .await
+        .map_err(|e| error(e, &account, Some(&name)))?;
+    Ok(shape(&account, &name, &text))
+}
+
+pub async fn get_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let name = named(inp, name)?;
+    let text = ctx
+        .state
+        .iam
+        .repository_policy_text(&account, name.as_str())
+        .await
+        .map_err(|e| error(e, &account, Some(&name)))?;
+    Ok(shape(&account, &name, &text))
+}
+
+pub async fn delete_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let name = named(inp, name)?;
+    let text = ctx
+        .state
+        .iam
+        .delete_repository_policy(&account, name.as_str())
+        .await
+        .map_err(|e| error(e, &account, Some(&name)))?;
+    Ok(shape(&account, &name, &text))
+}
+
+pub async fn put_registry_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let text = inp.required_string("policyText", 0, MAX_POLICY_TEXT);
+    inp.finish()?;
+    let account = ctx.account();
+    let iam = &ctx.state.iam;
+    iam.validate_registry_policy(account, &text)
+        .await
+        .map_err(|e| error(e, account, None))?;
+    iam.put_registry_policy(account, &text)
+        .await
+        .map_err(|e| error(e, account, None))?;
+    Ok(json!({ "registryId": account, "policyText": text }))
+}
+
+pub async fn get_registry_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    inp.finish()?;
+    let account = ctx.account();
+    let text = ctx
+        .state
+        .iam
+        .registry_policy_text(account)
+        .await
+        .map_err(|e| error(e, account, None))?;
+    Ok(json!({ "registryId": account, "policyText": text }))
+}
+
+pub async fn delete_registry_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    inp.finish()?;
+    let account = ctx.account();
+    let text = ctx
+        .state
+        .iam
+        .delete_registry_policy(account)
+        .await
+        .map_err(|e| error(e, account, None))?;
+    Ok(json!({ "registryId": account, "policyText": text }))
+}

@@ -1,0 +1,390 @@
+//! IAM groups and their members, roles (a principal of kind `role` with its trust policy) and
+//! customer managed policies.
+
+use sqlx::Row;
+
+use super::{principal_row, MetaStore, PRINCIPAL_COLUMNS};
+use crate::{now_millis, Principal, Result};
+
+/// An IAM group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: i64,
+    pub account_id: String,
+    pub name: String,
+    pub path: String,
+    pub unique_id: String,
+    pub created_at: i64,
+}
+
+/// An IAM role: its principal, trust policy and session limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    pub principal: Principal,
+    pub trust_policy: String,
+    pub max_session_duration: i64,
+    pub description: Option<String>,
+    pub created_at: i64,
+}
+
+/// A customer managed policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedPolicy {
+    pub account_id: String,
+    pub name: String,
+    pub path: String,
+    pub policy_id: String,
+    pub arn: String,
+    pub description: Option<String>,
+    pub document: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// How many users, roles and groups it is attached to.
+    pub attachments: i64,
+}
+
+const GROUP_COLUMNS: &str = "id, account_id, name, path, unique_id, created_at";
+
+fn group_row(r: &sqlx::sqlite::SqliteRow) -> Group {
+    Group {
+        id: r.get(0),
+        account_id: r.get(1),
+        name: r.get(2),
+        path: r.get(3),
+        unique_id: r.get(4),
+        created_at: r.get(5),
+    }
+}
+
+const ROLE_SELECT: &str = "SELECT p.id, p.account_id, p.kind, p.name, p.unique_id, p.path,
+        r.trust_policy, r.max_session_duration, r.description, p.created_at
+     FROM principals p JOIN iam_roles r ON r.principal_id = p.id";
+
+fn role_row(r: &sqlx::sqlite::SqliteRow) -> Role {
+    Role {
+        principal: principal_row(r),
+        trust_policy: r.get(6),
+        max_session_duration: r.get(7),
+        description: r.get(8),
+        created_at: r.get(9),
+    }
+}
+
+const POLICY_SELECT: &str = "SELECT m.account_id, m.name, m.path, m.policy_id, m.arn, m.description,
+        m.document, m.created_at, m.updated_at,
+        (SELECT count(*) FROM iam_attachments a WHERE a.policy_arn = m.arn)
+     FROM iam_managed_policies m";
+
+fn policy_row(r: &sqlx::sqlite::SqliteRow) -> ManagedPolicy {
+    ManagedPolicy {
+        account_id: r.get(0),
+        name: r.get(1),
+        path: r.get(2),
+        policy_id: r.get(3),
+        arn: r.get(4),
+        description: r.get(5),
+        document: r.get(6),
+        created_at: r.get(7),
+        updated_at: r.get(8),
+        attachments: r.get(9),
+    }
+}
+
+impl MetaStore {
+    /// A principal of one kind with its creation time.
+    pub async fn principal_entry(
+        &self,
+        account: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<Option<(Principal, i64)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {PRINCIPAL_COLUMNS}, created_at FROM principals
+             WHERE account_id = ? AND kind = ? AND name = ?"
+        ))
+        .bind(account)
+        .bind(kind)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|r| (principal_row(&r), r.get(6))))
+    }
+
+    // ---- groups ----
+
+    pub async fn create_group(
+        &self,
+        account: &str,
+        name: &str,
+        path: &str,
+        unique_id: &str,
+    ) -> Result<Group> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO iam_groups (account_id, name, path, unique_id, created_at)
+             VALUES (?, ?, ?, ?, ?) RETURNING {GROUP_COLUMNS}"
+        ))
+        .bind(account)
+        .bind(name)
+        .bind(path)
+        .bind(unique_id)
+        .bind(now_millis())
+        .fetch_one(&self.write)
+        .await?;
+        Ok(group_row(&row))
+    }
+
+    pub async fn group(&self, account: &str, name: &str) -> Result<Option<Group>> {
+        let row = sqlx::query(&format!(
+            "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = ? AND name = ?"
+        ))
+        .bind(account)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.as_ref().map(group_row))
+    }
+
+    /// An account's groups, by name.
+    pub async fn groups(&self, account: &str) -> Result<Vec<Group>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = ? ORDER BY name"
+        ))
+        .bind(account)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(group_row).collect())
+    }
+
+    /// The groups a principal belongs to, by name.
+    pub async fn groups_of(&self, principal_id: i64) -> Result<Vec<Group>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {GROUP_COLUMNS} FROM iam_groups
+             WHERE id IN (SELECT group_id FROM iam_group_members WHERE principal_id = ?)
+             ORDER BY name"
+        ))
+        .bind(principal_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(group_row).collect())
+    }
+
+    /// Delete a group with no members and no policies left; `false` when it has some.
+    pub async fn delete_group(&self, id: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM iam_groups WHERE id = ?1
+             AND NOT EXISTS (SELECT 1 FROM iam_group_members WHERE group_id = ?1)
+             AND NOT EXISTS (SELECT 1 FROM iam_inline_policies WHERE owner_kind = 'group' AND owner_id = ?1)
+             AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE owner_kind = 'group' AND owner_id = ?1)",
+        )
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Add a member (idempotent, as AddUserToGroup).
+    pub async fn add_group_member(&self, group_id: i64, principal_id: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO iam_group_members (group_id, principal_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(group_id)
+        .bind(principal_id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn remove_group_member(&self, group_id: i64, principal_id: i64) -> Result<bool> {
+        let done =
+            sqlx::query("DELETE FROM iam_group_members WHERE group_id = ? AND principal_id = ?")
+                .bind(group_id)
+                .bind(principal_id)
+                .execute(&self.write)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A group's members with their creation times, by name.
+    pub async fn group_members(&self, group_id: i64) -> Result<Vec<(Principal, i64)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PRINCIPAL_COLUMNS}, created_at FROM principals
+             WHERE id IN (SELECT principal_id FROM iam_group_members WHERE group_id = ?)
+             ORDER BY name"
+        ))
+        .bind(group_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (principal_row(r), r.get::<i64, _>(6)))
+            .collect())
+    }
+
+    // ---- roles ----
+
+    /// Create a role principal and its trust policy in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_role(
+        &self,
+        account: &str,
+        name: &str,
+        path: &str,
+        unique_id: &str,
+        trust_policy: &str,
+        max_session_duration: i64,
+        description: Option<&str>,
+    ) -> Result<Role> {
+        let now = now_millis();
+        let mut tx = self.write.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO principals (account_id, kind, name, path, unique_id, created_at)
+             VALUES (?, 'role', ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(account)
+        .bind(name)
+        .bind(path)
+        .bind(unique_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO iam_roles (principal_id, trust_policy, max_session_duration, description)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(trust_policy)
+        .bind(max_session_duration)
+        .bind(description)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Role {
+            principal: Principal {
+                id,
+                account_id: account.to_string(),
+                kind: "role".to_string(),
+                name: name.to_string(),
+                unique_id: unique_id.to_string(),
+                path: path.to_string(),
+            },
+            trust_policy: trust_policy.to_string(),
+            max_session_duration,
+            description: description.map(str::to_string),
+            created_at: now,
+        })
+    }
+
+    pub async fn role(&self, account: &str, name: &str) -> Result<Option<Role>> {
+        let row = sqlx::query(&format!(
+            "{ROLE_SELECT} WHERE p.account_id = ? AND p.kind = 'role' AND p.name = ?"
+        ))
+        .bind(account)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.as_ref().map(role_row))
+    }
+
+    pub async fn roles(&self, account: &str) -> Result<Vec<Role>> {
+        let rows = sqlx::query(&format!(
+            "{ROLE_SELECT} WHERE p.account_id = ? AND p.kind = 'role' ORDER BY p.name"
+        ))
+        .bind(account)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(role_row).collect())
+    }
+
+    pub async fn update_trust_policy(&self, principal_id: i64, document: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE iam_roles SET trust_policy = ? WHERE principal_id = ?")
+            .bind(document)
+            .bind(principal_id)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    // ---- customer managed policies ----
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_managed_policy(
+        &self,
+        account: &str,
+        name: &str,
+        path: &str,
+        policy_id: &str,
+        arn: &str,
+        description: Option<&str>,
+        document: &str,
+    ) -> Result<ManagedPolicy> {
+        let now = now_millis();
+        sqlx::query(
+            "INSERT INTO iam_managed_policies
+             (account_id, name, path, policy_id, arn, description, document, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(account)
+        .bind(name)
+        .bind(path)
+        .bind(policy_id)
+        .bind(arn)
+        .bind(description)
+        .bind(document)
+        .bind(now)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(ManagedPolicy {
+            account_id: account.to_string(),
+            name: name.to_string(),
+            path: path.to_string(),
+            policy_id: policy_id.to_string(),
+            arn: arn.to_string(),
+            description: description.map(str::to_string),
+            document: document.to_string(),
+            created_at: now,
+            updated_at: now,
+            attachments: 0,
+        })
+    }
+
+    pub async fn managed_policy(&self, arn: &str) -> Result<Option<ManagedPolicy>> {
+        let row = sqlx::query(&format!("{POLICY_SELECT} WHERE m.arn = ?"))
+            .bind(arn)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.as_ref().map(policy_row))
+    }
+
+    pub async fn managed_policies(&self, account: &str) -> Result<Vec<ManagedPolicy>> {
+        let rows = sqlx::query(&format!(
+            "{POLICY_SELECT} WHERE m.account_id = ? ORDER BY m.name"
+        ))
+        .bind(account)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(policy_row).collect())
+    }
+
+    /// Delete a customer managed policy attached to nothing; `false` when it is attached.
+    pub async fn delete_managed_policy(&self, arn: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM iam_managed_policies WHERE arn = ?1
+             AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE policy_arn = ?1)",
+        )
+        .bind(arn)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// How many users, roles and groups have `arn` attached.
+    pub async fn attachment_count(&self, arn: &str) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT count(*) FROM iam_attachments WHERE policy_arn = ?")
+                .bind(arn)
+                .fetch_one(&self.read)
+                .await?,
+        )
+    }
+}

@@ -8,7 +8,9 @@ pub mod admin;
 pub mod authz;
 pub mod aws;
 pub mod ecr;
+pub mod iam;
 pub mod oci;
+pub mod query;
 pub mod sts;
 
 use std::sync::Arc;

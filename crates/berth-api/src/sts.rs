@@ -1,140 +1,209 @@
-//! STS (AWS Query protocol, XML responses): GetCallerIdentity, and GetSessionToken for temporary
-//! credentials that the other services accept with `X-Amz-Security-Token`.
+//! STS (AWS Query protocol, XML responses): GetCallerIdentity; GetSessionToken for temporary
+//! credentials; AssumeRole for a role's temporary credentials, checked against its trust policy.
+//! Both kinds of credentials are accepted by the other services with `X-Amz-Security-Token`.
 
-use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode};
+use http::StatusCode;
 
-use crate::aws::{AwsCaller, AwsError, AMZN_REQUEST_ID};
+use crate::authz::{iso8601, Subject};
+use crate::aws::{AwsCaller, AwsError};
+use crate::query::{element, Params};
 use crate::AppState;
-use berth_iam::session::{DEFAULT_DURATION, MAX_DURATION, MIN_DURATION};
+use berth_iam::authz::role_arn;
+use berth_iam::session::{SessionCredentials, DEFAULT_DURATION, MAX_DURATION, MIN_DURATION};
 
-const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+pub const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// AssumeRole's default session length, and the limit for role chaining.
+const ASSUME_ROLE_DEFAULT: i64 = 3600;
+const CHAINED_MAX: i64 = 3600;
+
+fn credentials_xml(c: &SessionCredentials) -> String {
+    format!(
+        "<Credentials>{}{}{}{}</Credentials>",
+        element("AccessKeyId", &c.access_key_id),
+        element("SecretAccessKey", &c.secret_access_key),
+        element("SessionToken", &c.session_token),
+        element("Expiration", &iso8601(c.expires_at))
+    )
 }
 
-use crate::authz::iso8601;
+fn internal(e: berth_iam::AuthError) -> AwsError {
+    tracing::error!(error = %e, "STS request failed");
+    AwsError::new("InternalFailure", "An internal error occurred")
+        .status(StatusCode::INTERNAL_SERVER_ERROR)
+}
 
-/// Run the action; the result element's XML on success.
+fn access_denied(message: String) -> AwsError {
+    AwsError::new("AccessDenied", message).status(StatusCode::FORBIDDEN)
+}
+
+/// Run the action: its name and its result element's content.
 pub async fn dispatch(
     state: &AppState,
     caller: &AwsCaller,
+    peer: Option<std::net::IpAddr>,
     body: &[u8],
-) -> Result<String, AwsError> {
-    let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
-    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let action = get("Action").unwrap_or("");
+) -> Result<(String, String), AwsError> {
+    let params = Params::parse(body);
+    let action = params.action().to_string();
     let p = &caller.principal;
-    match action {
+    let result = match action.as_str() {
         "GetCallerIdentity" => {
-            let arn = crate::oci::principal_arn(p);
-            let user_id = if p.kind == "root" {
-                p.account_id.clone()
-            } else {
-                p.unique_id.clone()
+            let who = berth_iam::authz::caller_of(p, caller.session.as_deref());
+            let user_id = match (p.kind.as_str(), &caller.session) {
+                ("root", _) => p.account_id.clone(),
+                (_, Some(s)) => format!("{}:{s}", p.unique_id),
+                _ => p.unique_id.clone(),
             };
-            Ok(format!(
-                "<GetCallerIdentityResult><Arn>{}</Arn><UserId>{}</UserId><Account>{}</Account></GetCallerIdentityResult>",
-                escape(&arn),
-                escape(&user_id),
-                escape(&p.account_id)
-            ))
+            format!(
+                "{}{}{}",
+                element("Arn", &who.arn),
+                element("UserId", &user_id),
+                element("Account", &p.account_id)
+            )
         }
         "GetSessionToken" => {
-            let duration = match get("DurationSeconds") {
-                None => DEFAULT_DURATION,
-                Some(v) => match v.parse::<i64>() {
-                    Ok(d) if (MIN_DURATION..=MAX_DURATION).contains(&d) => d,
-                    _ => {
-                        return Err(AwsError::new(
-                            "ValidationError",
-                            format!("1 validation error detected: Value '{v}' at 'durationSeconds' failed to satisfy constraint: Member must have value between {MIN_DURATION} and {MAX_DURATION}"),
-                        ))
-                    }
-                },
-            };
-            if caller.access_key_id.starts_with("ASIA") {
-                return Err(AwsError::new(
-                    "AccessDenied",
-                    "Cannot call GetSessionToken with session credentials",
-                )
-                .status(StatusCode::FORBIDDEN));
+            let duration = params
+                .integer("DurationSeconds", MIN_DURATION, MAX_DURATION)?
+                .unwrap_or(DEFAULT_DURATION);
+            if caller.expires_at.is_some() {
+                return Err(access_denied(
+                    "Cannot call GetSessionToken with session credentials".into(),
+                ));
             }
             let now = crate::now_secs();
-            let c = state.iam.issue_session(p, duration, now).map_err(|e| {
-                tracing::error!(error = %e, "issuing session credentials failed");
-                AwsError::new("InternalFailure", "An internal error occurred")
-                    .status(StatusCode::INTERNAL_SERVER_ERROR)
-            })?;
-            Ok(format!(
-                "<GetSessionTokenResult><Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken><Expiration>{}</Expiration></Credentials></GetSessionTokenResult>",
-                c.access_key_id,
-                escape(&c.secret_access_key),
-                c.session_token,
-                iso8601(c.expires_at)
+            let c = state
+                .iam
+                .issue_session(p, None, duration, now)
+                .map_err(internal)?;
+            credentials_xml(&c)
+        }
+        "AssumeRole" => assume_role(state, caller, peer, &params).await?,
+        "" => return Err(AwsError::new("MissingAction", "Missing Action")),
+        other => {
+            return Err(AwsError::new(
+                "InvalidAction",
+                format!("Could not find operation {other} for version 2011-06-15"),
             ))
         }
-        "" => Err(AwsError::new("MissingAction", "Missing Action")),
-        other => Err(AwsError::new(
-            "InvalidAction",
-            format!(
-                "Could not find operation {} for version 2011-06-15",
-                escape(other)
-            ),
-        )),
-    }
-}
-
-fn xml_response(status: StatusCode, body: String, request_id: &str) -> Response {
-    let mut res = (status, body).into_response();
-    let h = res.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/xml"),
-    );
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        h.insert(AMZN_REQUEST_ID, v);
-    }
-    res
-}
-
-/// A successful action: `<{Action}Response>` around the result and the request ID.
-pub fn respond(result: String, request_id: &str) -> Response {
-    // the result element is `<XResult>`: the response element is `<XResponse>`
-    let action = result
-        .strip_prefix('<')
-        .and_then(|r| r.split_once("Result>"))
-        .map(|(a, _)| a.to_string())
-        .unwrap_or_default();
-    xml_response(
-        StatusCode::OK,
-        format!(
-            "<{action}Response xmlns=\"{NS}\">{result}<ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
-            escape(request_id)
-        ),
-        request_id,
-    )
-}
-
-/// An error in the Query protocol's XML.
-pub fn error_response(e: AwsError, request_id: &str) -> Response {
-    let kind = if e.status.is_server_error() {
-        "Receiver"
-    } else {
-        "Sender"
     };
-    xml_response(
-        e.status,
-        format!(
-            "<ErrorResponse xmlns=\"{NS}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
-            escape(e.code),
-            escape(&e.message),
-            escape(request_id)
+    Ok((action, result))
+}
+
+/// The role an ARN names: `arn:aws:iam::ACCOUNT:role/[PATH/]NAME`.
+fn role_of(arn: &str) -> Option<(&str, &str)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ["arn", _, "iam", "", account, resource] = parts.as_slice() else {
+        return None;
+    };
+    let rest = resource.strip_prefix("role/")?;
+    let name = rest.rsplit('/').next()?;
+    (berth_iam::policy::is_account_id(account) && !name.is_empty()).then_some((account, name))
+}
+
+async fn assume_role(
+    state: &AppState,
+    caller: &AwsCaller,
+    peer: Option<std::net::IpAddr>,
+    params: &Params,
+) -> Result<String, AwsError> {
+    let arn = params.required("RoleArn")?;
+    let session = params.required("RoleSessionName")?;
+    if !(2..=64).contains(&session.len())
+        || !session
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
+    {
+        return Err(AwsError::new(
+            "ValidationError",
+            format!("1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"),
+        ));
+    }
+    let duration = params.integer("DurationSeconds", MIN_DURATION, MAX_DURATION)?;
+    for unsupported in [
+        "Policy",
+        "PolicyArns.member.1",
+        "Tags.member.1.Key",
+        "SerialNumber",
+    ] {
+        if params.get(unsupported).is_some() {
+            return Err(AwsError::new(
+                "ValidationError",
+                format!(
+                    "Berth does not support the AssumeRole parameter {} yet",
+                    unsupported.split('.').next().unwrap_or(unsupported)
+                ),
+            ));
+        }
+    }
+    let p = &caller.principal;
+    let subject = Subject::new(state, p.clone(), caller.session.as_deref(), peer);
+    let denied = || {
+        access_denied(format!(
+            "User: {} is not authorized to perform: sts:AssumeRole on resource: {arn}",
+            subject.arn()
+        ))
+    };
+    if p.kind == "root" {
+        return Err(access_denied(
+            "Roles may not be assumed by root accounts.".into(),
+        ));
+    }
+    let Some((account, name)) = role_of(arn) else {
+        return Err(denied());
+    };
+    let role = match state.iam.role(account, name).await {
+        Ok(r) if role_arn(&r.principal) == arn => r,
+        Ok(_) | Err(berth_iam::admin::AdminError::NoSuchEntity(_)) => return Err(denied()),
+        Err(e) => {
+            tracing::error!(error = %e, "role lookup failed");
+            return Err(
+                AwsError::new("InternalFailure", "An internal error occurred")
+                    .status(StatusCode::INTERNAL_SERVER_ERROR),
+            );
+        }
+    };
+    let mut context = subject.context.clone();
+    context.set("sts:RoleSessionName", session);
+    if let Some(external) = params.get("ExternalId") {
+        context.set("sts:ExternalId", external);
+    }
+    let d = state
+        .iam
+        .authorize_assume_role(p, &subject.caller, &role, &context)
+        .await
+        .map_err(internal)?;
+    if !d.allowed() {
+        return Err(denied());
+    }
+    let chained = caller.session.is_some();
+    let duration = duration.unwrap_or(ASSUME_ROLE_DEFAULT);
+    if chained && duration > CHAINED_MAX {
+        return Err(AwsError::new(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+        ));
+    }
+    if duration > role.max_session_duration {
+        return Err(AwsError::new(
+            "ValidationError",
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ));
+    }
+    let now = crate::now_secs();
+    let c = state
+        .iam
+        .issue_session(&role.principal, Some(session), duration, now)
+        .map_err(internal)?;
+    let assumed = berth_iam::authz::caller_of(&role.principal, Some(session));
+    tracing::info!(role = %arn, session, by = %subject.arn(), "role assumed");
+    Ok(format!(
+        "{}<AssumedRoleUser>{}{}</AssumedRoleUser>",
+        credentials_xml(&c),
+        element("Arn", &assumed.arn),
+        element(
+            "AssumedRoleId",
+            &format!("{}:{session}", role.principal.unique_id)
         ),
-        request_id,
-    )
+    ))
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use berth_meta::Principal;
 
+use crate::policy::eval::Named;
 use crate::policy::{managed, Caller, Context, Decision, Evaluation, Policy, PolicyKind};
 use crate::{AuthError, Iam};
 
@@ -73,7 +74,7 @@ pub fn caller_of(p: &Principal, session: Option<&str>) -> Caller {
         },
         ("role", Some(s)) => Caller {
             arn: format!("arn:aws:sts::{account}:assumed-role/{}/{s}", p.name),
-            role_arn: Some(format!("arn:aws:iam::{account}:role{}{}", p.path, p.name)),
+            role_arn: Some(role_arn(p)),
             account,
             root: false,
         },
@@ -275,6 +276,59 @@ impl Iam {
         };
         Ok(!v1 || V1_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)))
     }
+}
+
+impl Iam {
+    /// Whether `caller` may assume `role` (`sts:AssumeRole`): the role's trust policy must allow
+    /// it. A trust policy that names the caller itself suffices within the role's account;
+    /// otherwise (it names the caller's account, or the caller is another account's) the caller's
+    /// identity policies must allow it too. An explicit deny in either refuses.
+    pub async fn authorize_assume_role(
+        &self,
+        principal: &Principal,
+        caller: &Caller,
+        role: &berth_meta::Role,
+        context: &Context,
+    ) -> Result<Decision, AuthError> {
+        let trust = parse_stored(&role.trust_policy, PolicyKind::Trust)?;
+        let identity = self.identity_policies(principal).await?;
+        let arn = role_arn(&role.principal);
+        let e = Evaluation {
+            action: "sts:AssumeRole",
+            resource: &arn,
+            resource_account: &role.principal.account_id,
+            caller,
+            context,
+        };
+        let mut identity_allow = caller.root;
+        for p in identity.iter() {
+            let o = e.policy(p, false);
+            if o.deny {
+                return Ok(Decision::ExplicitDeny);
+            }
+            identity_allow |= o.allow.is_some();
+        }
+        let t = e.policy(&trust, true);
+        if t.deny {
+            return Ok(Decision::ExplicitDeny);
+        }
+        let same_account = caller.account == role.principal.account_id;
+        let allowed = match t.allow {
+            None => false,
+            Some(Named::Caller) if same_account => true,
+            Some(_) => identity_allow,
+        };
+        Ok(if allowed {
+            Decision::Allow
+        } else {
+            Decision::ImplicitDeny
+        })
+    }
+}
+
+/// A role's ARN: `arn:aws:iam::ACCOUNT:role/PATH/NAME`.
+pub fn role_arn(p: &Principal) -> String {
+    format!("arn:aws:iam::{}:role{}{}", p.account_id, p.path, p.name)
 }
 
 /// The actions a registry policy may grant under the `V1` scope.

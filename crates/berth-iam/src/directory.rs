@@ -362,7 +362,11 @@ impl Iam {
         Ok(())
     }
 
-    pub async fn groups_for_user(&self, account: &str, user: &str) -> Result<Vec<Group>, AdminError> {
+    pub async fn groups_for_user(
+        &self,
+        account: &str,
+        user: &str,
+    ) -> Result<Vec<Group>, AdminError> {
         let u = self.principal(account, Some(user)).await?;
         Ok(self.meta.groups_of(u.id).await?)
     }
@@ -546,7 +550,10 @@ fn builtin_info(m: &managed::Managed, attachments: i64) -> PolicyInfo {
         name: m.name.to_string(),
         arn: m.arn.to_string(),
         path: "/".to_string(),
-        policy_id: format!("ANPA{}", &m.name.to_ascii_uppercase()[..12.min(m.name.len())]),
+        policy_id: format!(
+            "ANPA{}",
+            &m.name.to_ascii_uppercase()[..12.min(m.name.len())]
+        ),
         description: Some(m.description.to_string()),
         document: m.document.to_string(),
         created_at: 0,
@@ -566,4 +573,3 @@ fn check_trust_policy(doc: &str) -> Result<(), AdminError> {
     Policy::parse(doc, PolicyKind::Trust).map_err(|e| AdminError::MalformedPolicy(e.0))?;
     Ok(())
 }
-

@@ -26,7 +26,8 @@ use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq;
 
 pub use keys::{
-    generate_access_key_id, generate_secret, generate_unique_id, unique_id_with, valid_access_key_id,
+    generate_access_key_id, generate_secret, generate_unique_id, unique_id_with,
+    valid_access_key_id,
 };
 pub use secret::{MasterKey, SecretError};
 
@@ -183,26 +184,37 @@ impl Iam {
         Ok(principal)
     }
 
-    /// A registry token for `principal`, valid for 12 hours from `now` (epoch seconds): the
-    /// `authorizationToken` and its expiry.
-    pub fn issue_token(&self, principal: &Principal, now: i64) -> (String, i64) {
-        let expires_at = now + token::TOKEN_LIFETIME_SECS;
+    /// A registry token for `principal` (and its role session, if any), valid for 12 hours from
+    /// `now` (epoch seconds) or until `not_after` (the temporary credentials' expiry) if sooner:
+    /// the `authorizationToken` and its expiry.
+    pub fn issue_token(
+        &self,
+        principal: &Principal,
+        session: Option<&str>,
+        not_after: Option<i64>,
+        now: i64,
+    ) -> (String, i64) {
+        let mut expires_at = now + token::TOKEN_LIFETIME_SECS;
+        if let Some(limit) = not_after {
+            expires_at = expires_at.min(limit);
+        }
         let claims = token::Claims {
             account: principal.account_id.clone(),
             principal_id: principal.id,
             unique_id: principal.unique_id.clone(),
             expires_at,
+            session: session.map(str::to_string),
         };
         (self.tokens.authorization_token(&claims), expires_at)
     }
 
-    /// The principal a registry token's password names, if the token is genuine, unexpired and
-    /// its principal still exists.
+    /// The principal (and role session name) a registry token's password names, if the token is
+    /// genuine, unexpired and its principal still exists.
     pub async fn authenticate_token(
         &self,
         password: &str,
         now: i64,
-    ) -> Result<Principal, AuthError> {
+    ) -> Result<(Principal, Option<String>), AuthError> {
         let claims = self.tokens.check(password, now).map_err(|e| match e {
             token::TokenError::Expired => AuthError::TokenExpired,
             token::TokenError::Invalid => AuthError::TokenInvalid,
@@ -214,7 +226,7 @@ impl Iam {
             h.finalize().into()
         };
         if let Some(p) = self.cached(&fingerprint) {
-            return Ok(p);
+            return Ok((p, claims.session));
         }
         let principal = self
             .meta
@@ -227,7 +239,7 @@ impl Iam {
             cache.clear();
         }
         cache.insert(fingerprint, (principal.clone(), Instant::now()));
-        Ok(principal)
+        Ok((principal, claims.session))
     }
 
     /// Sign `resource` (a blob, as `<account>/<repository>/<digest>`) for download without

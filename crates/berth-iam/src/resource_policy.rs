@@ -154,9 +154,11 @@ impl Iam {
             for s in &policy.statements {
                 let ok = match &s.action {
                     // each entry must name a V1 action itself (no wildcard)
-                    Negatable::Is(list) => list
-                        .iter()
-                        .all(|a| V1_ACTIONS.iter().any(|v| a.source().eq_ignore_ascii_case(v))),
+                    Negatable::Is(list) => list.iter().all(|a| {
+                        V1_ACTIONS
+                            .iter()
+                            .any(|v| a.source().eq_ignore_ascii_case(v))
+                    }),
                     Negatable::Not(_) => false,
                 };
                 if !ok {

@@ -24,6 +24,18 @@ struct Sealed {
     p: i64,
     u: String,
     e: i64,
+    /// The role session's name (AssumeRole); absent for GetSessionToken's sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    n: Option<String>,
+}
+
+/// A genuine, unexpired session: its principal (a role's for AssumeRole), secret, session name
+/// and expiry.
+pub struct Session {
+    pub principal: Principal,
+    pub secret: String,
+    pub name: Option<String>,
+    pub expires_at: i64,
 }
 
 /// Temporary credentials as GetSessionToken returns them.
@@ -53,10 +65,12 @@ fn session_key_id() -> String {
 }
 
 impl Iam {
-    /// Temporary credentials for `principal`, valid `duration` seconds from `now`.
+    /// Temporary credentials for `principal`, valid `duration` seconds from `now`; `name` is the
+    /// role session's name when `principal` is a role (AssumeRole).
     pub fn issue_session(
         &self,
         principal: &Principal,
+        name: Option<&str>,
         duration: i64,
         now: i64,
     ) -> Result<SessionCredentials, AuthError> {
@@ -69,6 +83,7 @@ impl Iam {
             p: principal.id,
             u: principal.unique_id.clone(),
             e: expires_at,
+            n: name.map(str::to_string),
         };
         let plain = serde_json::to_vec(&sealed).map_err(|_| AuthError::TokenInvalid)?;
         let session_token = format!(
@@ -83,14 +98,14 @@ impl Iam {
         })
     }
 
-    /// The principal and secret of a session token issued for `access_key_id`, if it is genuine
-    /// and unexpired at `now` and its principal still exists.
+    /// The session of a token issued for `access_key_id`, if it is genuine and unexpired at
+    /// `now` and its principal still exists.
     pub async fn session_secret(
         &self,
         token: &str,
         access_key_id: &str,
         now: i64,
-    ) -> Result<(Principal, String), AuthError> {
+    ) -> Result<Session, AuthError> {
         let sealed = token
             .strip_prefix(PREFIX)
             .and_then(|t| URL_SAFE_NO_PAD.decode(t).ok())
@@ -112,7 +127,12 @@ impl Iam {
             .await?
             .filter(|p| p.unique_id == s.u)
             .ok_or(AuthError::TokenInvalid)?;
-        Ok((principal, s.s))
+        Ok(Session {
+            principal,
+            secret: s.s,
+            name: s.n,
+            expires_at: s.e,
+        })
     }
 }
 
@@ -128,14 +148,21 @@ mod tests {
             .unwrap();
         let iam = Iam::new(meta, crate::MasterKey::generate());
         let root = iam.create_account(Some("111122223333")).await.unwrap();
-        let c = iam.issue_session(&root.principal, 900, 1_000).unwrap();
-        let (p, secret) = iam
+        let c = iam
+            .issue_session(&root.principal, Some("build-42"), 900, 1_000)
+            .unwrap();
+        let s = iam
             .session_secret(&c.session_token, &c.access_key_id, 1_899)
             .await
             .unwrap();
         assert_eq!(
-            (p.id, secret),
-            (root.principal.id, c.secret_access_key.clone())
+            (s.principal.id, s.secret, s.name.as_deref(), s.expires_at),
+            (
+                root.principal.id,
+                c.secret_access_key.clone(),
+                Some("build-42"),
+                1_900
+            )
         );
         assert!(matches!(
             iam.session_secret(&c.session_token, &c.access_key_id, 1_900)

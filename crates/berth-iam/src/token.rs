@@ -36,6 +36,9 @@ pub struct Claims {
     /// Expiry, epoch seconds.
     #[serde(rename = "e")]
     pub expires_at: i64,
+    /// The role session's name, when a role session asked (AssumeRole).
+    #[serde(rename = "s", default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -150,6 +153,7 @@ mod tests {
             principal_id: 7,
             unique_id: "AIDAEXAMPLE".into(),
             expires_at: e,
+            session: None,
         }
     }
 
@@ -159,6 +163,12 @@ mod tests {
         let pw = key.password(&claims(1000));
         assert_eq!(key.check(&pw, 999), Ok(claims(1000)));
         assert_eq!(key.check(&pw, 1000), Err(TokenError::Expired));
+        // a role session's name travels in the token
+        let role = Claims {
+            session: Some("deploy".into()),
+            ..claims(1000)
+        };
+        assert_eq!(key.check(&key.password(&role), 0), Ok(role));
         // another installation's key, a changed payload, a changed tag, junk
         let other = TokenKey::derive(b"another master key");
         assert_eq!(other.check(&pw, 0), Err(TokenError::Invalid));

@@ -37,6 +37,8 @@ pub struct AwsCaller {
     pub service: String,
     /// The session name when the credentials are a role session's (AssumeRole).
     pub session: Option<String>,
+    /// When temporary credentials expire (epoch seconds); `None` for access keys.
+    pub expires_at: Option<i64>,
 }
 
 async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
@@ -59,17 +61,25 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
             .into_response_with(&request_id)
         }
     };
-    // STS speaks the Query protocol: its errors, authentication's included, are XML
-    let query_protocol = parts
+    // STS and IAM speak the Query protocol: their errors, authentication's included, are XML
+    let query_ns = parts
         .headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| sigv4::parse_authorization(v).ok())
-        .is_some_and(|a| a.service == "sts");
+        .and_then(|a| match a.service.as_str() {
+            "sts" => Some(crate::sts::NS),
+            "iam" => Some(crate::iam::NS),
+            _ => None,
+        });
     let caller = match authenticate(&state, &parts, &body).await {
         Ok(c) => c,
-        Err(e) if query_protocol => return crate::sts::error_response(e, &request_id),
-        Err(e) => return e.into_response_with(&request_id),
+        Err(e) => {
+            return match query_ns {
+                Some(ns) => crate::query::error_response(ns, e, &request_id),
+                None => e.into_response_with(&request_id),
+            }
+        }
     };
     let result = match caller.service.as_str() {
         "ecr" => {
@@ -81,11 +91,25 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
                 .unwrap_or("localhost");
             crate::ecr::dispatch(&state, &caller, peer, host, &parts.headers, &body).await
         }
-        "sts" => {
-            return match crate::sts::dispatch(&state, &caller, &body).await {
-                Ok(xml) => crate::sts::respond(xml, &request_id),
-                Err(e) => crate::sts::error_response(e, &request_id),
-            }
+        "sts" | "iam" => {
+            let (ns, result) = if caller.service == "sts" {
+                (
+                    crate::sts::NS,
+                    crate::sts::dispatch(&state, &caller, peer, &body).await,
+                )
+            } else {
+                (
+                    crate::iam::NS,
+                    crate::iam::dispatch(&state, &caller, peer, &body).await,
+                )
+            };
+            return match result {
+                Ok((action, xml)) => crate::query::respond(ns, &action, &xml, &request_id),
+                Err(e) => {
+                    tracing::info!(code = e.code, message = %e.message, "AWS API request refused");
+                    crate::query::error_response(ns, e, &request_id)
+                }
+            };
         }
         crate::admin::SIGNING_SERVICE => {
             let target = parts
@@ -196,16 +220,19 @@ async fn authenticate(
         .get("x-amz-security-token")
         .and_then(|v| v.to_str().ok());
     let found = match token {
-        // temporary credentials from GetSessionToken carry their own secret, sealed
-        Some(t) => {
-            state
-                .iam
-                .session_secret(t, &auth.access_key_id, crate::now_secs())
-                .await
-        }
-        None => state.iam.secret_for(&auth.access_key_id).await,
+        // temporary credentials (GetSessionToken, AssumeRole) carry their own secret, sealed
+        Some(t) => state
+            .iam
+            .session_secret(t, &auth.access_key_id, crate::now_secs())
+            .await
+            .map(|s| (s.principal, s.secret, s.name, Some(s.expires_at))),
+        None => state
+            .iam
+            .secret_for(&auth.access_key_id)
+            .await
+            .map(|(p, secret)| (p, secret, None, None)),
     };
-    let (principal, secret) = match found {
+    let (principal, secret, session, expires_at) = match found {
         Ok(found) => found,
         Err(AuthError::UnknownKey | AuthError::Inactive | AuthError::TokenInvalid) => {
             tracing::info!(access_key_id = %auth.access_key_id, "unknown or inactive access key, or invalid session token");
@@ -236,6 +263,7 @@ async fn authenticate(
         access_key_id: auth.access_key_id,
         region: auth.region,
         service: auth.service,
-        session: None,
+        session,
+        expires_at,
     })
 }

@@ -19,8 +19,14 @@ pub async fn get_authorization_token(ctx: &Ctx<'_>, mut inp: Input) -> Result<Va
     }
     let now = crate::now_secs();
     // The token authenticates its principal wherever it is used; access to another account's
-    // registry is then decided per request, as with ECR.
-    let (token, expires_at) = ctx.state.iam.issue_token(&ctx.caller.principal, now);
+    // registry is then decided per request, as with ECR. Temporary credentials' tokens expire
+    // with them.
+    let (token, expires_at) = ctx.state.iam.issue_token(
+        &ctx.caller.principal,
+        ctx.caller.session.as_deref(),
+        ctx.caller.expires_at,
+        now,
+    );
     let data: Vec<Value> = ids
         .iter()
         .map(|id| {

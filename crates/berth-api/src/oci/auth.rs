@@ -12,6 +12,8 @@ use crate::AppState;
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: Principal,
+    /// The role session a registry token was issued to (AssumeRole), if any.
+    pub session: Option<String>,
     pub account: String,
 }
 
@@ -58,9 +60,13 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         let now = crate::now_secs();
         state.iam.authenticate_token(secret, now).await
     } else {
-        state.iam.authenticate_key(user, secret).await
+        state
+            .iam
+            .authenticate_key(user, secret)
+            .await
+            .map(|p| (p, None))
     };
-    let principal = match authenticated {
+    let (principal, session) = match authenticated {
         Ok(p) => p,
         Err(e @ (AuthError::TokenExpired | AuthError::TokenInvalid)) => {
             // ECR answers both with the same text
@@ -88,7 +94,11 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     let account = addressed_account(headers)
         .map(str::to_string)
         .unwrap_or_else(|| principal.account_id.clone());
-    Ok(Caller { principal, account })
+    Ok(Caller {
+        principal,
+        session,
+        account,
+    })
 }
 
 pub fn principal_arn(p: &Principal) -> String {

@@ -323,7 +323,12 @@ async fn route(
         }
     }
     let caller = auth::authenticate(state, headers).await?;
-    let subject = Subject::new(state, caller.principal.clone(), None, peer);
+    let subject = Subject::new(
+        state,
+        caller.principal.clone(),
+        caller.session.as_deref(),
+        peer,
+    );
     if let Some(action) = action_of(&route, &method) {
         let name = route.repository().unwrap_or_default();
         authorize(state, &subject, action, &caller.account, name).await?;

@@ -70,7 +70,8 @@ fn role_row(r: &sqlx::sqlite::SqliteRow) -> Role {
     }
 }
 
-const POLICY_SELECT: &str = "SELECT m.account_id, m.name, m.path, m.policy_id, m.arn, m.description,
+const POLICY_SELECT: &str =
+    "SELECT m.account_id, m.name, m.path, m.policy_id, m.arn, m.description,
         m.document, m.created_at, m.updated_at,
         (SELECT count(*) FROM iam_attachments a WHERE a.policy_arn = m.arn)
      FROM iam_managed_policies m";

@@ -52,20 +52,22 @@ class Berth:
         return f"{self.key}:{self.secret}"
 
 
-def start_berth(extra_args=(), extra_env=None) -> Berth:
+def start_berth(extra_args=(), extra_env=None, data_dir=None, wrapper=()) -> Berth:
+    """Start `berth serve` on a free port: on a new data directory unless given one (a second
+    server on the same directory), run through `wrapper` if given (e.g. faketime)."""
     binary = os.environ.get("BERTH_BIN", os.path.join(ROOT, "target", "debug", "berth"))
     if not os.path.exists(binary):
         pytest.fail(f"{binary} is missing: build it first (cargo build --bin berth)")
-    data_dir = tempfile.mkdtemp(prefix="berth-e2e-")
+    data_dir = data_dir or tempfile.mkdtemp(prefix="berth-e2e-")
     port = free_port()
-    log_path = data_dir + ".log"
-    out = open(data_dir + ".stdout", "wb")
+    log_path = f"{data_dir}.{port}.log"
+    out = open(f"{data_dir}.{port}.stdout", "wb")
     log = open(log_path, "wb")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BERTH_")}
     env.update(extra_env or {})
     proc = subprocess.Popen(
         # debug logging, so that the check that no secret is logged covers the most output
-        [binary, "serve", "--addr", f"127.0.0.1:{port}", "--data-dir", data_dir,
+        [*wrapper, binary, "serve", "--addr", f"127.0.0.1:{port}", "--data-dir", data_dir,
          "--log-level", "debug", *extra_args],
         stdout=out,
         stderr=log,

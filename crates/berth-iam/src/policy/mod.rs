@@ -433,3 +433,69 @@ fn valid_principal_arn(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// The fuzz harness (the `policy_parse` target of `fuzz/` and the mutation test that CI runs):
+/// parse `data` as every kind of policy and evaluate whatever parses against a request whose
+/// context has every kind of value. Nothing may panic. Returns how many kinds accepted it.
+#[doc(hidden)]
+pub fn fuzz_one(data: &[u8]) -> usize {
+    let mut accepted = 0;
+    let text = String::from_utf8_lossy(data);
+    let mut ctx = Context::new();
+    ctx.set("aws:SourceIp", "192.0.2.7")
+        .set("aws:username", "alice")
+        .set("aws:CurrentTime", "2026-11-29T12:00:00Z")
+        .set("aws:EpochTime", "1795000000")
+        .set("aws:SecureTransport", "true")
+        .set("ecr:ResourceTag/team", "a")
+        .set_many("aws:TagKeys", vec!["team".into(), "env".into()]);
+    let caller = Caller {
+        account: "111122223333".into(),
+        arn: "arn:aws:iam::111122223333:user/alice".into(),
+        role_arn: None,
+        root: false,
+    };
+    for kind in [
+        PolicyKind::Identity,
+        PolicyKind::Resource,
+        PolicyKind::Trust,
+    ] {
+        let Ok(p) = Policy::parse(&text, kind) else {
+            continue;
+        };
+        accepted += 1;
+        let _ = p.uses_resource_tags();
+        for (account, action, resource) in [
+            (
+                "111122223333",
+                "ecr:BatchGetImage",
+                "arn:aws:ecr:us-east-1:111122223333:repository/team-a/app",
+            ),
+            (
+                "444455556666",
+                "sts:AssumeRole",
+                "arn:aws:iam::444455556666:role/deployer",
+            ),
+            ("111122223333", "iam:CreateUser", "*"),
+        ] {
+            let e = Evaluation {
+                action,
+                resource,
+                resource_account: account,
+                caller: &caller,
+                context: &ctx,
+            };
+            let resource_side = kind != PolicyKind::Identity;
+            let _ = e.policy(&p, resource_side);
+            if resource_side {
+                let _ = e.decide(&[], &[&p]);
+            } else {
+                let _ = e.decide(&[&p], &[]);
+            }
+        }
+    }
+    accepted
+}
+
+#[cfg(test)]
+mod fuzz;

@@ -573,3 +573,239 @@ fn check_trust_policy(doc: &str) -> Result<(), AdminError> {
     Policy::parse(doc, PolicyKind::Trust).map_err(|e| AdminError::MalformedPolicy(e.0))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authz::caller_of;
+    use crate::policy::{Context, Decision};
+
+    const A: &str = "111122223333";
+    const B: &str = "444455556666";
+
+    async fn iam() -> (tempfile::TempDir, Iam) {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = berth_meta::MetaStore::open_sqlite(&dir.path().join("m.db"))
+            .await
+            .unwrap();
+        let iam = Iam::new(meta, crate::MasterKey::generate());
+        iam.create_account(Some(A)).await.unwrap();
+        iam.create_account(Some(B)).await.unwrap();
+        (dir, iam)
+    }
+
+    fn allow(action: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
+        )
+    }
+
+    fn trust(principal: &str, effect: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"{effect}","Principal":{{"AWS":"{principal}"}},"Action":"sts:AssumeRole"}}]}}"#
+        )
+    }
+
+    #[tokio::test]
+    async fn group_policies_reach_members_until_they_leave() {
+        let (_d, iam) = iam().await;
+        let u = iam.create_user(A, "dev").await.unwrap();
+        iam.create_group(A, "devs", "/").await.unwrap();
+        iam.put_inline_policy(A, Entity::Group("devs"), "p", &allow("ecr:*"))
+            .await
+            .unwrap();
+        assert!(iam.identity_policies(&u).await.unwrap().is_empty());
+        iam.add_user_to_group(A, "devs", "dev").await.unwrap();
+        assert_eq!(iam.identity_policies(&u).await.unwrap().len(), 1);
+        // a group with a member or a policy cannot go; a user in a group cannot either
+        assert!(matches!(
+            iam.delete_group(A, "devs").await,
+            Err(AdminError::Conflict(_))
+        ));
+        assert!(matches!(
+            iam.delete_user(A, "dev").await,
+            Err(AdminError::DeleteConflict)
+        ));
+        iam.remove_user_from_group(A, "devs", "dev").await.unwrap();
+        assert!(iam.identity_policies(&u).await.unwrap().is_empty());
+        assert!(matches!(
+            iam.remove_user_from_group(A, "devs", "dev").await,
+            Err(AdminError::NoSuchEntity(_))
+        ));
+        iam.delete_inline_policy(A, Entity::Group("devs"), "p")
+            .await
+            .unwrap();
+        iam.delete_group(A, "devs").await.unwrap();
+        assert!(matches!(
+            iam.create_group(A, "bad name", "/").await,
+            Err(AdminError::Invalid(_))
+        ));
+        assert!(matches!(
+            iam.create_group(A, "g", "no-slashes").await,
+            Err(AdminError::Invalid(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn managed_policies_attach_within_their_account_and_block_deletion() {
+        let (_d, iam) = iam().await;
+        iam.create_user(A, "dev").await.unwrap();
+        iam.create_user(B, "other").await.unwrap();
+        let p = iam
+            .create_policy(A, "pull", "/team/", &allow("ecr:BatchGetImage"), None)
+            .await
+            .unwrap();
+        assert_eq!(p.arn, format!("arn:aws:iam::{A}:policy/team/pull"));
+        assert!(matches!(
+            iam.create_policy(A, "PULL", "/", &allow("ecr:*"), None)
+                .await,
+            Err(AdminError::EntityExists(_))
+        ));
+        // another account cannot attach or see it
+        assert!(matches!(
+            iam.attach_policy(B, Entity::User("other"), &p.arn).await,
+            Err(AdminError::NoSuchPolicy(_))
+        ));
+        assert!(iam.managed_policy(B, &p.arn).await.is_err());
+        iam.attach_policy(A, Entity::User("dev"), &p.arn)
+            .await
+            .unwrap();
+        assert_eq!(iam.managed_policy(A, &p.arn).await.unwrap().attachments, 1);
+        assert!(matches!(
+            iam.delete_policy(A, &p.arn).await,
+            Err(AdminError::Conflict(_))
+        ));
+        iam.detach_policy(A, Entity::User("dev"), &p.arn)
+            .await
+            .unwrap();
+        iam.delete_policy(A, &p.arn).await.unwrap();
+        let local = iam.managed_policies(A, PolicyScope::Local).await.unwrap();
+        assert!(local.is_empty());
+        let aws = iam.managed_policies(A, PolicyScope::Aws).await.unwrap();
+        assert!(aws.iter().all(|p| p.aws_managed) && !aws.is_empty());
+        // inline policies have IAM's per-kind quotas
+        let big = allow(&format!("ecr:{}", "A".repeat(2100)));
+        assert!(matches!(
+            iam.put_inline_policy(A, Entity::User("dev"), "big", &big)
+                .await,
+            Err(AdminError::Limit(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn assume_role_needs_the_trust_policy_and_across_accounts_the_identity_too() {
+        let (_d, iam) = iam().await;
+        let alice = iam.create_user(A, "alice").await.unwrap();
+        let bob = iam.create_user(B, "bob").await.unwrap();
+        let ctx = Context::new();
+        let decide = |role: berth_meta::Role, who: Principal| {
+            let iam = &iam;
+            let ctx = &ctx;
+            async move {
+                iam.authorize_assume_role(&who, &caller_of(&who, None), &role, ctx)
+                    .await
+                    .unwrap()
+            }
+        };
+        // the trust policy names alice herself: that suffices in her account
+        let named = iam
+            .create_role(
+                A,
+                "named",
+                "/",
+                &trust(&format!("arn:aws:iam::{A}:user/alice"), "Allow"),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(decide(named.clone(), alice.clone()).await, Decision::Allow);
+        // it names the account: alice's own policies must allow sts:AssumeRole
+        let account = iam
+            .create_role(A, "account", "/", &trust(A, "Allow"), None, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            decide(account.clone(), alice.clone()).await,
+            Decision::ImplicitDeny
+        );
+        iam.put_inline_policy(A, Entity::User("alice"), "assume", &allow("sts:AssumeRole"))
+            .await
+            .unwrap();
+        assert_eq!(
+            decide(account.clone(), alice.clone()).await,
+            Decision::Allow
+        );
+        // another account: trusted by name, bob still needs his own policy
+        let cross = iam
+            .create_role(
+                A,
+                "cross",
+                "/",
+                &trust(&format!("arn:aws:iam::{B}:user/bob"), "Allow"),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            decide(cross.clone(), bob.clone()).await,
+            Decision::ImplicitDeny
+        );
+        iam.put_inline_policy(B, Entity::User("bob"), "assume", &allow("sts:AssumeRole"))
+            .await
+            .unwrap();
+        assert_eq!(decide(cross.clone(), bob.clone()).await, Decision::Allow);
+        // a role that trusts nobody in particular, and an explicit deny
+        assert_eq!(
+            decide(named.clone(), bob.clone()).await,
+            Decision::ImplicitDeny
+        );
+        iam.update_assume_role_policy(
+            A,
+            "account",
+            &trust(&format!("arn:aws:iam::{A}:user/alice"), "Deny"),
+        )
+        .await
+        .unwrap();
+        let account = iam.role(A, "account").await.unwrap();
+        assert_eq!(decide(account, alice.clone()).await, Decision::ExplicitDeny);
+        // trust policies are validated: principals required, limits on the session length
+        assert!(matches!(
+            iam.create_role(A, "bad", "/", &allow("sts:AssumeRole"), None, None)
+                .await,
+            Err(AdminError::MalformedPolicy(_))
+        ));
+        assert!(matches!(
+            iam.create_role(A, "long", "/", &trust(A, "Allow"), Some(86_400), None)
+                .await,
+            Err(AdminError::Invalid(_))
+        ));
+        assert!(matches!(
+            iam.create_role(A, "named", "/", &trust(A, "Allow"), None, None)
+                .await,
+            Err(AdminError::EntityExists(_))
+        ));
+        // a role with policies cannot be deleted until they are gone
+        iam.attach_policy(
+            A,
+            Entity::Role("named"),
+            crate::policy::managed::MANAGED[0].arn,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            iam.delete_role(A, "named").await,
+            Err(AdminError::Conflict(_))
+        ));
+        iam.detach_policy(
+            A,
+            Entity::Role("named"),
+            crate::policy::managed::MANAGED[0].arn,
+        )
+        .await
+        .unwrap();
+        iam.delete_role(A, "named").await.unwrap();
+        assert!(iam.role(A, "named").await.is_err());
+    }
+}

@@ -207,3 +207,85 @@ impl Iam {
         Ok(text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn repository_and_registry_policies_are_validated_as_ecr_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = berth_meta::MetaStore::open_sqlite(&dir.path().join("m.db"))
+            .await
+            .unwrap();
+        let iam = Iam::new(meta, crate::MasterKey::generate());
+        iam.create_account(Some("111122223333")).await.unwrap();
+        iam.create_user("111122223333", "ci").await.unwrap();
+        let stmt = |extra: &str| {
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"ecr:BatchGetImage"{extra}}}]}}"#
+            )
+        };
+        let ok = [
+            stmt(r#","Principal":{"AWS":"*"}"#),
+            stmt(r#","Principal":{"AWS":"arn:aws:iam::111122223333:user/ci"}"#),
+            // another installation's (or AWS's) principals cannot be checked, so pass
+            stmt(r#","Principal":{"AWS":"arn:aws:iam::999988887777:user/anyone"}"#),
+        ];
+        for p in ok {
+            assert!(iam.validate_repository_policy(&p).await.is_ok(), "{p}");
+        }
+        for (p, want) in [
+            (stmt(r#","Principal":"*""#), INVALID_REPOSITORY_POLICY),
+            (
+                stmt(r#","Principal":{"AWS":"*"},"Resource":"*""#),
+                INVALID_REPOSITORY_POLICY,
+            ),
+            (stmt(""), INVALID_REPOSITORY_POLICY),
+            ("{".to_string(), INVALID_REPOSITORY_POLICY),
+            (
+                stmt(r#","Principal":{"AWS":"arn:aws:iam::111122223333:user/ghost"}"#),
+                PRINCIPAL_NOT_FOUND,
+            ),
+        ] {
+            match iam.validate_repository_policy(&p).await {
+                Err(ResourcePolicyError::Invalid(m)) => assert_eq!(m, want, "{p}"),
+                other => panic!("{p}: {other:?}"),
+            }
+        }
+        // the registry policy: any action under V2, only V1's three under V1
+        let registry = stmt(r#","Principal":{"AWS":"111122223333"},"Resource":"*""#);
+        assert!(iam
+            .validate_registry_policy("111122223333", &registry)
+            .await
+            .is_ok());
+        iam.meta
+            .put_account_setting("111122223333", "REGISTRY_POLICY_SCOPE", "V1")
+            .await
+            .unwrap();
+        assert!(matches!(
+            iam.validate_registry_policy("111122223333", &registry)
+                .await,
+            Err(ResourcePolicyError::Invalid(INVALID_REGISTRY_POLICY))
+        ));
+        let v1 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["ecr:ReplicateImage","ecr:CreateRepository"],"Resource":"*"}]}"#;
+        assert!(iam
+            .validate_registry_policy("111122223333", v1)
+            .await
+            .is_ok());
+        let wildcard = v1.replace("ecr:ReplicateImage", "ecr:Replicate*");
+        assert!(iam
+            .validate_registry_policy("111122223333", &wildcard)
+            .await
+            .is_err());
+        // get and delete of what is not there
+        assert!(matches!(
+            iam.registry_policy_text("111122223333").await,
+            Err(ResourcePolicyError::PolicyNotFound)
+        ));
+        assert!(matches!(
+            iam.repository_policy_text("111122223333", "none").await,
+            Err(ResourcePolicyError::RepositoryNotFound)
+        ));
+    }
+}

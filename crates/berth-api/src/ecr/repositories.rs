@@ -281,6 +281,8 @@ pub async fn delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
         .delete_repository(&account, &name, force)
         .await
         .map_err(core_error)?;
+    // its policy went with it: a repository created under the same name starts without one
+    ctx.state.iam.policies_changed();
     Ok(json!({ "repository": shape(ctx, &repo) }))
 }
 

@@ -337,7 +337,7 @@ impl Call<'_> {
     async fn arn_of(&self, kind: &str, name: &str, path: &str) -> Result<String, AwsError> {
         let a = &self.account;
         let stored = match kind {
-            "user" => self.iam().user(a, name).await.ok().map(|(p, _)| p.path),
+            "user" => self.iam().user(a, Some(name)).await.ok().map(|(p, _)| p.path),
             "role" => self
                 .iam()
                 .role(a, name)
@@ -385,13 +385,13 @@ impl Call<'_> {
                 ))
             }
             "GetUser" => {
-                let (p, created) = match self.user_name()? {
-                    Some(n) => {
-                        self.authorize(&self.arn_of("user", &n, "/").await?).await?;
-                        iam.user(&a, &n).await.map_err(error)?
-                    }
-                    None => (self.subject.principal.clone(), 0),
+                let name = self.user_name()?;
+                let resource = match &name {
+                    Some(n) => self.arn_of("user", n, "/").await?,
+                    None => format!("arn:aws:iam::{a}:root"),
                 };
+                self.authorize(&resource).await?;
+                let (p, created) = iam.user(&a, name.as_deref()).await.map_err(error)?;
                 Ok(format!("<User>{}</User>", user_xml(&p, created)))
             }
             "ListUsers" => {

@@ -272,13 +272,21 @@ impl Iam {
 
     // ---- users ----
 
-    /// An IAM user with its creation time.
-    pub async fn user(&self, account: &str, name: &str) -> Result<(Principal, i64), AdminError> {
+    /// An IAM user (or with `None` the account's root) with its creation time.
+    pub async fn user(
+        &self,
+        account: &str,
+        name: Option<&str>,
+    ) -> Result<(Principal, i64), AdminError> {
         self.account(account).await?;
+        let (kind, n) = match name {
+            Some(n) => ("user", n),
+            None => ("root", "root"),
+        };
         self.meta
-            .principal_entry(account, "user", name)
+            .principal_entry(account, kind, n)
             .await?
-            .ok_or_else(|| AdminError::NoSuchUser(name.to_string()))
+            .ok_or_else(|| AdminError::NoSuchUser(n.to_string()))
     }
 
     // ---- groups ----

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tarfile
 import tempfile
 import time
@@ -21,6 +20,7 @@ import pytest
 
 from conftest import require, run, start_berth
 from test_admin import admin
+from test_docker import docker  # noqa: F401  (the Docker Engine fixture)
 from test_ecr import aws_cli, cli_env
 
 ACCOUNT = "000000000000"
@@ -54,20 +54,6 @@ def new_user(iam, name, *, policy=None, attach=()):
 @pytest.fixture(scope="module")
 def root_iam(berth):
     return client(berth, "iam", berth.key, berth.secret)
-
-
-@pytest.fixture(scope="module")
-def docker(berth):
-    path = require("docker")
-    info = subprocess.run([path, "info"], capture_output=True, text=True)
-    if info.returncode != 0:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the Docker Engine is required in CI: {info.stderr}")
-        pytest.skip("no Docker Engine")
-    images = []
-    yield path, images
-    for image in images:
-        subprocess.run([path, "rmi", "-f", image], capture_output=True)
 
 
 def docker_env():
@@ -335,7 +321,7 @@ def test_repository_and_registry_policies(berth, root_iam):
 
 
 def test_read_only_user_pulls_but_cannot_push(berth, root_iam, docker):
-    path, images = docker
+    path, _, images = docker
     image = push_as_root(berth, path, images, "perm/readonly")
     key, secret = new_user(root_iam, "reader", attach=[READ_ONLY])
     env = docker_env()
@@ -354,7 +340,7 @@ def test_read_only_user_pulls_but_cannot_push(berth, root_iam, docker):
 
 
 def test_user_limited_to_team_a(berth, root_iam, docker):
-    path, images = docker
+    path, _, images = docker
     policy = doc({"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
                  {"Effect": "Allow", "Action": "ecr:*",
                   "Resource": f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/team-a/*"})
@@ -381,7 +367,7 @@ def test_user_limited_to_team_a(berth, root_iam, docker):
 
 
 def test_source_ip_deny_blocks_the_same_user(berth, root_iam, docker):
-    path, images = docker
+    path, _, images = docker
     image = push_as_root(berth, path, images, "perm/sourceip")
     key, secret = new_user(root_iam, "roaming", attach=[READ_ONLY])
     env = docker_env()
@@ -407,7 +393,7 @@ def test_source_ip_deny_blocks_the_same_user(berth, root_iam, docker):
 
 
 def test_second_account_pulls_after_a_repository_policy(berth, root_iam, docker):
-    path, images = docker
+    path, _, images = docker
     image = push_as_root(berth, path, images, "perm/shared")
     other = admin(berth, "create-account", "--new-account-id", "222233334444")
     o_key, o_secret = other["AccessKey"]["AccessKeyId"], other["AccessKey"]["SecretAccessKey"]
@@ -459,7 +445,7 @@ def test_second_account_pulls_after_a_repository_policy(berth, root_iam, docker)
 
 
 def test_assumed_role_logs_docker_in_and_expires(berth, root_iam, docker, tmp_path):
-    path, images = docker
+    path, _, images = docker
     image = push_as_root(berth, path, images, "perm/role")
     key, secret = new_user(root_iam, "deploy-bot")
     trust = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/deploy-bot"},

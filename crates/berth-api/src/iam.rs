@@ -337,7 +337,12 @@ impl Call<'_> {
     async fn arn_of(&self, kind: &str, name: &str, path: &str) -> Result<String, AwsError> {
         let a = &self.account;
         let stored = match kind {
-            "user" => self.iam().user(a, Some(name)).await.ok().map(|(p, _)| p.path),
+            "user" => self
+                .iam()
+                .user(a, Some(name))
+                .await
+                .ok()
+                .map(|(p, _)| p.path),
             "role" => self
                 .iam()
                 .role(a, name)

@@ -79,8 +79,18 @@ fn check_name(field: &str, name: &str, max: usize) -> Result<(), AdminError> {
     }
 }
 
-fn unique_violation(e: &MetaError) -> bool {
-    matches!(e, MetaError::Db(d) if d.as_database_error().is_some_and(|d| d.is_unique_violation()))
+/// The result of an insert: a unique violation means the entity exists (`exists` says so).
+fn created<T>(r: Result<T, MetaError>, exists: impl FnOnce() -> String) -> Result<T, AdminError> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(MetaError::Db(d))
+            if d.as_database_error()
+                .is_some_and(|d| d.is_unique_violation()) =>
+        {
+            Err(AdminError::EntityExists(exists()))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn size_without_whitespace(doc: &str) -> usize {
@@ -300,17 +310,12 @@ impl Iam {
         check_name("groupName", name, 128)?;
         check_path(path)?;
         self.account(account).await?;
-        match self
-            .meta
-            .create_group(account, name, path, &unique_id_with("AGPA"))
-            .await
-        {
-            Ok(g) => Ok(g),
-            Err(e) if unique_violation(&e) => Err(AdminError::EntityExists(format!(
-                "Group with name {name} already exists."
-            ))),
-            Err(e) => Err(e.into()),
-        }
+        created(
+            self.meta
+                .create_group(account, name, path, &unique_id_with("AGPA"))
+                .await,
+            || format!("Group with name {name} already exists."),
+        )
     }
 
     pub async fn group(&self, account: &str, name: &str) -> Result<Group, AdminError> {
@@ -401,25 +406,20 @@ impl Iam {
         }
         check_trust_policy(trust_policy)?;
         self.account(account).await?;
-        match self
-            .meta
-            .create_role(
-                account,
-                name,
-                path,
-                &unique_id_with("AROA"),
-                trust_policy,
-                max,
-                description,
-            )
-            .await
-        {
-            Ok(r) => Ok(r),
-            Err(e) if unique_violation(&e) => Err(AdminError::EntityExists(format!(
-                "Role with name {name} already exists."
-            ))),
-            Err(e) => Err(e.into()),
-        }
+        created(
+            self.meta
+                .create_role(
+                    account,
+                    name,
+                    path,
+                    &unique_id_with("AROA"),
+                    trust_policy,
+                    max,
+                    description,
+                )
+                .await,
+            || format!("Role with name {name} already exists."),
+        )
     }
 
     pub async fn role(&self, account: &str, name: &str) -> Result<Role, AdminError> {
@@ -479,25 +479,21 @@ impl Iam {
         identity_document(document)?;
         self.account(account).await?;
         let arn = format!("arn:aws:iam::{account}:policy{path}{name}");
-        match self
-            .meta
-            .create_managed_policy(
-                account,
-                name,
-                path,
-                &unique_id_with("ANPA"),
-                &arn,
-                description,
-                document,
-            )
-            .await
-        {
-            Ok(m) => Ok(m.into()),
-            Err(e) if unique_violation(&e) => Err(AdminError::EntityExists(format!(
-                "A policy called {name} already exists. Duplicate names are not allowed."
-            ))),
-            Err(e) => Err(e.into()),
-        }
+        created(
+            self.meta
+                .create_managed_policy(
+                    account,
+                    name,
+                    path,
+                    &unique_id_with("ANPA"),
+                    &arn,
+                    description,
+                    document,
+                )
+                .await,
+            || format!("A policy called {name} already exists. Duplicate names are not allowed."),
+        )
+        .map(PolicyInfo::from)
     }
 
     /// A managed policy by ARN: the account's own, or a built-in AWS one.

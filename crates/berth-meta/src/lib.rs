@@ -8,7 +8,10 @@ mod migrate;
 mod sqlite;
 
 pub use sqlite::MetaStore;
-pub use sqlite::{Group, IdentityDocuments, ManagedPolicy, PolicyOwner, Role};
+pub use sqlite::{
+    Group, IdentityDocuments, LifecycleEvent, LifecycleImage, LifecyclePreview, ManagedPolicy,
+    PolicyOwner, Role,
+};
 
 use berth_oci::Digest;
 

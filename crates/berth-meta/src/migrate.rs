@@ -9,6 +9,7 @@ const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_ecr.sql")),
     (3, include_str!("../migrations/sqlite/0003_images.sql")),
     (4, include_str!("../migrations/sqlite/0004_policies.sql")),
+    (5, include_str!("../migrations/sqlite/0005_lifecycle.sql")),
 ];
 
 pub(crate) async fn sqlite(conn: &mut SqliteConnection) -> Result<()> {

@@ -865,6 +865,8 @@ fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {
 mod directory;
 pub use directory::{Group, ManagedPolicy, Role};
 mod identity;
+mod lifecycle;
+pub use lifecycle::{LifecycleEvent, LifecycleImage, LifecyclePreview};
 mod images;
 mod policies;
 pub use policies::{IdentityDocuments, PolicyOwner};

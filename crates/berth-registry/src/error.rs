@@ -38,6 +38,13 @@ pub enum RegistryError {
     Denied(String),
     #[error("{0}")]
     Unsupported(String),
+    #[error("Lifecycle policy does not exist for the repository with name '{repository}' in the registry with id '{account}'")]
+    LifecyclePolicyNotFound { repository: String, account: String },
+    #[error("There is no lifecycle policy preview for the repository with name '{repository}' in the registry with id '{account}'")]
+    LifecyclePreviewNotFound { repository: String, account: String },
+    /// ECR's "Lifecycle policy validation failure: …".
+    #[error(transparent)]
+    LifecycleInvalid(#[from] crate::lifecycle::policy::LifecycleError),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -6,6 +6,7 @@
 
 mod error;
 mod images;
+pub mod lifecycle;
 mod pulls;
 mod repositories;
 mod uploads;

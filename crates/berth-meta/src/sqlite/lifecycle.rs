@@ -1,0 +1,212 @@
+//! Lifecycle policies: the policy of a repository, the images its rules see, previews, and the
+//! record of expirations.
+
+use sqlx::Row;
+
+use super::MetaStore;
+use crate::Result;
+
+/// An image as lifecycle rules see it: a manifest that no index in its repository lists and
+/// whose subject (for a referrer) is not in the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleImage {
+    pub digest: String,
+    pub tags: Vec<String>,
+    pub pushed_at: i64,
+    pub last_pulled_at: Option<i64>,
+    pub media_type: String,
+    pub size: i64,
+}
+
+/// A repository's stored preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecyclePreview {
+    pub policy: String,
+    pub status: String,
+    pub results: String,
+    pub started_at: i64,
+}
+
+/// One recorded expiration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleEvent {
+    pub account_id: String,
+    pub repository: String,
+    pub digest: String,
+    pub tags: Vec<String>,
+    pub rule_priority: i64,
+    pub actor: String,
+    pub expired_at: i64,
+}
+
+impl MetaStore {
+    /// A repository's lifecycle policy and when it last ran: `None` when the repository does not
+    /// exist.
+    pub async fn lifecycle_policy(
+        &self,
+        account: &str,
+        name: &str,
+    ) -> Result<Option<(Option<String>, Option<i64>)>> {
+        Ok(sqlx::query_as(
+            "SELECT lifecycle_policy, lifecycle_evaluated_at FROM repositories WHERE account_id = ? AND name = ?",
+        )
+        .bind(account)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    /// Set (or with `None` remove) a repository's lifecycle policy; `false` when the repository
+    /// does not exist.
+    pub async fn set_lifecycle_policy(
+        &self,
+        account: &str,
+        name: &str,
+        text: Option<&str>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE repositories SET lifecycle_policy = ? WHERE account_id = ? AND name = ?",
+        )
+        .bind(text)
+        .bind(account)
+        .bind(name)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn set_lifecycle_evaluated(&self, repo: i64, at: i64) -> Result<()> {
+        sqlx::query("UPDATE repositories SET lifecycle_evaluated_at = ? WHERE id = ?")
+            .bind(at)
+            .bind(repo)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Every repository with a lifecycle policy: (id, account, name, policy), by account and name.
+    pub async fn lifecycle_repositories(&self) -> Result<Vec<(i64, String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, account_id, name, lifecycle_policy FROM repositories
+             WHERE lifecycle_policy IS NOT NULL ORDER BY account_id, name",
+        )
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// The images of a repository that lifecycle rules judge. Children of an index stay while the
+    /// index does, and referrers while their subject does: neither is a candidate.
+    pub async fn lifecycle_images(&self, repo: i64) -> Result<Vec<LifecycleImage>> {
+        let rows = sqlx::query(
+            "SELECT m.digest, m.pushed_at, m.last_pulled_at, m.media_type, m.size,
+                    (SELECT json_group_array(t.name) FROM tags t WHERE t.manifest_id = m.id)
+             FROM manifests m
+             WHERE m.repository_id = ?1
+               AND NOT EXISTS (SELECT 1 FROM manifest_children c WHERE c.child_id = m.id)
+               AND (m.subject_digest IS NULL OR NOT EXISTS
+                    (SELECT 1 FROM manifests s WHERE s.repository_id = ?1 AND s.digest = m.subject_digest))
+             ORDER BY m.pushed_at, m.digest",
+        )
+        .bind(repo)
+        .fetch_all(&self.read)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let tags: String = r.get(5);
+            let mut tags: Vec<String> = serde_json::from_str(&tags).unwrap_or_default();
+            tags.sort();
+            out.push(LifecycleImage {
+                digest: r.get(0),
+                pushed_at: r.get(1),
+                last_pulled_at: r.get(2),
+                media_type: r.get(3),
+                size: r.get(4),
+                tags,
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn put_lifecycle_preview(&self, repo: i64, p: &LifecyclePreview) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO lifecycle_previews (repository_id, policy, status, results, started_at)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (repository_id) DO UPDATE SET policy = excluded.policy,
+                status = excluded.status, results = excluded.results, started_at = excluded.started_at",
+        )
+        .bind(repo)
+        .bind(&p.policy)
+        .bind(&p.status)
+        .bind(&p.results)
+        .bind(p.started_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn lifecycle_preview(&self, repo: i64) -> Result<Option<LifecyclePreview>> {
+        let row: Option<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT policy, status, results, started_at FROM lifecycle_previews WHERE repository_id = ?",
+        )
+        .bind(repo)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(
+            row.map(|(policy, status, results, started_at)| LifecyclePreview {
+                policy,
+                status,
+                results,
+                started_at,
+            }),
+        )
+    }
+
+    pub async fn record_lifecycle_event(&self, e: &LifecycleEvent) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO lifecycle_events (account_id, repository, digest, tags, rule_priority, actor, expired_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&e.account_id)
+        .bind(&e.repository)
+        .bind(&e.digest)
+        .bind(serde_json::to_string(&e.tags).unwrap_or_else(|_| "[]".into()))
+        .bind(e.rule_priority)
+        .bind(&e.actor)
+        .bind(e.expired_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The recorded expirations of an account's repository (or of the account with `None`),
+    /// newest first.
+    pub async fn lifecycle_events(
+        &self,
+        account: &str,
+        repository: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<LifecycleEvent>> {
+        let rows = sqlx::query(
+            "SELECT account_id, repository, digest, tags, rule_priority, actor, expired_at
+             FROM lifecycle_events WHERE account_id = ?1 AND (?2 IS NULL OR repository = ?2)
+             ORDER BY expired_at DESC, id DESC LIMIT ?3",
+        )
+        .bind(account)
+        .bind(repository)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| LifecycleEvent {
+                account_id: r.get(0),
+                repository: r.get(1),
+                digest: r.get(2),
+                tags: serde_json::from_str(&r.get::<String, _>(3)).unwrap_or_default(),
+                rule_priority: r.get(4),
+                actor: r.get(5),
+                expired_at: r.get(6),
+            })
+            .collect())
+    }
+}

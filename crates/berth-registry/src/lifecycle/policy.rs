@@ -116,7 +116,7 @@ fn object<'a>(
     Ok(m)
 }
 
-fn string<'a>(v: &'a Value) -> Result<&'a str, LifecycleError> {
+fn string(v: &Value) -> Result<&str, LifecycleError> {
     v.as_str().map_or_else(|| wrong_type(v, "string"), Ok)
 }
 

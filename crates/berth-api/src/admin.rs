@@ -35,6 +35,8 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteUserPolicy",
     "AttachUserPolicy",
     "DetachUserPolicy",
+    "RunLifecycle",
+    "ListLifecycleEvents",
 ];
 
 /// Who calls: a principal, or the operator of the data directory (`berth admin --data-dir`),
@@ -94,6 +96,7 @@ fn user_shape(p: &Principal, created: i64) -> Value {
 /// Run one admin operation for `caller`.
 pub async fn execute(
     iam: &Iam,
+    registry: &berth_registry::Registry,
     caller: AdminCaller<'_>,
     operation: &str,
     body: &[u8],
@@ -113,6 +116,8 @@ pub async fn execute(
     let policy_name = inp.string("PolicyName", 1, 128);
     let policy_document = inp.string("PolicyDocument", 1, 131_072);
     let policy_arn = inp.string("PolicyArn", 20, 2048);
+    let repository = inp.string("RepositoryName", 2, 256);
+    let max_results = inp.integer("MaxResults", 1, 10_000);
     inp.finish()?;
     let home = match &caller {
         AdminCaller::Operator { home_account } | AdminCaller::Principal { home_account, .. } => {
@@ -261,6 +266,56 @@ pub async fn execute(
             }
             .map_err(error)?;
             Ok(json!({}))
+        }
+        "RunLifecycle" => {
+            let actor = match &caller {
+                AdminCaller::Principal { principal, .. } => {
+                    arn(&principal.account_id, &principal.kind, &principal.name)
+                }
+                AdminCaller::Operator { .. } => "operator".to_string(),
+            };
+            let reports = match &repository {
+                Some(r) => {
+                    let name = r.parse::<berth_oci::RepositoryName>().map_err(|_| {
+                        AwsError::new("ValidationError", format!("'{r}' is not a repository name"))
+                    })?;
+                    vec![registry
+                        .run_lifecycle(&account, &name, &actor)
+                        .await
+                        .map_err(crate::ecr::core_error)?]
+                }
+                None => registry
+                    .run_all_lifecycle(Some(&account), &actor)
+                    .await
+                    .map_err(crate::ecr::core_error)?,
+            };
+            Ok(json!({
+                "Runs": reports.iter().map(|r| json!({
+                    "RepositoryName": r.repository,
+                    "Expired": r.expired.iter().map(|p| json!({
+                        "ImageDigest": p.digest,
+                        "ImageTags": p.tags,
+                        "ImagePushedAt": epoch(p.pushed_at),
+                        "AppliedRulePriority": p.rule_priority,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>()
+            }))
+        }
+        "ListLifecycleEvents" => {
+            let events = registry
+                .lifecycle_events(&account, repository.as_deref(), max_results.unwrap_or(1000))
+                .await
+                .map_err(crate::ecr::core_error)?;
+            Ok(json!({
+                "Events": events.iter().map(|e| json!({
+                    "RepositoryName": e.repository,
+                    "ImageDigest": e.digest,
+                    "ImageTags": e.tags,
+                    "AppliedRulePriority": e.rule_priority,
+                    "Actor": e.actor,
+                    "ExpiredAt": epoch(e.expired_at),
+                })).collect::<Vec<_>>()
+            }))
         }
         other => Err(AwsError::new(
             "UnknownOperationException",

@@ -113,6 +113,26 @@ pub enum AdminCommand {
         #[arg(long)]
         policy_arn: String,
     },
+    /// Lifecycle policies: run them now, or list what they expired.
+    #[command(subcommand)]
+    Lifecycle(LifecycleCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LifecycleCommand {
+    /// Run the lifecycle policy of REPO now (of every repository of the account without REPO),
+    /// expiring what it selects; prints what was expired.
+    Run {
+        /// The repository; every repository with a policy when absent.
+        repository: Option<String>,
+    },
+    /// List the images lifecycle policies expired (newest first): which rule, who ran it, when.
+    Events {
+        /// Only this repository's.
+        repository: Option<String>,
+        #[arg(long, default_value_t = 1000)]
+        max_results: u32,
+    },
 }
 
 impl AdminCommand {
@@ -193,6 +213,18 @@ impl AdminCommand {
                 put("PolicyArn", &Some(policy_arn.clone()));
                 "DetachUserPolicy"
             }
+            AdminCommand::Lifecycle(LifecycleCommand::Run { repository }) => {
+                put("RepositoryName", repository);
+                "RunLifecycle"
+            }
+            AdminCommand::Lifecycle(LifecycleCommand::Events {
+                repository,
+                max_results,
+            }) => {
+                put("RepositoryName", repository);
+                m.insert("MaxResults".into(), json!(max_results));
+                "ListLifecycleEvents"
+            }
         };
         (op, m)
     }
@@ -230,9 +262,18 @@ async fn local(args: &AdminArgs, op: &str, body: &[u8]) -> anyhow::Result<Value>
         .await
         .context("opening the metadata database")?;
     let iam = Iam::new(meta.clone(), master);
+    let store = berth_storage::FsBlobStore::open(&dir, true)
+        .await
+        .context("opening the blob store")?;
+    let registry = berth_registry::Registry::new(
+        meta.clone(),
+        std::sync::Arc::new(store),
+        berth_registry::RegistryConfig::default(),
+    );
     let home = std::env::var("BERTH_ACCOUNT_ID").unwrap_or_else(|_| "000000000000".into());
     let out = execute(
         &iam,
+        &registry,
         AdminCaller::Operator {
             home_account: &home,
         },

@@ -71,6 +71,10 @@ pub struct ServeArgs {
     /// Seconds an upload body may send nothing before its chunk is rolled back [default: 120].
     #[arg(long, env = "BERTH_UPLOAD_IDLE_TIMEOUT", value_name = "SECONDS")]
     pub upload_idle_timeout: Option<u64>,
+    /// Seconds between runs of every repository's lifecycle policy; 0 runs them only on demand
+    /// (`berth admin lifecycle run`) [default: 3600].
+    #[arg(long, env = "BERTH_LIFECYCLE_INTERVAL", value_name = "SECONDS")]
+    pub lifecycle_interval: Option<u64>,
 }
 
 /// The file's keys.
@@ -89,6 +93,7 @@ struct FileConfig {
     create_on_push: Option<bool>,
     fsync: Option<bool>,
     upload_idle_timeout: Option<u64>,
+    lifecycle_interval: Option<u64>,
 }
 
 /// The resolved configuration of a server.
@@ -105,6 +110,8 @@ pub struct Config {
     pub create_on_push: bool,
     pub fsync: bool,
     pub upload_idle_timeout: Duration,
+    /// Between scheduled lifecycle runs; `None` for on demand only.
+    pub lifecycle_interval: Option<Duration>,
 }
 
 impl Config {
@@ -122,6 +129,7 @@ impl Config {
             create_on_push: true,
             fsync: true,
             upload_idle_timeout: Duration::from_secs(120),
+            lifecycle_interval: Some(Duration::from_secs(3600)),
         }
     }
 
@@ -164,6 +172,11 @@ impl Config {
                 .or(file.upload_idle_timeout)
                 .map(Duration::from_secs)
                 .unwrap_or(defaults.upload_idle_timeout),
+            lifecycle_interval: match args.lifecycle_interval.or(file.lifecycle_interval) {
+                Some(0) => None,
+                Some(s) => Some(Duration::from_secs(s)),
+                None => defaults.lifecycle_interval,
+            },
         };
         config.validate()?;
         Ok(config)

@@ -111,6 +111,9 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
+    if let Some(every) = config.lifecycle_interval {
+        tokio::spawn(lifecycle_schedule(registry.clone(), every, stopped.clone()));
+    }
     let task = tokio::spawn(run(listener, app, tls, registry.clone(), stopped));
     tracing::info!(%addr, tls = config.tls.is_some(), data_dir = %config.data_dir.display(), "berth is serving");
     Ok(Server {
@@ -119,6 +122,31 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         stop,
         task,
     })
+}
+
+/// Run every repository's lifecycle policy every `every`, the first time one interval after
+/// start, until the server stops.
+async fn lifecycle_schedule(
+    registry: Arc<Registry>,
+    every: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                match registry.run_all_lifecycle(None, "schedule").await {
+                    Ok(runs) => {
+                        let expired: usize = runs.iter().map(|r| r.expired.len()).sum();
+                        tracing::info!(repositories = runs.len(), expired, "scheduled lifecycle run finished");
+                    }
+                    Err(e) => tracing::error!(error = %e, "scheduled lifecycle run failed"),
+                }
+            }
+            _ = stopped.changed() => break,
+        }
+    }
 }
 
 async fn run(

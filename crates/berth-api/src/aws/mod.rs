@@ -123,7 +123,7 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
                         principal: &caller.principal,
                         home_account: &state.home_account,
                     };
-                    crate::admin::execute(&state.iam, caller, op, &body).await
+                    crate::admin::execute(&state.iam, &state.registry, caller, op, &body).await
                 }
                 None => Err(AwsError::new(
                     "UnknownOperationException",

@@ -10,6 +10,7 @@ mod auth;
 mod images;
 mod input;
 mod layers;
+mod lifecycle;
 mod policies;
 mod registry;
 mod repositories;
@@ -168,6 +169,11 @@ pub async fn dispatch(
         "ListImageReferrers" => images::list_referrers(&ctx, inp).await,
         "GetAccountSetting" => registry::get_account_setting(&ctx, inp).await,
         "PutAccountSetting" => registry::put_account_setting(&ctx, inp).await,
+        "PutLifecyclePolicy" => lifecycle::put(&ctx, inp).await,
+        "GetLifecyclePolicy" => lifecycle::get(&ctx, inp).await,
+        "DeleteLifecyclePolicy" => lifecycle::delete(&ctx, inp).await,
+        "StartLifecyclePolicyPreview" => lifecycle::start_preview(&ctx, inp).await,
+        "GetLifecyclePolicyPreview" => lifecycle::get_preview(&ctx, inp).await,
         "SetRepositoryPolicy" => policies::set_repository_policy(&ctx, inp).await,
         "GetRepositoryPolicy" => policies::get_repository_policy(&ctx, inp).await,
         "DeleteRepositoryPolicy" => policies::delete_repository_policy(&ctx, inp).await,
@@ -416,6 +422,16 @@ pub fn core_error(e: RegistryError) -> AwsError {
         R::RepositoryNotEmpty { .. } => AwsError::new("RepositoryNotEmptyException", msg),
         R::TooManyTags => AwsError::new("TooManyTagsException", msg),
         R::TagImmutable { .. } => AwsError::new("ImageTagAlreadyExistsException", msg),
+        R::LifecyclePolicyNotFound { .. } => AwsError::new("LifecyclePolicyNotFoundException", msg),
+        R::LifecyclePreviewNotFound { .. } => {
+            AwsError::new("LifecyclePolicyPreviewNotFoundException", msg)
+        }
+        R::LifecycleInvalid(_) => AwsError::new(
+            "InvalidParameterException",
+            format!(
+                "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: '{msg}'"
+            ),
+        ),
         R::Internal(m) => {
             tracing::error!(error = %m, "internal error");
             AwsError::server("An internal error occurred")

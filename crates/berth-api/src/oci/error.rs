@@ -123,9 +123,12 @@ impl From<RegistryError> for OciError {
             R::Denied(_) => Self::new(StatusCode::CONFLICT, "DENIED", msg),
             R::TagImmutable { .. } => Self::new(StatusCode::BAD_REQUEST, "TAG_INVALID", msg),
             // control-plane outcomes that /v2/ requests do not produce
-            R::RepositoryExists { .. } | R::RepositoryNotEmpty { .. } | R::TooManyTags => {
-                Self::new(StatusCode::CONFLICT, "DENIED", msg)
-            }
+            R::RepositoryExists { .. }
+            | R::RepositoryNotEmpty { .. }
+            | R::TooManyTags
+            | R::LifecyclePolicyNotFound { .. }
+            | R::LifecyclePreviewNotFound { .. }
+            | R::LifecycleInvalid(_) => Self::new(StatusCode::CONFLICT, "DENIED", msg),
             R::Unsupported(_) => Self::unsupported(StatusCode::METHOD_NOT_ALLOWED, msg),
             R::Internal(m) => {
                 tracing::error!(error = %m, "internal error");

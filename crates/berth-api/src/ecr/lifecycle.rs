@@ -1,0 +1,151 @@
+//! Lifecycle policies: Put/Get/DeleteLifecyclePolicy, StartLifecyclePolicyPreview and
+//! GetLifecyclePolicyPreview. A preview is evaluated when it starts, so it is `COMPLETE` at once
+//! (ECR answers `IN_PROGRESS` and finishes later; clients poll either way).
+
+use serde_json::{json, Value};
+
+use super::{core_error, epoch, named, next_token, read_token, target, Ctx, Input};
+use crate::aws::AwsError;
+
+/// ECR's bounds on `lifecyclePolicyText`.
+const MIN_TEXT: usize = 100;
+const MAX_TEXT: usize = 30_720;
+
+fn shape(account: &str, name: &str, text: &str, evaluated: Option<i64>) -> Value {
+    let mut out = json!({
+        "registryId": account,
+        "repositoryName": name,
+        "lifecyclePolicyText": text,
+    });
+    if let Some(at) = evaluated {
+        out["lastEvaluatedAt"] = epoch(at);
+    }
+    out
+}
+
+pub async fn put(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let text = inp.required_string("lifecyclePolicyText", MIN_TEXT, MAX_TEXT);
+    let name = named(inp, name)?;
+    ctx.state
+        .registry
+        .put_lifecycle_policy(&account, &name, &text)
+        .await
+        .map_err(core_error)?;
+    Ok(shape(&account, name.as_str(), &text, None))
+}
+
+pub async fn get(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let name = named(inp, name)?;
+    let (text, at) = ctx
+        .state
+        .registry
+        .lifecycle_policy(&account, &name)
+        .await
+        .map_err(core_error)?;
+    Ok(shape(&account, name.as_str(), &text, at))
+}
+
+pub async fn delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let name = named(inp, name)?;
+    let (text, at) = ctx
+        .state
+        .registry
+        .delete_lifecycle_policy(&account, &name)
+        .await
+        .map_err(core_error)?;
+    Ok(shape(&account, name.as_str(), &text, at))
+}
+
+pub async fn start_preview(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let text = inp.string("lifecyclePolicyText", MIN_TEXT, MAX_TEXT);
+    let name = named(inp, name)?;
+    let text = ctx
+        .state
+        .registry
+        .start_lifecycle_preview(&account, &name, text.as_deref())
+        .await
+        .map_err(core_error)?;
+    let mut out = shape(&account, name.as_str(), &text, None);
+    out["status"] = json!("COMPLETE");
+    Ok(out)
+}
+
+pub async fn get_preview(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+    let (account, name) = target(ctx, &mut inp)?;
+    let ids = inp.list("imageIds", 1, 100);
+    let token = inp.string("nextToken", 0, usize::MAX);
+    let max = inp.integer("maxResults", 1, 100).unwrap_or(100) as usize;
+    let status_filter = inp
+        .structure("filter")
+        .map(|mut f| {
+            let s = f.enumeration("tagStatus", &["TAGGED", "UNTAGGED", "ANY"]);
+            inp.absorb("filter", f);
+            s
+        })
+        .flatten();
+    let name = named(inp, name)?;
+    let preview = ctx
+        .state
+        .registry
+        .lifecycle_preview(&account, &name)
+        .await
+        .map_err(core_error)?;
+    let wanted = |digest: &str, tags: &[String]| -> bool {
+        let Some(ids) = &ids else { return true };
+        ids.iter().any(|id| {
+            id.get("imageDigest").and_then(Value::as_str) == Some(digest)
+                || id
+                    .get("imageTag")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| tags.iter().any(|x| x == t))
+        })
+    };
+    let results: Vec<_> = preview
+        .results
+        .iter()
+        .filter(|p| wanted(&p.digest, &p.tags))
+        .filter(|p| match status_filter.as_deref() {
+            Some("TAGGED") => !p.tags.is_empty(),
+            Some("UNTAGGED") => p.tags.is_empty(),
+            _ => true,
+        })
+        .collect();
+    let after = match &token {
+        Some(t) => Some(read_token("GetLifecyclePolicyPreview", t)?),
+        None => None,
+    };
+    let start = match &after {
+        Some(a) => results
+            .iter()
+            .position(|p| &p.digest == a)
+            .map(|i| i + 1)
+            .unwrap_or(results.len()),
+        None => 0,
+    };
+    let page: Vec<_> = results.iter().skip(start).take(max).collect();
+    let mut out = shape(&account, name.as_str(), &preview.policy, None);
+    out["status"] = json!(preview.status);
+    out["previewResults"] = json!(page
+        .iter()
+        .map(|p| json!({
+            "imageTags": p.tags,
+            "imageDigest": p.digest,
+            "imagePushedAt": epoch(p.pushed_at),
+            "action": { "type": "EXPIRE" },
+            "appliedRulePriority": p.rule_priority,
+            "storageClass": "STANDARD",
+        }))
+        .collect::<Vec<_>>());
+    // the summary counts every image the preview expires, whatever the filters
+    out["summary"] = json!({ "expiringImageTotalCount": preview.results.len() });
+    if start + page.len() < results.len() {
+        if let Some(last) = page.last() {
+            out["nextToken"] = json!(next_token("GetLifecyclePolicyPreview", &last.digest));
+        }
+    }
+    Ok(out)
+}

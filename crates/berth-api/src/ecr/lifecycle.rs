@@ -79,14 +79,11 @@ pub async fn get_preview(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsErro
     let ids = inp.list("imageIds", 1, 100);
     let token = inp.string("nextToken", 0, usize::MAX);
     let max = inp.integer("maxResults", 1, 100).unwrap_or(100) as usize;
-    let status_filter = inp
-        .structure("filter")
-        .map(|mut f| {
-            let s = f.enumeration("tagStatus", &["TAGGED", "UNTAGGED", "ANY"]);
-            inp.absorb("filter", f);
-            s
-        })
-        .flatten();
+    let status_filter = inp.structure("filter").and_then(|mut f| {
+        let s = f.enumeration("tagStatus", &["TAGGED", "UNTAGGED", "ANY"]);
+        inp.absorb("filter", f);
+        s
+    });
     let name = named(inp, name)?;
     let preview = ctx
         .state

@@ -37,7 +37,16 @@ pub const OPERATIONS: &[&str] = &[
     "DetachUserPolicy",
     "RunLifecycle",
     "ListLifecycleEvents",
+    "RunGc",
+    "Fsck",
 ];
+
+/// The collector's settings when a `RunGc` request does not give them.
+#[derive(Debug, Clone, Copy)]
+pub struct GcDefaults {
+    pub grace: std::time::Duration,
+    pub upload_ttl: std::time::Duration,
+}
 
 /// Who calls: a principal, or the operator of the data directory (`berth admin --data-dir`),
 /// who may do everything.
@@ -97,6 +106,7 @@ fn user_shape(p: &Principal, created: i64) -> Value {
 pub async fn execute(
     iam: &Iam,
     registry: &berth_registry::Registry,
+    gc: &GcDefaults,
     caller: AdminCaller<'_>,
     operation: &str,
     body: &[u8],
@@ -118,6 +128,11 @@ pub async fn execute(
     let policy_arn = inp.string("PolicyArn", 20, 2048);
     let repository = inp.string("RepositoryName", 2, 256);
     let max_results = inp.integer("MaxResults", 1, 10_000);
+    let dry_run = inp.boolean("DryRun").unwrap_or(false);
+    let grace = inp.integer("GraceSeconds", 0, i64::MAX);
+    let upload_ttl = inp.integer("UploadTtlSeconds", 0, i64::MAX);
+    let repair = inp.boolean("Repair").unwrap_or(false);
+    let sizes_only = inp.boolean("SizesOnly").unwrap_or(false);
     inp.finish()?;
     let home = match &caller {
         AdminCaller::Operator { home_account } | AdminCaller::Principal { home_account, .. } => {
@@ -316,6 +331,40 @@ pub async fn execute(
                     "ExpiredAt": epoch(e.expired_at),
                 })).collect::<Vec<_>>()
             }))
+        }
+        "RunGc" => {
+            // the collector works on the whole store, across accounts
+            if !installation_admin {
+                return Err(denied());
+            }
+            let opts = berth_registry::gc::GcOptions {
+                grace: grace
+                    .map(|s| std::time::Duration::from_secs(s as u64))
+                    .unwrap_or(gc.grace),
+                upload_ttl: upload_ttl
+                    .map(|s| std::time::Duration::from_secs(s as u64))
+                    .unwrap_or(gc.upload_ttl),
+                dry_run,
+            };
+            let report = registry.gc(opts).await.map_err(crate::ecr::core_error)?;
+            serde_json::to_value(&report).map_err(|e| AwsError::server(e.to_string()))
+        }
+        "Fsck" => {
+            if !installation_admin {
+                return Err(denied());
+            }
+            let opts = berth_registry::fsck::FsckOptions {
+                verify_digests: !sizes_only,
+                repair,
+                grace: grace
+                    .map(|s| std::time::Duration::from_secs(s as u64))
+                    .unwrap_or(gc.grace),
+                upload_ttl: upload_ttl
+                    .map(|s| std::time::Duration::from_secs(s as u64))
+                    .unwrap_or(gc.upload_ttl),
+            };
+            let report = registry.fsck(opts).await.map_err(crate::ecr::core_error)?;
+            serde_json::to_value(&report).map_err(|e| AwsError::server(e.to_string()))
         }
         other => Err(AwsError::new(
             "UnknownOperationException",

@@ -40,6 +40,10 @@ pub struct AppState {
     pub tls: bool,
     /// The installation's own account, whose root administers every account.
     pub home_account: String,
+    /// The garbage collector's grace period and upload TTL (for `berth admin gc` through the
+    /// server).
+    pub gc_grace: std::time::Duration,
+    pub upload_ttl: std::time::Duration,
 }
 
 /// Seconds since the Unix epoch (token and signature expiry, SigV4's clock window).

@@ -10,7 +10,7 @@ mod sqlite;
 pub use sqlite::MetaStore;
 pub use sqlite::{
     Group, IdentityDocuments, LifecycleEvent, LifecycleImage, LifecyclePreview, ManagedPolicy,
-    PolicyOwner, Role,
+    Marked, PolicyOwner, Role,
 };
 
 use berth_oci::Digest;

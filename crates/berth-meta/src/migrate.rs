@@ -10,6 +10,7 @@ const SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_images.sql")),
     (4, include_str!("../migrations/sqlite/0004_policies.sql")),
     (5, include_str!("../migrations/sqlite/0005_lifecycle.sql")),
+    (6, include_str!("../migrations/sqlite/0006_gc.sql")),
 ];
 
 pub(crate) async fn sqlite(conn: &mut SqliteConnection) -> Result<()> {

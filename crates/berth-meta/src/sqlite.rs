@@ -61,7 +61,7 @@ impl Drop for Batched {
 const LINK_BLOB: &str = "INSERT INTO blobs (digest, size, created_at) VALUES (?1, ?2, ?3)
      ON CONFLICT (digest) DO UPDATE SET unreferenced_since = NULL;
      INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?4, ?1, ?3)
-     ON CONFLICT DO NOTHING";
+     ON CONFLICT DO UPDATE SET unreferenced_since = NULL";
 
 #[derive(Clone)]
 pub struct MetaStore {
@@ -864,6 +864,8 @@ fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {
 
 mod directory;
 pub use directory::{Group, ManagedPolicy, Role};
+mod gc;
+pub use gc::Marked;
 mod identity;
 mod lifecycle;
 pub use lifecycle::{LifecycleEvent, LifecycleImage, LifecyclePreview};

@@ -5,8 +5,11 @@
 //! crate depends on `berth-oci`, `berth-storage` and `berth-meta`, never on HTTP.
 
 mod error;
+pub mod fsck;
+pub mod gc;
 mod images;
 pub mod lifecycle;
+mod locks;
 mod pulls;
 mod repositories;
 mod uploads;
@@ -91,6 +94,7 @@ pub struct Registry {
     config: RegistryConfig,
     uploads: uploads::UploadStates,
     pulls: pulls::PullRecorder,
+    blob_locks: locks::BlobLocks,
 }
 
 impl Registry {
@@ -101,6 +105,7 @@ impl Registry {
             config,
             uploads: uploads::UploadStates::default(),
             pulls: pulls::PullRecorder::default(),
+            blob_locks: locks::BlobLocks::default(),
         }
     }
 
@@ -240,6 +245,11 @@ impl Registry {
             return Ok(None);
         };
         let repo = self.repository_for_push(account, name).await?;
+        // the collector may have removed the blob since it was looked up
+        let _lock = self.blob_locks.lock(&d.to_string()).await;
+        if !self.meta.blob_known(&d.to_string()).await? {
+            return Ok(None);
+        }
         self.meta.link_blob(repo.id, d, size).await?;
         Ok(Some(size))
     }

@@ -25,7 +25,7 @@ pub struct ChunkRange {
     pub end: u64,
 }
 
-struct HashState {
+pub(crate) struct HashState {
     size: u64,
     hasher: Hasher,
 }
@@ -39,7 +39,7 @@ pub(crate) struct UploadStates {
 }
 
 impl UploadStates {
-    fn slot(&self, id: Uuid) -> Slot {
+    pub(crate) fn slot(&self, id: Uuid) -> Slot {
         self.slots
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -60,7 +60,7 @@ impl UploadStates {
             .insert(id, slot);
     }
 
-    fn forget(&self, id: Uuid) {
+    pub(crate) fn forget(&self, id: Uuid) {
         self.slots
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -207,8 +207,11 @@ impl Registry {
             Some(b) if state.size == 0 => (None, Some(b)),
             other => (other, None),
         };
+        // from the commit to the row, the collector keeps off this blob
+        let blob_lock;
         let stored = if let Some(body) = whole {
             // The whole blob in this request (the monolithic POST + PUT): stored in one step.
+            blob_lock = self.blob_locks.lock(&digest.to_string()).await;
             self.store.put(id, digest, body.stream, body.declared).await
         } else {
             if let Some(body) = body {
@@ -231,6 +234,7 @@ impl Registry {
                 }
             }
             let computed = (digest.algorithm() == Algorithm::Sha256).then(|| state.hasher.finish());
+            blob_lock = self.blob_locks.lock(&digest.to_string()).await;
             self.store.commit(id, digest, computed).await
         };
         // Whatever happened, the session is over: the store removed or renamed its bytes.
@@ -240,6 +244,7 @@ impl Registry {
                 self.meta
                     .finish_upload(&id.to_string(), repo_id, digest, size)
                     .await?;
+                drop(blob_lock);
                 Ok(size)
             }
             Err(e) => {
@@ -274,6 +279,7 @@ impl Registry {
         body: UploadBody,
     ) -> Result<u64> {
         let repo = self.repository_for_push(account, name).await?;
+        let _lock = self.blob_locks.lock(&digest.to_string()).await;
         let size = self
             .store
             .put(Uuid::new_v4(), digest, body.stream, body.declared)

@@ -45,6 +45,49 @@ pub async fn run(store: &dyn BlobStore) {
     large_unaligned_appends(store).await;
     uploads_without_bytes(store).await;
     whole_puts(store).await;
+    listings(store).await;
+}
+
+/// Listings show exactly the blobs and uploads held, with their sizes.
+async fn listings(store: &dyn BlobStore) {
+    let data = b"listed blob".to_vec();
+    let d = Digest::sha256_of(&data);
+    let id = Uuid::new_v4();
+    store
+        .put(id, &d, chunked(&data, 4), Some(data.len() as u64))
+        .await
+        .expect("put");
+    let pending = Uuid::new_v4();
+    let mut h = Algorithm::Sha256.hasher();
+    store
+        .append(pending, 0, chunked(b"half", 2), None, &mut h)
+        .await
+        .expect("append");
+    let blobs = store.list_blobs().await.expect("list blobs");
+    let found = blobs.iter().find(|b| b.key == d).expect("blob listed");
+    assert_eq!(found.size, data.len() as u64);
+    let uploads = store.list_uploads().await.expect("list uploads");
+    let up = uploads
+        .iter()
+        .find(|u| u.key == pending)
+        .expect("upload listed");
+    assert_eq!(up.size, 4);
+    // a finished upload is no longer one
+    assert!(!uploads.iter().any(|u| u.key == id));
+    store.delete(&d).await.expect("delete");
+    store.delete_upload(pending).await.expect("delete upload");
+    assert!(!store
+        .list_blobs()
+        .await
+        .expect("list")
+        .iter()
+        .any(|b| b.key == d));
+    assert!(!store
+        .list_uploads()
+        .await
+        .expect("list")
+        .iter()
+        .any(|u| u.key == pending));
 }
 
 fn chunked(data: &[u8], size: usize) -> ByteStream {

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::{
     hash_stream, put_streamed, receive, Appended, BlobStore, ByteStream, Result, StorageError,
+    StoredItem,
 };
 
 /// Read size when an upload is read back (to rebuild a hash state).
@@ -531,6 +532,62 @@ impl BlobStore for FsBlobStore {
         Ok(futures_util::stream::iter(chunks).boxed())
     }
 
+    async fn list_blobs(&self) -> Result<Vec<StoredItem<Digest>>> {
+        let root = self.root.join("blobs");
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            // blobs/<algorithm>/<first two hex>/<hex>
+            for alg in read_dir_or_empty(&root)? {
+                let alg = alg?;
+                for shard in read_dir_or_empty(&alg.path())? {
+                    for f in read_dir_or_empty(&shard?.path())? {
+                        let f = f?;
+                        let name = format!(
+                            "{}:{}",
+                            alg.file_name().to_string_lossy(),
+                            f.file_name().to_string_lossy()
+                        );
+                        // anything else there (a temporary file) is not a blob
+                        let Ok(d) = name.parse::<Digest>() else {
+                            continue;
+                        };
+                        let m = f.metadata()?;
+                        out.push(StoredItem {
+                            key: d,
+                            size: m.len(),
+                            modified: modified_ms(&m),
+                        });
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StorageError::Io(std::io::Error::other(e)))?
+    }
+
+    async fn list_uploads(&self) -> Result<Vec<StoredItem<Uuid>>> {
+        let root = self.root.join("uploads");
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            for f in read_dir_or_empty(&root)? {
+                let f = f?;
+                let Ok(id) = f.file_name().to_string_lossy().parse::<Uuid>() else {
+                    continue;
+                };
+                let m = f.metadata()?;
+                out.push(StoredItem {
+                    key: id,
+                    size: m.len(),
+                    modified: modified_ms(&m),
+                });
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StorageError::Io(std::io::Error::other(e)))?
+    }
+
     async fn delete(&self, digest: &Digest) -> Result<()> {
         match tokio::fs::remove_file(self.blob_path(digest)).await {
             Ok(()) => Ok(()),
@@ -759,6 +816,23 @@ impl BlobStore for FsBlobStore {
     fn release_idle(&self) {
         self.buffers.release_idle();
     }
+}
+
+/// A directory's entries; none when it does not exist.
+fn read_dir_or_empty(dir: &Path) -> std::io::Result<Vec<std::io::Result<std::fs::DirEntry>>> {
+    match std::fs::read_dir(dir) {
+        Ok(rd) => Ok(rd.collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+fn modified_ms(m: &std::fs::Metadata) -> Option<i64> {
+    m.modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_millis() as i64)
 }
 
 #[cfg(test)]

@@ -57,6 +57,15 @@ pub struct Appended {
     pub size: u64,
 }
 
+/// A blob or upload as a listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredItem<K> {
+    pub key: K,
+    pub size: u64,
+    /// Last write, epoch milliseconds; `None` when the backend does not know.
+    pub modified: Option<i64>,
+}
+
 /// A backend that stores blobs and upload sessions.
 #[async_trait]
 pub trait BlobStore: Send + Sync + 'static {
@@ -108,6 +117,13 @@ pub trait BlobStore: Send + Sync + 'static {
 
     /// Abandon an upload. Abandoning an absent upload is not an error.
     async fn delete_upload(&self, id: Uuid) -> Result<()>;
+
+    /// Every stored blob with its size and, where the backend knows it, when it was written
+    /// (epoch ms): what the garbage collector and `fsck` compare with the metadata.
+    async fn list_blobs(&self) -> Result<Vec<StoredItem<Digest>>>;
+
+    /// Every upload held, with its size and last write (epoch ms) where known.
+    async fn list_uploads(&self) -> Result<Vec<StoredItem<Uuid>>>;
 
     /// Give back memory kept for reuse that has not been used since the previous call (the
     /// server calls this every few seconds).

@@ -11,7 +11,7 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use uuid::Uuid;
 
-use crate::{Appended, BlobStore, ByteStream, Result, StorageError};
+use crate::{Appended, BlobStore, ByteStream, Result, StorageError, StoredItem};
 
 #[derive(Default)]
 pub struct MemoryBlobStore {
@@ -53,6 +53,30 @@ impl BlobStore for MemoryBlobStore {
             None => once(b),
             Some(r) => once(b.slice(r.start as usize..r.end as usize)),
         })
+    }
+
+    async fn list_blobs(&self) -> Result<Vec<StoredItem<Digest>>> {
+        Ok(self
+            .blobs()
+            .iter()
+            .map(|(d, b)| StoredItem {
+                key: d.clone(),
+                size: b.len() as u64,
+                modified: None,
+            })
+            .collect())
+    }
+
+    async fn list_uploads(&self) -> Result<Vec<StoredItem<Uuid>>> {
+        Ok(self
+            .uploads()
+            .iter()
+            .map(|(id, b)| StoredItem {
+                key: *id,
+                size: b.len() as u64,
+                modified: None,
+            })
+            .collect())
     }
 
     async fn delete(&self, digest: &Digest) -> Result<()> {

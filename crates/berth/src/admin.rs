@@ -116,6 +116,33 @@ pub enum AdminCommand {
     /// Lifecycle policies: run them now, or list what they expired.
     #[command(subcommand)]
     Lifecycle(LifecycleCommand),
+    /// Run a garbage collection pass now and print what it examined, deleted and kept. On a data
+    /// directory it refuses while a server serves it: run it through the server (--endpoint).
+    Gc {
+        /// Report what a pass would delete, deleting nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Seconds something must stay unreferenced before it goes [default: the server's
+        /// --gc-grace; 86400 on a data directory].
+        #[arg(long, value_name = "SECONDS")]
+        grace: Option<u64>,
+        /// Seconds an upload may go untouched [default: the server's --upload-ttl; 86400].
+        #[arg(long, value_name = "SECONDS")]
+        upload_ttl: Option<u64>,
+    },
+    /// Check consistency: tags, manifests' blobs (rows, links, bytes with their sizes and
+    /// digests), unreferenced data past the grace period. Exits 1 when problems remain.
+    Fsck {
+        /// Fix references where that is safe (dangling tags, missing links).
+        #[arg(long)]
+        repair: bool,
+        /// Check blob sizes only, without hashing every blob.
+        #[arg(long)]
+        sizes_only: bool,
+        /// Seconds after which unreferenced data is reported [default: as gc].
+        #[arg(long, value_name = "SECONDS")]
+        grace: Option<u64>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -213,6 +240,32 @@ impl AdminCommand {
                 put("PolicyArn", &Some(policy_arn.clone()));
                 "DetachUserPolicy"
             }
+            AdminCommand::Gc {
+                dry_run,
+                grace,
+                upload_ttl,
+            } => {
+                m.insert("DryRun".into(), json!(dry_run));
+                if let Some(g) = grace {
+                    m.insert("GraceSeconds".into(), json!(g));
+                }
+                if let Some(t) = upload_ttl {
+                    m.insert("UploadTtlSeconds".into(), json!(t));
+                }
+                "RunGc"
+            }
+            AdminCommand::Fsck {
+                repair,
+                sizes_only,
+                grace,
+            } => {
+                m.insert("Repair".into(), json!(repair));
+                m.insert("SizesOnly".into(), json!(sizes_only));
+                if let Some(g) = grace {
+                    m.insert("GraceSeconds".into(), json!(g));
+                }
+                "Fsck"
+            }
             AdminCommand::Lifecycle(LifecycleCommand::Run { repository }) => {
                 put("RepositoryName", repository);
                 "RunLifecycle"
@@ -257,6 +310,18 @@ async fn local(args: &AdminArgs, op: &str, body: &[u8]) -> anyhow::Result<Value>
         .clone()
         .unwrap_or_else(|| PathBuf::from("./berth-data"));
     crate::setup::data_dir(&dir)?;
+    // a collection pass needs the data directory to itself (the blob locks of a running server
+    // are in its memory); the lock is held until the pass ends
+    let _exclusive = if op == "RunGc" {
+        Some(crate::setup::lock_data_dir(&dir, true)?.with_context(|| {
+            format!(
+                "a server is serving {}: run the pass through it (berth admin --endpoint URL gc)",
+                dir.display()
+            )
+        })?)
+    } else {
+        None
+    };
     let master = crate::setup::master_key(&dir)?;
     let meta = MetaStore::open_sqlite(&dir.join("berth.db"))
         .await
@@ -271,9 +336,14 @@ async fn local(args: &AdminArgs, op: &str, body: &[u8]) -> anyhow::Result<Value>
         berth_registry::RegistryConfig::default(),
     );
     let home = std::env::var("BERTH_ACCOUNT_ID").unwrap_or_else(|_| "000000000000".into());
+    let gc = berth_api::admin::GcDefaults {
+        grace: std::time::Duration::from_secs(86_400),
+        upload_ttl: std::time::Duration::from_secs(86_400),
+    };
     let out = execute(
         &iam,
         &registry,
+        &gc,
         AdminCaller::Operator {
             home_account: &home,
         },

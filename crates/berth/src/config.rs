@@ -75,6 +75,17 @@ pub struct ServeArgs {
     /// (`berth admin lifecycle run`) [default: 3600].
     #[arg(long, env = "BERTH_LIFECYCLE_INTERVAL", value_name = "SECONDS")]
     pub lifecycle_interval: Option<u64>,
+    /// Seconds between garbage collection passes; 0 collects only on demand
+    /// (`berth admin gc`) [default: 3600].
+    #[arg(long, env = "BERTH_GC_INTERVAL", value_name = "SECONDS")]
+    pub gc_interval: Option<u64>,
+    /// Seconds a blob or link must stay unreferenced before the collector deletes it
+    /// [default: 86400].
+    #[arg(long, env = "BERTH_GC_GRACE", value_name = "SECONDS")]
+    pub gc_grace: Option<u64>,
+    /// Seconds an upload may go untouched before the collector abandons it [default: 86400].
+    #[arg(long, env = "BERTH_UPLOAD_TTL", value_name = "SECONDS")]
+    pub upload_ttl: Option<u64>,
 }
 
 /// The file's keys.
@@ -94,6 +105,9 @@ struct FileConfig {
     fsync: Option<bool>,
     upload_idle_timeout: Option<u64>,
     lifecycle_interval: Option<u64>,
+    gc_interval: Option<u64>,
+    gc_grace: Option<u64>,
+    upload_ttl: Option<u64>,
 }
 
 /// The resolved configuration of a server.
@@ -112,6 +126,10 @@ pub struct Config {
     pub upload_idle_timeout: Duration,
     /// Between scheduled lifecycle runs; `None` for on demand only.
     pub lifecycle_interval: Option<Duration>,
+    /// Between garbage collection passes; `None` for on demand only.
+    pub gc_interval: Option<Duration>,
+    pub gc_grace: Duration,
+    pub upload_ttl: Duration,
 }
 
 impl Config {
@@ -130,6 +148,9 @@ impl Config {
             fsync: true,
             upload_idle_timeout: Duration::from_secs(120),
             lifecycle_interval: Some(Duration::from_secs(3600)),
+            gc_interval: Some(Duration::from_secs(3600)),
+            gc_grace: Duration::from_secs(86_400),
+            upload_ttl: Duration::from_secs(86_400),
         }
     }
 
@@ -177,6 +198,21 @@ impl Config {
                 Some(s) => Some(Duration::from_secs(s)),
                 None => defaults.lifecycle_interval,
             },
+            gc_interval: match args.gc_interval.or(file.gc_interval) {
+                Some(0) => None,
+                Some(s) => Some(Duration::from_secs(s)),
+                None => defaults.gc_interval,
+            },
+            gc_grace: args
+                .gc_grace
+                .or(file.gc_grace)
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.gc_grace),
+            upload_ttl: args
+                .upload_ttl
+                .or(file.upload_ttl)
+                .map(Duration::from_secs)
+                .unwrap_or(defaults.upload_ttl),
         };
         config.validate()?;
         Ok(config)

@@ -105,6 +105,14 @@ async fn run() -> anyhow::Result<()> {
         Command::Admin(args) => {
             let out = berth::admin::run(args).await?;
             println!("{}", serde_json::to_string_pretty(&out)?);
+            // fsck: problems left unrepaired make the command fail
+            let unresolved = out
+                .get("problems")
+                .and_then(|p| p.as_array())
+                .is_some_and(|p| p.iter().any(|x| x.get("repaired") == Some(&false.into())));
+            if unresolved {
+                std::process::exit(1);
+            }
             Ok(())
         }
     }

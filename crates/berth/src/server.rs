@@ -10,6 +10,7 @@ use axum::extract::ConnectInfo;
 use berth_api::AppState;
 use berth_iam::Iam;
 use berth_meta::MetaStore;
+use berth_registry::gc::GcOptions;
 use berth_registry::{Registry, RegistryConfig};
 use berth_storage::FsBlobStore;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -29,6 +30,8 @@ pub struct Server {
     pub registry: Arc<Registry>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    /// Held shared while serving (see `setup::lock_data_dir`).
+    _lock: std::fs::File,
 }
 
 impl Server {
@@ -77,6 +80,12 @@ fn tls_acceptor(
 pub async fn start(config: Config) -> anyhow::Result<Server> {
     config.validate()?;
     setup::data_dir(&config.data_dir)?;
+    let lock = setup::lock_data_dir(&config.data_dir, false)?.with_context(|| {
+        format!(
+            "{} is locked by a maintenance command (berth admin gc); try again when it is done",
+            config.data_dir.display()
+        )
+    })?;
     let master = setup::master_key(&config.data_dir)?;
     let meta = MetaStore::open_sqlite(&config.data_dir.join("berth.db"))
         .await
@@ -105,6 +114,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         domain: config.domain.clone(),
         tls: config.tls.is_some(),
         home_account: config.account_id.clone(),
+        gc_grace: config.gc_grace,
+        upload_ttl: config.upload_ttl,
     });
     let listener = TcpListener::bind(config.addr)
         .await
@@ -114,6 +125,14 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     if let Some(every) = config.lifecycle_interval {
         tokio::spawn(lifecycle_schedule(registry.clone(), every, stopped.clone()));
     }
+    if let Some(every) = config.gc_interval {
+        let opts = GcOptions {
+            grace: config.gc_grace,
+            upload_ttl: config.upload_ttl,
+            dry_run: false,
+        };
+        tokio::spawn(gc_schedule(registry.clone(), every, opts, stopped.clone()));
+    }
     let task = tokio::spawn(run(listener, app, tls, registry.clone(), stopped));
     tracing::info!(%addr, tls = config.tls.is_some(), data_dir = %config.data_dir.display(), "berth is serving");
     Ok(Server {
@@ -121,6 +140,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         registry,
         stop,
         task,
+        _lock: lock,
     })
 }
 
@@ -142,6 +162,27 @@ async fn lifecycle_schedule(
                         tracing::info!(repositories = runs.len(), expired, "scheduled lifecycle run finished");
                     }
                     Err(e) => tracing::error!(error = %e, "scheduled lifecycle run failed"),
+                }
+            }
+            _ = stopped.changed() => break,
+        }
+    }
+}
+
+/// A garbage collection pass every `every`, the first one interval after start.
+async fn gc_schedule(
+    registry: Arc<Registry>,
+    every: Duration,
+    opts: GcOptions,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                if let Err(e) = registry.gc(opts).await {
+                    tracing::error!(error = %e, "garbage collection pass failed");
                 }
             }
             _ = stopped.changed() => break,

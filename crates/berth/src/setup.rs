@@ -86,3 +86,29 @@ pub(crate) async fn root_credentials(iam: &Iam, dir: &Path, account: &str) -> an
     tracing::info!(%access_key_id, path = %path.display(), "generated root credentials");
     Ok(())
 }
+
+/// `DATA_DIR/serve.lock`: every server holds it shared while it runs; work that must not run
+/// beside a server (a garbage collection pass on the data directory, whose blob locks live in the
+/// server's memory) holds it exclusively.
+pub(crate) fn lock_data_dir(dir: &Path, exclusive: bool) -> anyhow::Result<Option<std::fs::File>> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("serve.lock"))
+        .with_context(|| format!("opening {}", dir.join("serve.lock").display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let op = if exclusive {
+            libc::LOCK_EX
+        } else {
+            libc::LOCK_SH
+        } | libc::LOCK_NB;
+        // SAFETY: flock on a descriptor this function owns; the lock goes with the file.
+        if unsafe { libc::flock(f.as_raw_fd(), op) } != 0 {
+            return Ok(None);
+        }
+    }
+    Ok(Some(f))
+}

@@ -123,7 +123,12 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
                         principal: &caller.principal,
                         home_account: &state.home_account,
                     };
-                    crate::admin::execute(&state.iam, &state.registry, caller, op, &body).await
+                    let gc = crate::admin::GcDefaults {
+                        grace: state.gc_grace,
+                        upload_ttl: state.upload_ttl,
+                    };
+                    crate::admin::execute(&state.iam, &state.registry, &gc, caller, op, &body)
+                        .await
                 }
                 None => Err(AwsError::new(
                     "UnknownOperationException",

@@ -1,0 +1,269 @@
+//! Garbage collection's side of the metadata: marking what nothing references, finding what
+//! stayed unreferenced past the grace period, and deleting it only when a re-check inside the
+//! deleting transaction agrees.
+
+use super::MetaStore;
+use crate::Result;
+
+/// A link that no manifest of its repository uses.
+const LINK_UNUSED: &str =
+    "NOT EXISTS (SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
+                  WHERE m.repository_id = rb.repository_id AND mb.digest = rb.digest)";
+/// A blob that no repository links and no manifest references.
+const BLOB_UNUSED: &str =
+    "NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = b.digest)
+     AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb WHERE mb.digest = b.digest)";
+
+/// What a marking step changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Marked {
+    /// Newly found unreferenced.
+    pub marked: u64,
+    /// Referenced again since an earlier mark.
+    pub cleared: u64,
+    /// Examined in all.
+    pub examined: u64,
+}
+
+impl MetaStore {
+    /// Mark the links no manifest of their repository uses (at `now`, unless marked already) and
+    /// clear the marks of links in use again.
+    pub async fn mark_links(&self, now: i64) -> Result<Marked> {
+        let mut tx = self.write.begin().await?;
+        let cleared = sqlx::query(&format!(
+            "UPDATE repository_blobs AS rb SET unreferenced_since = NULL
+             WHERE unreferenced_since IS NOT NULL AND NOT ({LINK_UNUSED})"
+        ))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let marked = sqlx::query(&format!(
+            "UPDATE repository_blobs AS rb SET unreferenced_since = ?
+             WHERE unreferenced_since IS NULL AND {LINK_UNUSED}"
+        ))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let examined: i64 = sqlx::query_scalar("SELECT count(*) FROM repository_blobs")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Marked {
+            marked,
+            cleared,
+            examined: examined as u64,
+        })
+    }
+
+    /// Links marked at or before `cutoff`: (repository, digest).
+    pub async fn stale_links(&self, cutoff: i64) -> Result<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT repository_id, digest FROM repository_blobs
+             WHERE unreferenced_since IS NOT NULL AND unreferenced_since <= ?
+             ORDER BY repository_id, digest",
+        )
+        .bind(cutoff)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Delete a link if it is still unused and was marked at or before `cutoff`.
+    pub async fn delete_stale_link(&self, repo: i64, digest: &str, cutoff: i64) -> Result<bool> {
+        let done = sqlx::query(&format!(
+            "DELETE FROM repository_blobs AS rb WHERE repository_id = ? AND digest = ?
+             AND unreferenced_since IS NOT NULL AND unreferenced_since <= ? AND {LINK_UNUSED}"
+        ))
+        .bind(repo)
+        .bind(digest)
+        .bind(cutoff)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Clear the mark of a link a client has just been told exists (a blob HEAD or GET), so
+    /// that a push relying on it does not lose it to the collector.
+    pub async fn touch_link(&self, account: &str, name: &str, digest: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE repository_blobs SET unreferenced_since = NULL
+             WHERE digest = ? AND unreferenced_since IS NOT NULL AND repository_id =
+                (SELECT id FROM repositories WHERE account_id = ? AND name = ?)",
+        )
+        .bind(digest)
+        .bind(account)
+        .bind(name)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Mark the blobs nothing references and clear the marks of blobs referenced again.
+    pub async fn mark_blobs(&self, now: i64) -> Result<Marked> {
+        let mut tx = self.write.begin().await?;
+        let cleared = sqlx::query(&format!(
+            "UPDATE blobs AS b SET unreferenced_since = NULL
+             WHERE unreferenced_since IS NOT NULL AND NOT ({BLOB_UNUSED})"
+        ))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let marked = sqlx::query(&format!(
+            "UPDATE blobs AS b SET unreferenced_since = ? WHERE unreferenced_since IS NULL AND {BLOB_UNUSED}"
+        ))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let examined: i64 = sqlx::query_scalar("SELECT count(*) FROM blobs")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Marked {
+            marked,
+            cleared,
+            examined: examined as u64,
+        })
+    }
+
+    /// Blobs marked at or before `cutoff`: (digest, size).
+    pub async fn stale_blobs(&self, cutoff: i64) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT digest, size FROM blobs
+             WHERE unreferenced_since IS NOT NULL AND unreferenced_since <= ? ORDER BY digest",
+        )
+        .bind(cutoff)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Delete a blob's row if it is still unreferenced and was marked at or before `cutoff`.
+    /// The caller removes its bytes afterwards, holding the blob's lock throughout.
+    pub async fn delete_stale_blob(&self, digest: &str, cutoff: i64) -> Result<bool> {
+        let done = sqlx::query(&format!(
+            "DELETE FROM blobs AS b WHERE digest = ?
+             AND unreferenced_since IS NOT NULL AND unreferenced_since <= ? AND {BLOB_UNUSED}"
+        ))
+        .bind(digest)
+        .bind(cutoff)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Whether a blob has a row.
+    pub async fn blob_known(&self, digest: &str) -> Result<bool> {
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT 1 FROM blobs WHERE digest = ?")
+                .bind(digest)
+                .fetch_optional(&self.write)
+                .await?
+                .is_some(),
+        )
+    }
+
+    /// Upload sessions not touched since `before`: (id, repository).
+    pub async fn stale_uploads(&self, before: i64) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM uploads WHERE updated_at < ? ORDER BY id")
+                .bind(before)
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+
+    /// Delete an upload session's row if it is still untouched since `before`.
+    pub async fn delete_upload_if_stale(&self, id: &str, before: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM uploads WHERE id = ? AND updated_at < ?")
+            .bind(id)
+            .bind(before)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Whether an upload session has a row.
+    pub async fn upload_known(&self, id: &str) -> Result<bool> {
+        Ok(
+            sqlx::query_scalar::<_, i64>("SELECT 1 FROM uploads WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.write)
+                .await?
+                .is_some(),
+        )
+    }
+}
+
+/// What `fsck` reads: every reference, to check it against the rest and the store.
+impl MetaStore {
+    /// Tags whose manifest row is missing: (repository, tag).
+    pub async fn dangling_tags(&self) -> Result<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT t.repository_id, t.name FROM tags t
+             LEFT JOIN manifests m ON m.id = t.manifest_id
+             WHERE m.id IS NULL OR m.repository_id != t.repository_id",
+        )
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    pub async fn delete_dangling_tag(&self, repo: i64, tag: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM tags WHERE repository_id = ? AND name = ?
+             AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.id = tags.manifest_id
+                             AND m.repository_id = tags.repository_id)",
+        )
+        .bind(repo)
+        .bind(tag)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Blobs manifests reference: (repository, manifest digest, blob digest, whether the blob
+    /// has a row, whether the repository links it).
+    pub async fn manifest_references(&self) -> Result<Vec<(i64, String, String, bool, bool)>> {
+        Ok(sqlx::query_as(
+            "SELECT m.repository_id, m.digest, mb.digest,
+                    EXISTS (SELECT 1 FROM blobs b WHERE b.digest = mb.digest),
+                    EXISTS (SELECT 1 FROM repository_blobs rb
+                            WHERE rb.repository_id = m.repository_id AND rb.digest = mb.digest)
+             FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
+             ORDER BY m.repository_id, m.digest, mb.digest",
+        )
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    /// Re-create a repository's link to a blob that has a row (a repair).
+    pub async fn relink(&self, repo: i64, digest: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO repository_blobs (repository_id, digest, created_at)
+             SELECT ?, digest, ? FROM blobs WHERE digest = ? ON CONFLICT DO NOTHING",
+        )
+        .bind(repo)
+        .bind(crate::now_millis())
+        .bind(digest)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Every blob row: (digest, size, marked unreferenced since).
+    pub async fn all_blobs(&self) -> Result<Vec<(String, i64, Option<i64>)>> {
+        Ok(
+            sqlx::query_as("SELECT digest, size, unreferenced_since FROM blobs ORDER BY digest")
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+
+    /// Repository names by ID (for reports).
+    pub async fn repository_names(&self) -> Result<Vec<(i64, String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT id, account_id, name FROM repositories ORDER BY id")
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+}

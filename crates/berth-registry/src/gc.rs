@@ -1,0 +1,184 @@
+//! Online garbage collection, safe by construction.
+//!
+//! A pass, while the registry keeps serving:
+//! 1. marks every repository link to a blob that no manifest of the repository uses (and clears
+//!    the marks of links in use again), then deletes links marked for longer than the grace
+//!    period, each after a re-check in its deleting statement;
+//! 2. marks every blob that no link and no manifest references, then deletes those marked for
+//!    longer than the grace period: under the blob's lock (which an upload's commit and a mount
+//!    also take), a re-check deletes the row, and only then are its bytes removed;
+//! 3. removes upload sessions untouched for longer than the upload TTL, and bytes in the store
+//!    that no row describes (what a crash between a commit and its row left), under the same
+//!    locks and age limits.
+//!
+//! Marks live in the database, so the grace period runs across restarts; a dry run reports what a
+//! pass would delete now and changes nothing.
+
+use std::time::{Duration, Instant};
+
+use berth_oci::Digest;
+use serde::Serialize;
+
+use crate::{Registry, Result};
+
+/// How a pass runs.
+#[derive(Debug, Clone, Copy)]
+pub struct GcOptions {
+    /// How long something must have been unreferenced before it is deleted.
+    pub grace: Duration,
+    /// How long an upload may go untouched before it is abandoned.
+    pub upload_ttl: Duration,
+    /// Report only.
+    pub dry_run: bool,
+}
+
+/// What a pass examined, deleted and kept.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct GcReport {
+    pub dry_run: bool,
+    pub links_examined: u64,
+    pub links_marked: u64,
+    pub links_deleted: u64,
+    pub blobs_examined: u64,
+    pub blobs_marked: u64,
+    pub blobs_deleted: u64,
+    pub bytes_deleted: u64,
+    /// Unreferenced blobs still within the grace period.
+    pub blobs_kept: u64,
+    pub bytes_kept: u64,
+    pub uploads_deleted: u64,
+    pub upload_bytes_deleted: u64,
+    /// Stored bytes that no row described (a crash between a commit and its row).
+    pub orphans_deleted: u64,
+    pub orphan_bytes_deleted: u64,
+    pub duration_ms: u64,
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Registry {
+    /// Run one collection pass.
+    pub async fn gc(&self, opts: GcOptions) -> Result<GcReport> {
+        let started = Instant::now();
+        let now = berth_meta::now_millis();
+        let cutoff = now.saturating_sub(ms(opts.grace));
+        let mut r = GcReport {
+            dry_run: opts.dry_run,
+            ..GcReport::default()
+        };
+
+        // 1. links no manifest of their repository uses
+        if !opts.dry_run {
+            let m = self.meta.mark_links(now).await?;
+            r.links_examined = m.examined;
+            r.links_marked = m.marked;
+        }
+        for (repo, digest) in self.meta.stale_links(cutoff).await? {
+            if opts.dry_run || self.meta.delete_stale_link(repo, &digest, cutoff).await? {
+                r.links_deleted += 1;
+            }
+        }
+
+        // 2. blobs nothing references
+        if !opts.dry_run {
+            let m = self.meta.mark_blobs(now).await?;
+            r.blobs_examined = m.examined;
+            r.blobs_marked = m.marked;
+        }
+        for (digest, size) in self.meta.stale_blobs(cutoff).await? {
+            if opts.dry_run {
+                r.blobs_deleted += 1;
+                r.bytes_deleted += size as u64;
+                continue;
+            }
+            let Ok(d) = digest.parse::<Digest>() else {
+                continue;
+            };
+            let _lock = self.blob_locks.lock(&digest).await;
+            if self.meta.delete_stale_blob(&digest, cutoff).await? {
+                self.store.delete(&d).await?;
+                tracing::debug!(%digest, size, "garbage collector deleted a blob");
+                r.blobs_deleted += 1;
+                r.bytes_deleted += size as u64;
+            }
+        }
+        for (_, size) in self.meta.stale_blobs(i64::MAX).await? {
+            r.blobs_kept += 1;
+            r.bytes_kept += size as u64;
+        }
+
+        // 3. abandoned uploads, and bytes no row describes
+        let upload_cutoff = now.saturating_sub(ms(opts.upload_ttl));
+        for id in self.meta.stale_uploads(upload_cutoff).await? {
+            let Ok(uuid) = id.parse::<uuid::Uuid>() else {
+                continue;
+            };
+            let size = self.store.upload_size(uuid).await.unwrap_or(0);
+            if !opts.dry_run {
+                // not while a request works on it; and only if it is still untouched after it
+                let slot = self.uploads.slot(uuid);
+                let _busy = slot.lock().await;
+                if !self.meta.delete_upload_if_stale(&id, upload_cutoff).await? {
+                    continue;
+                }
+                self.store.delete_upload(uuid).await?;
+                self.uploads.forget(uuid);
+            }
+            r.uploads_deleted += 1;
+            r.upload_bytes_deleted += size;
+        }
+        for item in self.store.list_uploads().await? {
+            let old = item.modified.is_none_or(|m| m <= upload_cutoff);
+            if !old || self.meta.upload_known(&item.key.to_string()).await? {
+                continue;
+            }
+            if !opts.dry_run {
+                let slot = self.uploads.slot(item.key);
+                let _busy = slot.lock().await;
+                if self.meta.upload_known(&item.key.to_string()).await? {
+                    continue;
+                }
+                self.store.delete_upload(item.key).await?;
+                self.uploads.forget(item.key);
+            }
+            r.orphans_deleted += 1;
+            r.orphan_bytes_deleted += item.size;
+        }
+        for item in self.store.list_blobs().await? {
+            let digest = item.key.to_string();
+            let old = item.modified.is_none_or(|m| m <= cutoff);
+            if !old || self.meta.blob_known(&digest).await? {
+                continue;
+            }
+            if !opts.dry_run {
+                // an upload that committed these bytes holds the lock until its row exists
+                let _lock = self.blob_locks.lock(&digest).await;
+                if self.meta.blob_known(&digest).await? {
+                    continue;
+                }
+                self.store.delete(&item.key).await?;
+            }
+            r.orphans_deleted += 1;
+            r.orphan_bytes_deleted += item.size;
+        }
+
+        r.duration_ms = started.elapsed().as_millis() as u64;
+        tracing::info!(
+            dry_run = r.dry_run,
+            links_deleted = r.links_deleted,
+            blobs_examined = r.blobs_examined,
+            blobs_deleted = r.blobs_deleted,
+            bytes_deleted = r.bytes_deleted,
+            blobs_kept = r.blobs_kept,
+            bytes_kept = r.bytes_kept,
+            uploads_deleted = r.uploads_deleted,
+            orphans_deleted = r.orphans_deleted,
+            duration_ms = r.duration_ms,
+            "garbage collection pass finished"
+        );
+        Ok(r)
+    }
+}

@@ -1,0 +1,75 @@
+//! Per-blob locks between the writers that make a blob exist (an upload's commit and its row, a
+//! mount's link) and the garbage collector that removes it (its row, then its bytes). Either
+//! runs entirely before the other, so the collector never removes bytes a new row points at.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+type Slot = Arc<tokio::sync::Mutex<()>>;
+
+#[derive(Default)]
+pub(crate) struct BlobLocks {
+    slots: Mutex<HashMap<String, Slot>>,
+}
+
+/// Holds one blob's lock; the slot is dropped from the map when nobody else wants it.
+pub(crate) struct BlobGuard<'a> {
+    locks: &'a BlobLocks,
+    key: String,
+    slot: Slot,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl BlobLocks {
+    pub(crate) async fn lock(&self, digest: &str) -> BlobGuard<'_> {
+        let slot = {
+            let mut m = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            m.entry(digest.to_string()).or_default().clone()
+        };
+        let guard = slot.clone().lock_owned().await;
+        BlobGuard {
+            locks: self,
+            key: digest.to_string(),
+            slot,
+            guard: Some(guard),
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+impl Drop for BlobGuard<'_> {
+    fn drop(&mut self) {
+        self.guard.take();
+        let mut m = self.locks.slots.lock().unwrap_or_else(|p| p.into_inner());
+        // the map's reference and ours: nobody else waits for this blob
+        if Arc::strong_count(&self.slot) == 2 {
+            m.remove(&self.key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn one_holder_per_blob_and_no_leftovers() {
+        let locks = Arc::new(BlobLocks::default());
+        let g = locks.lock("sha256:a").await;
+        // another blob is not held up
+        drop(locks.lock("sha256:b").await);
+        let l2 = locks.clone();
+        let waiter = tokio::spawn(async move {
+            let _g = l2.lock("sha256:a").await;
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert!(!waiter.is_finished());
+        drop(g);
+        waiter.await.unwrap();
+        assert_eq!(locks.len(), 0);
+    }
+}

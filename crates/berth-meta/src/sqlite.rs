@@ -345,17 +345,33 @@ impl MetaStore {
         name: &str,
         d: &Digest,
     ) -> Result<Option<Option<u64>>> {
-        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
-            "SELECT r.id, (SELECT b.size FROM repository_blobs rb JOIN blobs b ON b.digest = rb.digest
-                           WHERE rb.repository_id = r.id AND rb.digest = ?)
-             FROM repositories r WHERE r.account_id = ? AND r.name = ?",
+        Ok(self
+            .blob_link(account, name, d)
+            .await?
+            .map(|link| link.map(|(size, _)| size)))
+    }
+
+    /// As [`MetaStore::blob_by_repository_name`], with whether the collector has marked the link
+    /// unreferenced.
+    pub async fn blob_link(
+        &self,
+        account: &str,
+        name: &str,
+        d: &Digest,
+    ) -> Result<Option<Option<(u64, bool)>>> {
+        let row: Option<(i64, Option<i64>, Option<bool>)> = sqlx::query_as(
+            "SELECT r.id, b.size, rb.unreferenced_since IS NOT NULL
+             FROM repositories r
+             LEFT JOIN repository_blobs rb ON rb.repository_id = r.id AND rb.digest = ?
+             LEFT JOIN blobs b ON b.digest = rb.digest
+             WHERE r.account_id = ? AND r.name = ?",
         )
         .bind(d.to_string())
         .bind(account)
         .bind(name)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.map(|(_, size)| size.map(|s| s as u64)))
+        Ok(row.map(|(_, size, marked)| size.map(|s| (s as u64, marked.unwrap_or(false)))))
     }
 
     /// Size of `digest` if any repository of `account` links it.

@@ -55,6 +55,9 @@ pub struct GcReport {
     pub duration_ms: u64,
 }
 
+/// Blobs deleted per transaction.
+const BATCH: usize = 256;
+
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -76,11 +79,11 @@ impl Registry {
             r.links_examined = m.examined;
             r.links_marked = m.marked;
         }
-        for (repo, digest) in self.meta.stale_links(cutoff).await? {
-            if opts.dry_run || self.meta.delete_stale_link(repo, &digest, cutoff).await? {
-                r.links_deleted += 1;
-            }
-        }
+        r.links_deleted = if opts.dry_run {
+            self.meta.stale_links(cutoff).await?.len() as u64
+        } else {
+            self.meta.delete_stale_links(cutoff).await?
+        };
 
         // 2. blobs nothing references
         if !opts.dry_run {
@@ -88,22 +91,29 @@ impl Registry {
             r.blobs_examined = m.examined;
             r.blobs_marked = m.marked;
         }
-        for (digest, size) in self.meta.stale_blobs(cutoff).await? {
-            if opts.dry_run {
-                r.blobs_deleted += 1;
-                r.bytes_deleted += size as u64;
-                continue;
+        let stale = self.meta.stale_blobs(cutoff).await?;
+        if opts.dry_run {
+            r.blobs_deleted = stale.len() as u64;
+            r.bytes_deleted = stale.iter().map(|(_, s)| *s as u64).sum();
+        }
+        for batch in stale.chunks(BATCH).filter(|_| !opts.dry_run) {
+            // each blob's lock (commits and mounts take it too), then one transaction that
+            // re-checks and deletes the rows, then the bytes of those that went
+            let mut guards = Vec::with_capacity(batch.len());
+            for (digest, _) in batch {
+                guards.push(self.blob_locks.lock(digest).await);
             }
-            let Ok(d) = digest.parse::<Digest>() else {
-                continue;
-            };
-            let _lock = self.blob_locks.lock(&digest).await;
-            if self.meta.delete_stale_blob(&digest, cutoff).await? {
-                self.store.delete(&d).await?;
+            let digests: Vec<String> = batch.iter().map(|(d, _)| d.clone()).collect();
+            let gone = self.meta.delete_stale_blobs(&digests, cutoff).await?;
+            for (digest, size) in batch.iter().filter(|(d, _)| gone.contains(d)) {
+                if let Ok(d) = digest.parse::<Digest>() {
+                    self.store.delete(&d).await?;
+                }
                 tracing::debug!(%digest, size, "garbage collector deleted a blob");
                 r.blobs_deleted += 1;
-                r.bytes_deleted += size as u64;
+                r.bytes_deleted += *size as u64;
             }
+            drop(guards);
         }
         for (_, size) in self.meta.stale_blobs(i64::MAX).await? {
             r.blobs_kept += 1;
@@ -130,9 +140,12 @@ impl Registry {
             r.uploads_deleted += 1;
             r.upload_bytes_deleted += size;
         }
-        for item in self.store.list_uploads().await? {
+        // listings first, then the rows: bytes written after the rows were read are too new
+        let held = self.store.list_uploads().await?;
+        let sessions = self.meta.upload_ids().await?;
+        for item in held {
             let old = item.modified.is_none_or(|m| m <= upload_cutoff);
-            if !old || self.meta.upload_known(&item.key.to_string()).await? {
+            if !old || sessions.contains(&item.key.to_string()) {
                 continue;
             }
             if !opts.dry_run {
@@ -147,10 +160,12 @@ impl Registry {
             r.orphans_deleted += 1;
             r.orphan_bytes_deleted += item.size;
         }
-        for item in self.store.list_blobs().await? {
+        let stored = self.store.list_blobs().await?;
+        let rows = self.meta.blob_digests().await?;
+        for item in stored {
             let digest = item.key.to_string();
             let old = item.modified.is_none_or(|m| m <= cutoff);
-            if !old || self.meta.blob_known(&digest).await? {
+            if !old || rows.contains(&digest) {
                 continue;
             }
             if !opts.dry_run {

@@ -181,14 +181,19 @@ impl Registry {
 
     /// Size of a blob readable through repository `name`.
     pub async fn blob_size(&self, account: &str, name: &RepositoryName, d: &Digest) -> Result<u64> {
-        match self
-            .meta
-            .blob_by_repository_name(account, name.as_str(), d)
-            .await?
-        {
+        match self.meta.blob_link(account, name.as_str(), d).await? {
             None => Err(RegistryError::name_unknown(account, name)),
             Some(None) => Err(RegistryError::BlobUnknown(d.clone())),
-            Some(Some(size)) => Ok(size),
+            Some(Some((size, marked))) => {
+                // a client just learnt the blob is here and may push a manifest on it: the
+                // collector's clock for this link starts again
+                if marked {
+                    self.meta
+                        .touch_link(account, name.as_str(), &d.to_string())
+                        .await?;
+                }
+                Ok(size)
+            }
         }
     }
 

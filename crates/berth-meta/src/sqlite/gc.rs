@@ -68,18 +68,17 @@ impl MetaStore {
         .await?)
     }
 
-    /// Delete a link if it is still unused and was marked at or before `cutoff`.
-    pub async fn delete_stale_link(&self, repo: i64, digest: &str, cutoff: i64) -> Result<bool> {
+    /// Delete every link still unused and marked at or before `cutoff`, in one statement that
+    /// re-checks each; how many went.
+    pub async fn delete_stale_links(&self, cutoff: i64) -> Result<u64> {
         let done = sqlx::query(&format!(
-            "DELETE FROM repository_blobs AS rb WHERE repository_id = ? AND digest = ?
-             AND unreferenced_since IS NOT NULL AND unreferenced_since <= ? AND {LINK_UNUSED}"
+            "DELETE FROM repository_blobs AS rb
+             WHERE unreferenced_since IS NOT NULL AND unreferenced_since <= ? AND {LINK_UNUSED}"
         ))
-        .bind(repo)
-        .bind(digest)
         .bind(cutoff)
         .execute(&self.write)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(done.rows_affected())
     }
 
     /// Clear the mark of a link a client has just been told exists (a blob HEAD or GET), so
@@ -137,18 +136,44 @@ impl MetaStore {
         .await?)
     }
 
-    /// Delete a blob's row if it is still unreferenced and was marked at or before `cutoff`.
-    /// The caller removes its bytes afterwards, holding the blob's lock throughout.
-    pub async fn delete_stale_blob(&self, digest: &str, cutoff: i64) -> Result<bool> {
-        let done = sqlx::query(&format!(
-            "DELETE FROM blobs AS b WHERE digest = ?
-             AND unreferenced_since IS NOT NULL AND unreferenced_since <= ? AND {BLOB_UNUSED}"
-        ))
-        .bind(digest)
-        .bind(cutoff)
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected() == 1)
+    /// Delete the rows of those of `digests` still unreferenced and marked at or before
+    /// `cutoff`, in one transaction; the digests deleted. The caller holds their locks and
+    /// removes their bytes afterwards.
+    pub async fn delete_stale_blobs(&self, digests: &[String], cutoff: i64) -> Result<Vec<String>> {
+        let mut tx = self.write.begin().await?;
+        let mut gone = Vec::new();
+        for d in digests {
+            let deleted: Option<String> = sqlx::query_scalar(&format!(
+                "DELETE FROM blobs AS b WHERE digest = ?
+                 AND unreferenced_since IS NOT NULL AND unreferenced_since <= ? AND {BLOB_UNUSED}
+                 RETURNING digest"
+            ))
+            .bind(d)
+            .bind(cutoff)
+            .fetch_optional(&mut *tx)
+            .await?;
+            gone.extend(deleted);
+        }
+        tx.commit().await?;
+        Ok(gone)
+    }
+
+    /// Every blob digest with a row.
+    pub async fn blob_digests(&self) -> Result<std::collections::HashSet<String>> {
+        Ok(sqlx::query_scalar("SELECT digest FROM blobs")
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
+    /// Every upload session ID with a row.
+    pub async fn upload_ids(&self) -> Result<std::collections::HashSet<String>> {
+        Ok(sqlx::query_scalar("SELECT id FROM uploads")
+            .fetch_all(&self.read)
+            .await?
+            .into_iter()
+            .collect())
     }
 
     /// Whether a blob has a row.

@@ -19,8 +19,8 @@ import urllib.request
 
 import pytest
 
-from conftest import start_berth
-from test_admin import admin
+from conftest import run, start_berth
+from test_admin import admin, berth_bin
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -298,3 +298,67 @@ def test_fsck_finds_and_repairs(berth):
     assert [(x["kind"], x["repaired"]) for x in repaired["problems"]] == [("missing-link", True)]
     assert fsck(berth)["problems"] == []
     v2.check_image("gc/fsck", d)
+
+
+def test_usage_against_the_bytes_stored():
+    b = start_berth(["--gc-interval", "0"])
+    try:
+        v2 = V2(b)
+        l1, l2, l3, l4 = (os.urandom(n) for n in (10_000, 20_000, 30_000, 5_000))
+        images = {"usage/a": [[l1, l2], [l1, l3]], "usage/b": [[l1, l4]]}
+        manifests = {}
+        for repo, layer_sets in images.items():
+            for i, layers in enumerate(layer_sets):
+                d = v2.push(repo, f"v{i}", layers)
+                status, body = v2.req("GET", f"/{repo}/manifests/{d}", headers={"Accept": OCI_MANIFEST})
+                manifests.setdefault(repo, []).append(len(body))
+
+        def uses(repo):
+            blobs = {sha(l): len(l) for ls in images[repo] for l in ls}
+            blobs.update({sha(config_of(ls)): len(config_of(ls)) for ls in images[repo]})
+            return sum(blobs.values()) + sum(manifests[repo])
+
+        # pulls are counted against the repository they came through
+        for _ in range(2):
+            status, _ = v2.req("GET", f"/usage/a/blobs/{sha(l2)}")
+            assert status == 200
+        price = 1_000_000.0
+        deadline = time.time() + 15
+        while True:  # pull counters are written every 5 s
+            out = admin(b, "usage", "--json", "--storage-price", str(price), "--transfer-price", str(price), endpoint=True)
+            repos = {r["repositoryName"]: r for r in out["repositories"]}
+            if repos["usage/a"]["bytesPulled"] or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        assert repos["usage/a"]["bytes"] == uses("usage/a")
+        assert repos["usage/b"]["bytes"] == uses("usage/b")
+        assert (repos["usage/a"]["bytesPulled"], repos["usage/a"]["downloads"]) == (2 * len(l2), 2)
+        assert repos["usage/a"]["images"] == 2 and repos["usage/b"]["bytesPulled"] == 0
+        # the account counts the layer both repositories use once
+        account = out["accounts"][0]
+        shared_once = uses("usage/a") + uses("usage/b") - len(l1)
+        assert account["bytes"] == shared_once
+        gib = float(1 << 30)
+        assert account["storageCost"] == round(shared_once / gib * price * 100) / 100
+        assert account["transferCost"] == round(2 * len(l2) / gib * price * 100) / 100
+        # the store: every blob once, and the bytes really on disk
+        on_disk = 0
+        for root, _, files in os.walk(os.path.join(b.data_dir, "blobs")):
+            on_disk += sum(os.path.getsize(os.path.join(root, f)) for f in files)
+        store = out["store"]
+        assert store["blobBytes"] == on_disk == store["bytesOnDisk"]
+        assert store["blobBytes"] == sum(len(l) for l in (l1, l2, l3, l4)) + sum(
+            len(config_of(ls)) for ls in images["usage/a"] + images["usage/b"])
+        assert store["manifestBytes"] == sum(sum(v) for v in manifests.values())
+        # the table, and ECR's prices by default
+        table = admin_text(b, "usage")
+        assert "usage/a" in table and "usage/b" in table and "$0.1/GiB-month" in table
+    finally:
+        stop(b)
+        shutil.rmtree(b.data_dir, ignore_errors=True)
+
+
+def admin_text(berth, *args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BERTH_"))}
+    env.update(AWS_ACCESS_KEY_ID=berth.key, AWS_SECRET_ACCESS_KEY=berth.secret)
+    return run(berth_bin(), "admin", "--endpoint", f"http://{berth.host}", *args, env=env).stdout

@@ -39,6 +39,7 @@ pub const OPERATIONS: &[&str] = &[
     "ListLifecycleEvents",
     "RunGc",
     "Fsck",
+    "Usage",
 ];
 
 /// The collector's settings when a `RunGc` request does not give them.
@@ -133,6 +134,9 @@ pub async fn execute(
     let upload_ttl = inp.integer("UploadTtlSeconds", 0, i64::MAX);
     let repair = inp.boolean("Repair").unwrap_or(false);
     let sizes_only = inp.boolean("SizesOnly").unwrap_or(false);
+    let storage_price = inp.number("StoragePrice");
+    let transfer_price = inp.number("TransferPrice");
+    let table = inp.boolean("Table").unwrap_or(false);
     inp.finish()?;
     let home = match &caller {
         AdminCaller::Operator { home_account } | AdminCaller::Principal { home_account, .. } => {
@@ -168,6 +172,7 @@ pub async fn execute(
             return Err(denied());
         }
     }
+    let named_account = account_arg.is_some();
     let account = match account_arg {
         Some(a) if a != own && !installation_admin => return Err(denied()),
         Some(a) => a,
@@ -364,6 +369,27 @@ pub async fn execute(
                     .unwrap_or(gc.upload_ttl),
             };
             let report = registry.fsck(opts).await.map_err(crate::ecr::core_error)?;
+            serde_json::to_value(&report).map_err(|e| AwsError::server(e.to_string()))
+        }
+        "Usage" => {
+            let defaults = berth_registry::usage::Prices::default();
+            let prices = berth_registry::usage::Prices {
+                storage_per_gib_month: storage_price.unwrap_or(defaults.storage_per_gib_month),
+                transfer_per_gib: transfer_price.unwrap_or(defaults.transfer_per_gib),
+            };
+            // the installation's admin sees every account (and the store) unless it names one
+            let scope = if installation_admin && !named_account {
+                None
+            } else {
+                Some(account.as_str())
+            };
+            let report = registry
+                .usage(scope, prices)
+                .await
+                .map_err(crate::ecr::core_error)?;
+            if table {
+                return Ok(json!(report.table()));
+            }
             serde_json::to_value(&report).map_err(|e| AwsError::server(e.to_string()))
         }
         other => Err(AwsError::new(

@@ -9,8 +9,8 @@ mod sqlite;
 
 pub use sqlite::MetaStore;
 pub use sqlite::{
-    Group, IdentityDocuments, LifecycleEvent, LifecycleImage, LifecyclePreview, ManagedPolicy,
-    Marked, PolicyOwner, Role,
+    month_of, Group, IdentityDocuments, LifecycleEvent, LifecycleImage, LifecyclePreview,
+    ManagedPolicy, Marked, PolicyOwner, RepositoryUsage, Role,
 };
 
 use berth_oci::Digest;

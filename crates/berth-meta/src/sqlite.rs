@@ -348,17 +348,17 @@ impl MetaStore {
         Ok(self
             .blob_link(account, name, d)
             .await?
-            .map(|link| link.map(|(size, _)| size)))
+            .map(|(_, link)| link.map(|(size, _)| size)))
     }
 
-    /// As [`MetaStore::blob_by_repository_name`], with whether the collector has marked the link
-    /// unreferenced.
+    /// As [`MetaStore::blob_by_repository_name`], with the repository's ID and whether the
+    /// collector has marked the link unreferenced.
     pub async fn blob_link(
         &self,
         account: &str,
         name: &str,
         d: &Digest,
-    ) -> Result<Option<Option<(u64, bool)>>> {
+    ) -> Result<Option<(i64, Option<(u64, bool)>)>> {
         let row: Option<(i64, Option<i64>, Option<bool>)> = sqlx::query_as(
             "SELECT r.id, b.size, rb.unreferenced_since IS NOT NULL
              FROM repositories r
@@ -371,7 +371,8 @@ impl MetaStore {
         .bind(name)
         .fetch_optional(&self.read)
         .await?;
-        Ok(row.map(|(_, size, marked)| size.map(|s| (s as u64, marked.unwrap_or(false)))))
+        Ok(row
+            .map(|(repo, size, marked)| (repo, size.map(|s| (s as u64, marked.unwrap_or(false))))))
     }
 
     /// Size of `digest` if any repository of `account` links it.
@@ -881,7 +882,7 @@ fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {
 mod directory;
 pub use directory::{Group, ManagedPolicy, Role};
 mod gc;
-pub use gc::Marked;
+pub use gc::{month_of, Marked, RepositoryUsage};
 mod identity;
 mod lifecycle;
 pub use lifecycle::{LifecycleEvent, LifecycleImage, LifecyclePreview};

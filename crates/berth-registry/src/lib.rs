@@ -13,6 +13,7 @@ mod locks;
 mod pulls;
 mod repositories;
 mod uploads;
+pub mod usage;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -181,10 +182,21 @@ impl Registry {
 
     /// Size of a blob readable through repository `name`.
     pub async fn blob_size(&self, account: &str, name: &RepositoryName, d: &Digest) -> Result<u64> {
+        Ok(self.blob_stat(account, name, d).await?.1)
+    }
+
+    /// The repository's ID and the blob's size (a blob GET counts its bytes against the
+    /// repository with [`Registry::record_transfer`]).
+    pub async fn blob_stat(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        d: &Digest,
+    ) -> Result<(i64, u64)> {
         match self.meta.blob_link(account, name.as_str(), d).await? {
             None => Err(RegistryError::name_unknown(account, name)),
-            Some(None) => Err(RegistryError::BlobUnknown(d.clone())),
-            Some(Some((size, marked))) => {
+            Some((_, None)) => Err(RegistryError::BlobUnknown(d.clone())),
+            Some((repo, Some((size, marked)))) => {
                 // a client just learnt the blob is here and may push a manifest on it: the
                 // collector's clock for this link starts again
                 if marked {
@@ -192,9 +204,14 @@ impl Registry {
                         .touch_link(account, name.as_str(), &d.to_string())
                         .await?;
                 }
-                Ok(size)
+                Ok((repo, size))
             }
         }
+    }
+
+    /// Count `bytes` served from repository `repo` (written with the pull times).
+    pub fn record_transfer(&self, repo: i64, bytes: u64) {
+        self.pulls.transfer(repo, bytes);
     }
 
     /// Stream a blob (or a checked range of it) readable through repository `name`.
@@ -421,7 +438,12 @@ impl Registry {
     /// Write the pull times gathered since the last flush.
     pub async fn flush_pulls(&self) -> Result<()> {
         let pulls = self.pulls.take();
-        Ok(self.meta.record_pulls(&pulls).await?)
+        self.meta.record_pulls(&pulls).await?;
+        let transfers = self.pulls.take_transfers();
+        Ok(self
+            .meta
+            .record_transfers(&transfers, berth_meta::now_millis())
+            .await?)
     }
 }
 

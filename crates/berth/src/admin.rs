@@ -130,6 +130,19 @@ pub enum AdminCommand {
         #[arg(long, value_name = "SECONDS")]
         upload_ttl: Option<u64>,
     },
+    /// Storage used per repository, per account and in all, bytes pulled this month, and an
+    /// estimated monthly cost. The installation's root sees every account (and the store).
+    Usage {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// USD per GiB-month of storage [default: ECR's 0.10].
+        #[arg(long, value_name = "USD")]
+        storage_price: Option<f64>,
+        /// USD per GiB served [default: ECR's transfer-out price, 0.09].
+        #[arg(long, value_name = "USD")]
+        transfer_price: Option<f64>,
+    },
     /// Check consistency: tags, manifests' blobs (rows, links, bytes with their sizes and
     /// digests), unreferenced data past the grace period. Exits 1 when problems remain.
     Fsck {
@@ -265,6 +278,20 @@ impl AdminCommand {
                     m.insert("GraceSeconds".into(), json!(g));
                 }
                 "Fsck"
+            }
+            AdminCommand::Usage {
+                json: as_json,
+                storage_price,
+                transfer_price,
+            } => {
+                m.insert("Table".into(), json!(!as_json));
+                if let Some(p) = storage_price {
+                    m.insert("StoragePrice".into(), json!(p));
+                }
+                if let Some(p) = transfer_price {
+                    m.insert("TransferPrice".into(), json!(p));
+                }
+                "Usage"
             }
             AdminCommand::Lifecycle(LifecycleCommand::Run { repository }) => {
                 put("RepositoryName", repository);

@@ -104,7 +104,11 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Admin(args) => {
             let out = berth::admin::run(args).await?;
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            match &out {
+                // a report rendered as text (usage's table)
+                serde_json::Value::String(text) => print!("{text}"),
+                other => println!("{}", serde_json::to_string_pretty(other)?),
+            }
             // fsck: problems left unrepaired make the command fail
             let unresolved = out
                 .get("problems")

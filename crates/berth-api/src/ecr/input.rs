@@ -173,6 +173,26 @@ impl Input {
         }
     }
 
+    /// An optional non-negative number (a price).
+    pub fn number(&mut self, field: &str) -> Option<f64> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(v) if v >= 0.0 && v.is_finite() => Some(v),
+                _ => {
+                    self.problems.push(format!(
+                        "Value '{n}' at '{field}' failed to satisfy constraint: Member must be a non-negative number"
+                    ));
+                    None
+                }
+            },
+            Some(_) => {
+                self.type_error(field, "a number");
+                None
+            }
+        }
+    }
+
     /// An optional list with length bounds; its elements as raw values.
     pub fn list(&mut self, field: &str, min: usize, max: usize) -> Option<Vec<Value>> {
         match self.map.get(field) {

@@ -61,7 +61,7 @@ pub(crate) async fn get(
 ) -> Result<Response, OciError> {
     let name = repo_name(name)?;
     let digest = parse_digest(digest)?;
-    let size = reg.blob_size(account, &name, &digest).await?;
+    let (repo, size) = reg.blob_stat(account, &name, &digest).await?;
     let range = match requested_range(header(headers, http::header::RANGE), size) {
         Ok(r) => r,
         Err(()) => {
@@ -94,6 +94,7 @@ pub(crate) async fn get(
         return Ok(finish(b, Body::empty()));
     }
     let stream = reg.read_blob(&digest, range).await?;
+    reg.record_transfer(repo, len);
     Ok(finish(b, Body::from_stream(stream)))
 }
 

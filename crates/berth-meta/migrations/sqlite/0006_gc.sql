@@ -5,9 +5,12 @@
 ALTER TABLE repository_blobs ADD COLUMN unreferenced_since INTEGER;
 CREATE INDEX blobs_unreferenced ON blobs(unreferenced_since) WHERE unreferenced_since IS NOT NULL;
 
--- Bytes of blobs served per repository (usage and cost reports).
+-- Bytes of blobs served per repository and calendar month (UTC, 'YYYY-MM'), for usage and cost
+-- reports.
 CREATE TABLE repository_transfer (
-    repository_id  INTEGER PRIMARY KEY REFERENCES repositories(id) ON DELETE CASCADE,
+    repository_id  INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+    month          TEXT NOT NULL,
     bytes_out      INTEGER NOT NULL DEFAULT 0,
-    pulls          INTEGER NOT NULL DEFAULT 0
-);
+    downloads      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (repository_id, month)
+) WITHOUT ROWID;

@@ -292,3 +292,125 @@ impl MetaStore {
         )
     }
 }
+
+/// `YYYY-MM` of an epoch-milliseconds time (UTC).
+pub fn month_of(ms: i64) -> String {
+    // days since 1970-01-01 to a civil date (Howard Hinnant's algorithm)
+    let z = ms.div_euclid(86_400_000) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}")
+}
+
+/// A repository's storage and transfer, for usage reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepositoryUsage {
+    pub account_id: String,
+    pub name: String,
+    pub images: i64,
+    /// Distinct blobs its manifests reference, plus the manifests themselves.
+    pub bytes: i64,
+    /// Served this month, and blob downloads.
+    pub bytes_out: i64,
+    pub downloads: i64,
+}
+
+impl MetaStore {
+    /// Add served bytes to this month's counters.
+    pub async fn record_transfers(&self, t: &[(i64, u64, u64)], now: i64) -> Result<()> {
+        if t.is_empty() {
+            return Ok(());
+        }
+        let month = month_of(now);
+        let mut tx = self.write.begin().await?;
+        for (repo, bytes, n) in t {
+            sqlx::query(
+                "INSERT INTO repository_transfer (repository_id, month, bytes_out, downloads)
+                 SELECT id, ?, ?, ? FROM repositories WHERE id = ?
+                 ON CONFLICT (repository_id, month) DO UPDATE
+                 SET bytes_out = bytes_out + excluded.bytes_out, downloads = downloads + excluded.downloads",
+            )
+            .bind(&month)
+            .bind(*bytes as i64)
+            .bind(*n as i64)
+            .bind(repo)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every repository's usage (this month's transfer), by account and name.
+    pub async fn repository_usage(&self, month: &str) -> Result<Vec<RepositoryUsage>> {
+        let rows: Vec<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT r.account_id, r.name,
+                    (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id),
+                    coalesce((SELECT sum(b.size) FROM blobs b WHERE b.digest IN
+                        (SELECT mb.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
+                         WHERE m.repository_id = r.id)), 0)
+                    + coalesce((SELECT sum(m.size) FROM manifests m WHERE m.repository_id = r.id), 0),
+                    coalesce((SELECT bytes_out FROM repository_transfer t WHERE t.repository_id = r.id AND t.month = ?), 0),
+                    coalesce((SELECT downloads FROM repository_transfer t WHERE t.repository_id = r.id AND t.month = ?), 0)
+             FROM repositories r ORDER BY r.account_id, r.name",
+        )
+        .bind(month)
+        .bind(month)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(account_id, name, images, bytes, bytes_out, downloads)| RepositoryUsage {
+                    account_id,
+                    name,
+                    images,
+                    bytes,
+                    bytes_out,
+                    downloads,
+                },
+            )
+            .collect())
+    }
+
+    /// An account's storage with shared blobs counted once: distinct blobs its manifests
+    /// reference, plus the manifests.
+    pub async fn account_bytes(&self, account: &str) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT coalesce((SELECT sum(b.size) FROM blobs b WHERE b.digest IN
+                 (SELECT mb.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
+                  JOIN repositories r ON r.id = m.repository_id WHERE r.account_id = ?1)), 0)
+             + coalesce((SELECT sum(m.size) FROM manifests m JOIN repositories r ON r.id = m.repository_id
+                         WHERE r.account_id = ?1), 0)",
+        )
+        .bind(account)
+        .fetch_one(&self.read)
+        .await?)
+    }
+
+    /// What the whole store holds: (blob rows, their bytes, manifest bytes).
+    pub async fn store_bytes(&self) -> Result<(i64, i64, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT (SELECT count(*) FROM blobs), coalesce((SELECT sum(size) FROM blobs), 0),
+                    coalesce((SELECT sum(size) FROM manifests), 0)",
+        )
+        .fetch_one(&self.read)
+        .await?)
+    }
+}
+
+#[cfg(test)]
+mod month_tests {
+    #[test]
+    fn months() {
+        assert_eq!(super::month_of(0), "1970-01");
+        assert_eq!(super::month_of(1_795_000_000_000), "2026-11");
+        assert_eq!(super::month_of(951_782_400_000), "2000-02"); // 2000-02-29
+        assert_eq!(super::month_of(951_868_800_000), "2000-03");
+    }
+}

@@ -41,6 +41,8 @@ pub struct GcReport {
     pub links_marked: u64,
     pub links_deleted: u64,
     pub blobs_examined: u64,
+    /// What the blobs examined hold.
+    pub bytes_examined: u64,
     pub blobs_marked: u64,
     pub blobs_deleted: u64,
     pub bytes_deleted: u64,
@@ -91,6 +93,7 @@ impl Registry {
             r.blobs_examined = m.examined;
             r.blobs_marked = m.marked;
         }
+        r.bytes_examined = self.meta.store_bytes().await?.1 as u64;
         let stale = self.meta.stale_blobs(cutoff).await?;
         if opts.dry_run {
             r.blobs_deleted = stale.len() as u64;
@@ -185,6 +188,7 @@ impl Registry {
             dry_run = r.dry_run,
             links_deleted = r.links_deleted,
             blobs_examined = r.blobs_examined,
+            bytes_examined = r.bytes_examined,
             blobs_deleted = r.blobs_deleted,
             bytes_deleted = r.bytes_deleted,
             blobs_kept = r.blobs_kept,

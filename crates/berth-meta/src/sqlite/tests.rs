@@ -345,3 +345,59 @@ async fn cancelled_writes_roll_back() {
     );
     eprintln!("{cancelled} writes cancelled, {rolled_back} of them rolled back");
 }
+
+#[tokio::test]
+async fn collection_marks_waits_out_the_grace_and_rechecks() {
+    let (_d, s) = store().await;
+    let repo = s
+        .create_repository("000000000000", "gc/app")
+        .await
+        .unwrap()
+        .id;
+    let (layer, config) = (d(b"layer"), d(b"config"));
+    s.link_blob(repo, &layer, 5).await.unwrap();
+    s.link_blob(repo, &config, 6).await.unwrap();
+    s.put_manifest(&manifest(
+        repo,
+        b"m1",
+        vec![config.clone(), layer.clone()],
+        vec![],
+        Some("v1"),
+    ))
+    .await
+    .unwrap();
+    // everything in use: nothing marked
+    assert_eq!(s.mark_links(1_000).await.unwrap().marked, 0);
+    assert_eq!(s.mark_blobs(1_000).await.unwrap().marked, 0);
+    // the image goes: its links are marked at the first pass, deleted only past the cutoff
+    s.delete_manifest(repo, &d(b"m1")).await.unwrap();
+    let m = s.mark_links(2_000).await.unwrap();
+    assert_eq!((m.marked, m.examined), (2, 2));
+    assert_eq!(s.delete_stale_links(1_999).await.unwrap(), 0);
+    // a client touches one link: its mark clears, so it outlives the cutoff
+    s.touch_link("000000000000", "gc/app", &layer.to_string())
+        .await
+        .unwrap();
+    assert_eq!(s.delete_stale_links(5_000).await.unwrap(), 1);
+    // the config's blob has no link left: marked, and deleted past the cutoff
+    assert_eq!(s.mark_blobs(6_000).await.unwrap().marked, 1);
+    // re-linked before the deletion: the re-check keeps it, and the next pass clears its mark
+    s.link_blob(repo, &config, 6).await.unwrap();
+    assert!(s
+        .delete_stale_blobs(&[config.to_string()], 9_000)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s.blob_known(&config.to_string()).await.unwrap());
+    s.delete_stale_links(i64::MAX).await.unwrap();
+    assert_eq!(s.mark_links(7_000).await.unwrap().marked, 2);
+    assert_eq!(s.delete_stale_links(7_000).await.unwrap(), 2);
+    // both: re-linking cleared the config blob's mark
+    assert_eq!(s.mark_blobs(8_000).await.unwrap().marked, 2);
+    let gone = s
+        .delete_stale_blobs(&[config.to_string(), layer.to_string()], 8_000)
+        .await
+        .unwrap();
+    assert_eq!(gone.len(), 2);
+    assert!(s.blob_digests().await.unwrap().is_empty());
+}

@@ -343,12 +343,8 @@ pub async fn execute(
                 return Err(denied());
             }
             let opts = berth_registry::gc::GcOptions {
-                grace: grace
-                    .map(|s| std::time::Duration::from_secs(s as u64))
-                    .unwrap_or(gc.grace),
-                upload_ttl: upload_ttl
-                    .map(|s| std::time::Duration::from_secs(s as u64))
-                    .unwrap_or(gc.upload_ttl),
+                grace: seconds_or(grace, gc.grace),
+                upload_ttl: seconds_or(upload_ttl, gc.upload_ttl),
                 dry_run,
             };
             let report = registry.gc(opts).await.map_err(crate::ecr::core_error)?;
@@ -361,12 +357,8 @@ pub async fn execute(
             let opts = berth_registry::fsck::FsckOptions {
                 verify_digests: !sizes_only,
                 repair,
-                grace: grace
-                    .map(|s| std::time::Duration::from_secs(s as u64))
-                    .unwrap_or(gc.grace),
-                upload_ttl: upload_ttl
-                    .map(|s| std::time::Duration::from_secs(s as u64))
-                    .unwrap_or(gc.upload_ttl),
+                grace: seconds_or(grace, gc.grace),
+                upload_ttl: seconds_or(upload_ttl, gc.upload_ttl),
             };
             let report = registry.fsck(opts).await.map_err(crate::ecr::core_error)?;
             serde_json::to_value(&report).map_err(|e| AwsError::server(e.to_string()))
@@ -397,6 +389,13 @@ pub async fn execute(
             format!("Unknown operation '{other}'"),
         )),
     }
+}
+
+/// A duration given in (non-negative, validated) seconds, else the default.
+fn seconds_or(given: Option<i64>, default: std::time::Duration) -> std::time::Duration {
+    given
+        .map(|s| std::time::Duration::from_secs(s.max(0) as u64))
+        .unwrap_or(default)
 }
 
 fn key_shape(k: &berth_iam::admin::NewAccessKey) -> Value {

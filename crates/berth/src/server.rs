@@ -122,16 +122,28 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
-    if let Some(every) = config.lifecycle_interval {
-        tokio::spawn(lifecycle_schedule(registry.clone(), every, stopped.clone()));
+    if let Some(interval) = config.lifecycle_interval {
+        let registry = registry.clone();
+        tokio::spawn(every(interval, stopped.clone(), move || {
+            scheduled_lifecycle(registry.clone())
+        }));
     }
-    if let Some(every) = config.gc_interval {
+    if let Some(interval) = config.gc_interval {
         let opts = GcOptions {
             grace: config.gc_grace,
             upload_ttl: config.upload_ttl,
             dry_run: false,
         };
-        tokio::spawn(gc_schedule(registry.clone(), every, opts, stopped.clone()));
+        let registry = registry.clone();
+        tokio::spawn(every(interval, stopped.clone(), move || {
+            let registry = registry.clone();
+            async move {
+                // the pass logs what it did; a failure is logged here
+                if let Err(e) = registry.gc(opts).await {
+                    tracing::error!(error = %e, "garbage collection pass failed");
+                }
+            }
+        }));
     }
     let task = tokio::spawn(run(listener, app, tls, registry.clone(), stopped));
     tracing::info!(%addr, tls = config.tls.is_some(), data_dir = %config.data_dir.display(), "berth is serving");
@@ -144,49 +156,34 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     })
 }
 
-/// Run every repository's lifecycle policy every `every`, the first time one interval after
-/// start, until the server stops.
-async fn lifecycle_schedule(
-    registry: Arc<Registry>,
-    every: Duration,
-    mut stopped: watch::Receiver<bool>,
-) {
+/// Run `job` every `every`, the first time one interval after start, until the server stops.
+async fn every<F, Fut>(every: Duration, mut stopped: watch::Receiver<bool>, mut job: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = ticks.tick() => {
-                match registry.run_all_lifecycle(None, "schedule").await {
-                    Ok(runs) => {
-                        let expired: usize = runs.iter().map(|r| r.expired.len()).sum();
-                        tracing::info!(repositories = runs.len(), expired, "scheduled lifecycle run finished");
-                    }
-                    Err(e) => tracing::error!(error = %e, "scheduled lifecycle run failed"),
-                }
-            }
+            _ = ticks.tick() => job().await,
             _ = stopped.changed() => break,
         }
     }
 }
 
-/// A garbage collection pass every `every`, the first one interval after start.
-async fn gc_schedule(
-    registry: Arc<Registry>,
-    every: Duration,
-    opts: GcOptions,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticks.tick() => {
-                if let Err(e) = registry.gc(opts).await {
-                    tracing::error!(error = %e, "garbage collection pass failed");
-                }
-            }
-            _ = stopped.changed() => break,
+/// Every repository's lifecycle policy, as the schedule runs them.
+async fn scheduled_lifecycle(registry: Arc<Registry>) {
+    match registry.run_all_lifecycle(None, "schedule").await {
+        Ok(runs) => {
+            let expired: usize = runs.iter().map(|r| r.expired.len()).sum();
+            tracing::info!(
+                repositories = runs.len(),
+                expired,
+                "scheduled lifecycle run finished"
+            );
         }
+        Err(e) => tracing::error!(error = %e, "scheduled lifecycle run failed"),
     }
 }
 

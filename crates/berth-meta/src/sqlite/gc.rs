@@ -29,23 +29,34 @@ impl MetaStore {
     /// Mark the links no manifest of their repository uses (at `now`, unless marked already) and
     /// clear the marks of links in use again.
     pub async fn mark_links(&self, now: i64) -> Result<Marked> {
+        self.mark("repository_blobs AS rb", LINK_UNUSED, now).await
+    }
+
+    /// Mark the blobs nothing references and clear the marks of blobs referenced again.
+    pub async fn mark_blobs(&self, now: i64) -> Result<Marked> {
+        self.mark("blobs AS b", BLOB_UNUSED, now).await
+    }
+
+    /// Set `unreferenced_since` where `unused` holds and it is unset; clear it where it no
+    /// longer holds; in one transaction.
+    async fn mark(&self, table: &str, unused: &str, now: i64) -> Result<Marked> {
         let mut tx = self.write.begin().await?;
         let cleared = sqlx::query(&format!(
-            "UPDATE repository_blobs AS rb SET unreferenced_since = NULL
-             WHERE unreferenced_since IS NOT NULL AND NOT ({LINK_UNUSED})"
+            "UPDATE {table} SET unreferenced_since = NULL
+             WHERE unreferenced_since IS NOT NULL AND NOT ({unused})"
         ))
         .execute(&mut *tx)
         .await?
         .rows_affected();
         let marked = sqlx::query(&format!(
-            "UPDATE repository_blobs AS rb SET unreferenced_since = ?
-             WHERE unreferenced_since IS NULL AND {LINK_UNUSED}"
+            "UPDATE {table} SET unreferenced_since = ? WHERE unreferenced_since IS NULL AND {unused}"
         ))
         .bind(now)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        let examined: i64 = sqlx::query_scalar("SELECT count(*) FROM repository_blobs")
+        let name = table.split_whitespace().next().unwrap_or(table);
+        let examined: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {name}"))
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -95,34 +106,6 @@ impl MetaStore {
         .execute(&self.write)
         .await?;
         Ok(())
-    }
-
-    /// Mark the blobs nothing references and clear the marks of blobs referenced again.
-    pub async fn mark_blobs(&self, now: i64) -> Result<Marked> {
-        let mut tx = self.write.begin().await?;
-        let cleared = sqlx::query(&format!(
-            "UPDATE blobs AS b SET unreferenced_since = NULL
-             WHERE unreferenced_since IS NOT NULL AND NOT ({BLOB_UNUSED})"
-        ))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let marked = sqlx::query(&format!(
-            "UPDATE blobs AS b SET unreferenced_since = ? WHERE unreferenced_since IS NULL AND {BLOB_UNUSED}"
-        ))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let examined: i64 = sqlx::query_scalar("SELECT count(*) FROM blobs")
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Marked {
-            marked,
-            cleared,
-            examined: examined as u64,
-        })
     }
 
     /// Blobs marked at or before `cutoff`: (digest, size).

@@ -13,6 +13,7 @@
 mod conformance;
 mod fs;
 mod memory;
+mod s3;
 
 use std::ops::Range;
 
@@ -24,6 +25,7 @@ use uuid::Uuid;
 
 pub use fs::FsBlobStore;
 pub use memory::MemoryBlobStore;
+pub use s3::{S3BlobStore, S3Config};
 
 /// A stream of bytes going into or out of the store.
 pub type ByteStream = BoxStream<'static, std::io::Result<Bytes>>;

@@ -86,6 +86,20 @@ pub struct ServeArgs {
     /// Seconds an upload may go untouched before the collector abandons it [default: 86400].
     #[arg(long, env = "BERTH_UPLOAD_TTL", value_name = "SECONDS")]
     pub upload_ttl: Option<u64>,
+    /// Where blobs live: `file://PATH` (default: the data directory) or `s3://BUCKET[/PREFIX]`
+    /// (credentials from the standard AWS environment variables).
+    #[arg(long, env = "BERTH_STORAGE_URL", value_name = "URL")]
+    pub storage_url: Option<String>,
+    /// The S3 endpoint for an S3-compatible server, e.g. http://127.0.0.1:3900 [default: AWS's].
+    #[arg(long, env = "BERTH_S3_ENDPOINT", value_name = "URL")]
+    pub s3_endpoint: Option<String>,
+    /// The bucket's region [default: AWS_REGION, else us-east-1].
+    #[arg(long, env = "BERTH_S3_REGION", value_name = "REGION")]
+    pub s3_region: Option<String>,
+    /// Path-style S3 requests (most self-hosted servers need them) [default: true with
+    /// --s3-endpoint, else false].
+    #[arg(long, env = "BERTH_S3_PATH_STYLE", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub s3_path_style: Option<bool>,
 }
 
 /// The file's keys.
@@ -108,6 +122,10 @@ struct FileConfig {
     gc_interval: Option<u64>,
     gc_grace: Option<u64>,
     upload_ttl: Option<u64>,
+    storage_url: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_path_style: Option<bool>,
 }
 
 /// The resolved configuration of a server.
@@ -130,6 +148,49 @@ pub struct Config {
     pub gc_interval: Option<Duration>,
     pub gc_grace: Duration,
     pub upload_ttl: Duration,
+    /// The blob store: the data directory, or an S3 bucket.
+    pub storage: Storage,
+}
+
+/// Where blobs are stored.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    /// `file://PATH`; `None`: the data directory.
+    File(Option<PathBuf>),
+    S3(berth_storage::S3Config),
+}
+
+/// Parse `--storage-url` with the S3 settings.
+fn storage(
+    url: Option<String>,
+    endpoint: Option<String>,
+    region: Option<String>,
+    path_style: Option<bool>,
+) -> anyhow::Result<Storage> {
+    let Some(url) = url else {
+        return Ok(Storage::File(None));
+    };
+    if let Some(path) = url.strip_prefix("file://") {
+        return Ok(Storage::File(Some(PathBuf::from(path))));
+    }
+    let Some(rest) = url.strip_prefix("s3://") else {
+        bail!("--storage-url must be file://PATH or s3://BUCKET[/PREFIX], got {url:?}");
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        bail!("--storage-url s3:// needs a bucket");
+    }
+    Ok(Storage::S3(berth_storage::S3Config {
+        bucket: bucket.to_string(),
+        prefix: prefix.trim_matches('/').to_string(),
+        path_style: path_style.unwrap_or(endpoint.is_some()),
+        endpoint,
+        region: region
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .unwrap_or_else(|| "us-east-1".into()),
+        access_key_id: None,
+        secret_access_key: None,
+    }))
 }
 
 impl Config {
@@ -151,6 +212,7 @@ impl Config {
             gc_interval: Some(Duration::from_secs(3600)),
             gc_grace: Duration::from_secs(86_400),
             upload_ttl: Duration::from_secs(86_400),
+            storage: Storage::File(None),
         }
     }
 
@@ -213,6 +275,12 @@ impl Config {
                 .or(file.upload_ttl)
                 .map(Duration::from_secs)
                 .unwrap_or(defaults.upload_ttl),
+            storage: storage(
+                args.storage_url.or(file.storage_url),
+                args.s3_endpoint.or(file.s3_endpoint),
+                args.s3_region.or(file.s3_region),
+                args.s3_path_style.or(file.s3_path_style),
+            )?,
         };
         config.validate()?;
         Ok(config)
@@ -258,6 +326,43 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_urls() {
+        assert!(matches!(
+            storage(None, None, None, None),
+            Ok(Storage::File(None))
+        ));
+        assert!(matches!(
+            storage(Some("file:///srv/blobs".into()), None, None, None),
+            Ok(Storage::File(Some(p))) if p == Path::new("/srv/blobs")
+        ));
+        let Ok(Storage::S3(c)) = storage(
+            Some("s3://registry/berth/prod/".into()),
+            Some("http://127.0.0.1:3900".into()),
+            Some("garage".into()),
+            None,
+        ) else {
+            panic!("an s3 URL")
+        };
+        assert_eq!(
+            (
+                c.bucket.as_str(),
+                c.prefix.as_str(),
+                c.region.as_str(),
+                c.path_style
+            ),
+            ("registry", "berth/prod", "garage", true)
+        );
+        let Ok(Storage::S3(aws)) =
+            storage(Some("s3://b".into()), None, Some("eu-west-1".into()), None)
+        else {
+            panic!("an s3 URL")
+        };
+        assert!(!aws.path_style && aws.prefix.is_empty() && aws.endpoint.is_none());
+        assert!(storage(Some("s3://".into()), None, None, None).is_err());
+        assert!(storage(Some("gs://b".into()), None, None, None).is_err());
+    }
 
     #[test]
     fn flags_beat_file_beats_defaults() {

@@ -90,14 +90,21 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let meta = MetaStore::open_sqlite(&config.data_dir.join("berth.db"))
         .await
         .context("opening the metadata database")?;
-    let store = FsBlobStore::open(&config.data_dir, config.fsync)
-        .await
-        .context("opening the blob store")?;
+    let store: Arc<dyn berth_storage::BlobStore> = match &config.storage {
+        crate::config::Storage::File(dir) => Arc::new(
+            FsBlobStore::open(dir.as_ref().unwrap_or(&config.data_dir), config.fsync)
+                .await
+                .context("opening the blob store")?,
+        ),
+        crate::config::Storage::S3(c) => {
+            Arc::new(berth_storage::S3BlobStore::open(c).context("configuring the S3 blob store")?)
+        }
+    };
     let iam = Arc::new(Iam::new(meta.clone(), master));
     setup::root_credentials(&iam, &config.data_dir, &config.account_id).await?;
     let registry = Arc::new(Registry::new(
         meta,
-        Arc::new(store),
+        store,
         RegistryConfig {
             create_on_push: config.create_on_push,
         },

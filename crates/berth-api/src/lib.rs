@@ -8,6 +8,7 @@ pub mod admin;
 pub mod authz;
 pub mod aws;
 pub mod ecr;
+mod health;
 pub mod iam;
 pub mod oci;
 pub mod query;
@@ -60,6 +61,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// and other secrets are never recorded.
 pub fn app(state: AppState) -> Router {
     Router::new()
+        .merge(health::router())
         .merge(oci::router())
         .merge(aws::router())
         .with_state(state)

@@ -144,6 +144,12 @@ impl MetaStore {
         Ok(MetaStore { read, write })
     }
 
+    /// One round trip to the database (readiness checks).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;

@@ -209,6 +209,31 @@ impl Registry {
         }
     }
 
+    /// Whether the metadata database and the blob store answer (for `/readyz`), each with the
+    /// reason when it does not.
+    pub async fn readiness(
+        &self,
+    ) -> (
+        std::result::Result<(), String>,
+        std::result::Result<(), String>,
+    ) {
+        // a load balancer waits a few seconds at most: so do the probes
+        const LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+        let timed_out = || format!("no answer within {} s", LIMIT.as_secs());
+        let database = match tokio::time::timeout(LIMIT, self.meta.ping()).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err(timed_out()),
+        };
+        // a digest no blob has: the store must answer "absent"
+        let probe = Digest::sha256_of(b"berth readiness probe");
+        let store = match tokio::time::timeout(LIMIT, self.store.stat(&probe)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(timed_out()),
+        };
+        (database, store)
+    }
+
     /// Count `bytes` served from repository `repo` (written with the pull times).
     pub fn record_transfer(&self, repo: i64, bytes: u64) {
         self.pulls.transfer(repo, bytes);

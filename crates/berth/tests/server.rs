@@ -154,3 +154,48 @@ async fn fifty_concurrent_pushers_with_overlapping_layers() {
     assert_eq!(distinct.len(), 4 + 50 + 50);
     assert!(files_under(&s.data_dir().join("uploads")).is_empty());
 }
+
+#[tokio::test]
+async fn health_and_readiness_need_no_credentials() {
+    let s = Srv::start().await;
+    let r = s.client.get(s.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = s.client.get(s.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({ "status": "ok", "database": "ok", "store": "ok" })
+    );
+
+    // a store that does not answer (an S3 endpoint where nothing listens): not ready
+    let s = Srv::start_with(|c| {
+        c.storage = berth::config::Storage::S3(berth_storage::S3Config {
+            bucket: "none".into(),
+            prefix: String::new(),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            region: "us-east-1".into(),
+            path_style: true,
+            access_key_id: Some("AKIAEXAMPLEEXAMPLE00".into()),
+            secret_access_key: Some("secret".into()),
+        })
+    })
+    .await;
+    let r = s.client.get(s.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (body["status"].as_str(), body["database"].as_str()),
+        (Some("unavailable"), Some("ok"))
+    );
+    assert!(body["store"]["error"].is_string(), "{body}");
+    assert_eq!(
+        s.client
+            .get(s.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}

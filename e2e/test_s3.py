@@ -3,13 +3,14 @@ upload, and garbage collection removing the objects, checked in the bucket with 
 
 import os
 import shutil
+import urllib.error
 import urllib.request
 import uuid
 
 import boto3
 import pytest
 
-from conftest import start_berth
+from conftest import require, run, start_berth
 from test_admin import admin
 from test_gc import V2, config_of, fsck, sha, stop
 
@@ -81,6 +82,44 @@ def test_push_pull_chunks_and_collection_on_s3(s3):
         assert not any(k.startswith("blobs/") for k in keys()), keys()
         assert out["bytesDeleted"] == len(big) + len(small) + len(config_of([big, small])) + len(data)
         assert fsck(b, "--grace", "0")["problems"] == []
+    finally:
+        stop(b)
+        shutil.rmtree(b.data_dir, ignore_errors=True)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_blob_pulls_redirect_to_presigned_urls(s3, tmp_path):
+    prefix = f"e2e-{uuid.uuid4()}"
+    b = start_berth(
+        ["--storage-url", f"s3://{s3['BUCKET']}/{prefix}", "--s3-endpoint", s3["ENDPOINT"],
+         "--blob-redirect", "--gc-interval", "0"],
+        extra_env={"AWS_ACCESS_KEY_ID": s3["ACCESS_KEY_ID"], "AWS_SECRET_ACCESS_KEY": s3["SECRET_ACCESS_KEY"],
+                   "AWS_REGION": s3["REGION"]})
+    try:
+        v2 = V2(b)
+        layer = os.urandom(200_000)
+        d = v2.push("s3/redirect", "v1", [layer])
+        opener = urllib.request.build_opener(NoRedirect)
+        r = urllib.request.Request(f"{v2.base}/s3/redirect/blobs/{sha(layer)}", headers={"Authorization": v2.auth})
+        with pytest.raises(urllib.error.HTTPError) as e:
+            opener.open(r, timeout=30)
+        assert e.value.code == 307
+        location = e.value.headers["Location"]
+        assert location.startswith(s3["ENDPOINT"]) and "X-Amz-Signature=" in location
+        # the presigned URL needs no credentials
+        with urllib.request.urlopen(location, timeout=30) as resp:
+            assert sha(resp.read()) == sha(layer)
+        # skopeo follows the redirect for a whole pull
+        skopeo = require("skopeo")
+        run(skopeo, "copy", "--src-tls-verify=false", "--src-creds", b.creds,
+            f"docker://{b.host}/s3/redirect:v1", f"dir:{tmp_path}/out")
+        # the dir: transport keeps the manifest and blobs as they came
+        assert sha((tmp_path / "out" / "manifest.json").read_bytes()) == d
+        assert (tmp_path / "out" / sha(layer)[7:]).read_bytes() == layer
     finally:
         stop(b)
         shutil.rmtree(b.data_dir, ignore_errors=True)

@@ -40,12 +40,15 @@ pub const DEFAULT_PAGE: u32 = 1_000;
 pub struct RegistryConfig {
     /// Create a repository on the first push to it (else 404 `NAME_UNKNOWN`, as ECR).
     pub create_on_push: bool,
+    /// Answer blob GETs with a 307 to a presigned URL where the store can make one (S3).
+    pub blob_redirect: bool,
 }
 
 impl Default for RegistryConfig {
     fn default() -> Self {
         RegistryConfig {
             create_on_push: true,
+            blob_redirect: false,
         }
     }
 }
@@ -237,6 +240,18 @@ impl Registry {
     /// Count `bytes` served from repository `repo` (written with the pull times).
     pub fn record_transfer(&self, repo: i64, bytes: u64) {
         self.pulls.transfer(repo, bytes);
+    }
+
+    /// Where to redirect a blob GET, when redirects are on and the store can presign (valid
+    /// for 20 minutes, as ECR's layer URLs are short-lived).
+    pub async fn blob_redirect(&self, d: &Digest) -> Result<Option<String>> {
+        if !self.config.blob_redirect {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .presigned_url(d, std::time::Duration::from_secs(1200))
+            .await?)
     }
 
     /// Stream a blob (or a checked range of it) readable through repository `name`.

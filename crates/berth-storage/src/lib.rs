@@ -120,6 +120,16 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Abandon an upload. Abandoning an absent upload is not an error.
     async fn delete_upload(&self, id: Uuid) -> Result<()>;
 
+    /// A URL that serves the blob without credentials until `expires_in` has passed, where the
+    /// backend can make one (S3's presigned GET); `None` otherwise (the node serves the bytes).
+    async fn presigned_url(
+        &self,
+        _digest: &Digest,
+        _expires_in: std::time::Duration,
+    ) -> Result<Option<String>> {
+        Ok(None)
+    }
+
     /// Every stored blob with its size and, where the backend knows it, when it was written
     /// (epoch ms): what the garbage collector and `fsck` compare with the metadata.
     async fn list_blobs(&self) -> Result<Vec<StoredItem<Digest>>>;

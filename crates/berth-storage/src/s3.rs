@@ -45,6 +45,8 @@ pub struct S3Config {
 
 pub struct S3BlobStore {
     store: Arc<dyn ObjectStore>,
+    /// The same client, for presigned URLs.
+    signer: Arc<object_store::aws::AmazonS3>,
     prefix: String,
 }
 
@@ -67,10 +69,11 @@ impl S3BlobStore {
         if let (Some(k), Some(s)) = (&c.access_key_id, &c.secret_access_key) {
             b = b.with_access_key_id(k).with_secret_access_key(s);
         }
-        let store = b.build().map_err(io)?;
+        let store = Arc::new(b.build().map_err(io)?);
         let prefix = c.prefix.trim_matches('/');
         Ok(S3BlobStore {
-            store: Arc::new(store),
+            store: store.clone(),
+            signer: store,
             prefix: if prefix.is_empty() {
                 String::new()
             } else {
@@ -235,6 +238,20 @@ impl BlobStore for S3BlobStore {
 
     async fn delete(&self, digest: &Digest) -> Result<()> {
         self.delete_keys(vec![self.blob_key(digest)]).await
+    }
+
+    async fn presigned_url(
+        &self,
+        digest: &Digest,
+        expires_in: std::time::Duration,
+    ) -> Result<Option<String>> {
+        use object_store::signer::{Method, Signer};
+        let url = self
+            .signer
+            .signed_url(Method::GET, &self.blob_key(digest), expires_in)
+            .await
+            .map_err(io)?;
+        Ok(Some(url.to_string()))
     }
 
     async fn upload_size(&self, id: Uuid) -> Result<u64> {

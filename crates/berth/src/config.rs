@@ -100,6 +100,10 @@ pub struct ServeArgs {
     /// --s3-endpoint, else false].
     #[arg(long, env = "BERTH_S3_PATH_STYLE", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub s3_path_style: Option<bool>,
+    /// Answer blob pulls with a 307 to a presigned S3 URL instead of streaming through the
+    /// node [default: false]. Only with an s3:// store.
+    #[arg(long, env = "BERTH_BLOB_REDIRECT", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub blob_redirect: Option<bool>,
 }
 
 /// The file's keys.
@@ -126,6 +130,7 @@ struct FileConfig {
     s3_endpoint: Option<String>,
     s3_region: Option<String>,
     s3_path_style: Option<bool>,
+    blob_redirect: Option<bool>,
 }
 
 /// The resolved configuration of a server.
@@ -150,6 +155,8 @@ pub struct Config {
     pub upload_ttl: Duration,
     /// The blob store: the data directory, or an S3 bucket.
     pub storage: Storage,
+    /// Blob GETs redirect to presigned URLs (S3 only).
+    pub blob_redirect: bool,
 }
 
 /// Where blobs are stored.
@@ -213,6 +220,7 @@ impl Config {
             gc_grace: Duration::from_secs(86_400),
             upload_ttl: Duration::from_secs(86_400),
             storage: Storage::File(None),
+            blob_redirect: false,
         }
     }
 
@@ -281,12 +289,18 @@ impl Config {
                 args.s3_region.or(file.s3_region),
                 args.s3_path_style.or(file.s3_path_style),
             )?,
+            blob_redirect: args.blob_redirect.or(file.blob_redirect).unwrap_or(false),
         };
         config.validate()?;
         Ok(config)
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
+        if self.blob_redirect && !matches!(self.storage, Storage::S3(_)) {
+            bail!(
+                "--blob-redirect needs an s3:// --storage-url (a filesystem store cannot presign)"
+            );
+        }
         if self.account_id.len() != 12 || !self.account_id.bytes().all(|b| b.is_ascii_digit()) {
             bail!("--account-id must be 12 digits, got {:?}", self.account_id);
         }

@@ -107,6 +107,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         store,
         RegistryConfig {
             create_on_push: config.create_on_push,
+            blob_redirect: config.blob_redirect,
         },
     ));
     let tls = match &config.tls {

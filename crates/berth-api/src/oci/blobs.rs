@@ -93,6 +93,17 @@ pub(crate) async fn get(
     if head {
         return Ok(finish(b, Body::empty()));
     }
+    // the bytes straight from the store (S3), as ECR redirects to S3
+    if let Some(url) = reg.blob_redirect(&digest).await? {
+        reg.record_transfer(repo, len);
+        return Ok(finish(
+            respond(StatusCode::TEMPORARY_REDIRECT)
+                .header(http::header::LOCATION, url)
+                .header(http::header::CONTENT_LENGTH, 0)
+                .header(DIGEST_HEADER, digest.to_string()),
+            Body::empty(),
+        ));
+    }
     let stream = reg.read_blob(&digest, range).await?;
     reg.record_transfer(repo, len);
     Ok(finish(b, Body::from_stream(stream)))

@@ -24,8 +24,11 @@ const READ_CHUNK: usize = 512 * 1024;
 const SEND_CHUNK: usize = 2 * 1024 * 1024;
 /// Blobs smaller than this are read whole rather than mapped.
 const MAP_MIN: u64 = 256 * 1024;
-/// Chunks queued between the request and the writer thread.
-const WRITER_QUEUE: usize = 64;
+/// Chunks queued between the request and the writer thread. Few: the writer hashes each chunk
+/// as it takes it, and a chunk still in the CPU's caches hashes at about 1.75 GB/s here against
+/// 1.05 GB/s from memory (a 1 GiB push measured 1,019–1,033 MiB/s with 8 against 885–958 with 64,
+/// alternating runs on one 2-core VM).
+const WRITER_QUEUE: usize = 8;
 /// Name prefix of a short blob being written beside its final path by `put` (never a digest's
 /// hex, so a crash leaves a file the collector recognises as debris).
 pub const PUT_PREFIX: &str = ".put-";

@@ -12,7 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub struct Ceilings {
     /// `openssl speed sha256`, 16 KiB blocks, one core (MiB/s).
     pub sha256_openssl_mibps: Option<f64>,
-    /// The sha2 crate Berth hashes with, one core (MiB/s).
+    /// The sha2 crate Berth hashes with, one core, over one buffer of the blob size (MiB/s):
+    /// data read from memory rather than the caches, so lower than `openssl speed`.
     pub sha256_sha2_mibps: f64,
     /// Sequential 1 MiB writes, page cache only (MiB/s).
     pub disk_write_mibps: f64,

@@ -213,6 +213,21 @@ impl S3BlobStore {
     }
 }
 
+/// A check for [`S3BlobStore::write`]: what was written hashes to `expected`.
+fn is_digest(expected: &Digest) -> impl FnOnce(&Hasher) -> Result<()> + '_ {
+    move |h| {
+        let actual = h.clone().finish();
+        if actual == *expected {
+            Ok(())
+        } else {
+            Err(StorageError::DigestMismatch {
+                expected: expected.clone(),
+                actual,
+            })
+        }
+    }
+}
+
 #[async_trait]
 impl BlobStore for S3BlobStore {
     async fn stat(&self, digest: &Digest) -> Result<Option<u64>> {
@@ -314,25 +329,14 @@ impl BlobStore for S3BlobStore {
             }
             [(_, only, _)] => self.store.copy(only, &target).await.map_err(io)?,
             _ => {
+                // the chunks changing under us would be refused rather than stored
                 let mut h = digest.algorithm().hasher();
-                let expected = digest.clone();
                 self.write(
                     &target,
                     self.chunk_stream(chunks),
                     Some(size),
                     &mut h,
-                    |h| {
-                        // the chunks changed under us: refuse rather than store it
-                        let got = h.clone().finish();
-                        if got == expected {
-                            Ok(())
-                        } else {
-                            Err(StorageError::DigestMismatch {
-                                expected: expected.clone(),
-                                actual: got,
-                            })
-                        }
-                    },
+                    is_digest(digest),
                 )
                 .await?;
             }
@@ -350,18 +354,13 @@ impl BlobStore for S3BlobStore {
     ) -> Result<u64> {
         let _ = id; // written straight to its key, never visible before its digest is checked
         let mut h = digest.algorithm().hasher();
-        let expected = digest.clone();
-        self.write(&self.blob_key(digest), body, declared, &mut h, |h| {
-            let got = h.clone().finish();
-            if got == expected {
-                Ok(())
-            } else {
-                Err(StorageError::DigestMismatch {
-                    expected: expected.clone(),
-                    actual: got,
-                })
-            }
-        })
+        self.write(
+            &self.blob_key(digest),
+            body,
+            declared,
+            &mut h,
+            is_digest(digest),
+        )
         .await
     }
 

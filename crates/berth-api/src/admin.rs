@@ -61,44 +61,26 @@ pub enum AdminCaller<'a> {
     },
 }
 
+/// IAM's error for `e`, answered with 400 as every error of this JSON API but the server's.
 fn error(e: AdminError) -> AwsError {
-    use AdminError as A;
-    let msg = e.to_string();
-    match e {
-        A::AccountExists(_) | A::UserExists(_) => AwsError::new("EntityAlreadyExists", msg),
-        A::NoSuchAccount(_) | A::NoSuchUser(_) | A::NoSuchKey(_) => {
-            AwsError::new("NoSuchEntity", msg)
-        }
-        A::KeyLimit => AwsError::new("LimitExceeded", msg),
-        A::MalformedPolicy(_) => AwsError::new("MalformedPolicyDocument", msg),
-        A::NoSuchPolicy(_) | A::NoSuchEntity(_) => AwsError::new("NoSuchEntity", msg),
-        A::EntityExists(_) => AwsError::new("EntityAlreadyExists", msg),
-        A::Invalid(_) => AwsError::new("ValidationError", msg),
-        A::Conflict(_) => AwsError::new("DeleteConflict", msg),
-        A::Limit(_) => AwsError::new("LimitExceeded", msg),
-        A::DeleteConflict => AwsError::new("DeleteConflict", msg),
-        A::InvalidAccountId(_) | A::InvalidUserName => AwsError::new("ValidationError", msg),
-        A::Secret(_) | A::Meta(_) => {
-            tracing::error!(error = %msg, "admin operation failed");
-            AwsError::server("An internal error occurred")
-        }
+    let e = crate::iam::error(e);
+    if e.status.is_server_error() {
+        AwsError::server("An internal error occurred")
+    } else {
+        e.status(http::StatusCode::BAD_REQUEST)
     }
 }
 
-fn arn(account: &str, kind: &str, name: &str) -> String {
-    if kind == "root" {
-        format!("arn:aws:iam::{account}:root")
-    } else {
-        format!("arn:aws:iam::{account}:{kind}/{name}")
-    }
+fn arn(p: &Principal) -> String {
+    berth_iam::authz::caller_of(p, None).arn
 }
 
 fn user_shape(p: &Principal, created: i64) -> Value {
     json!({
         "UserName": p.name,
         "UserId": p.unique_id,
-        "Arn": arn(&p.account_id, &p.kind, &p.name),
-        "Path": "/",
+        "Arn": arn(p),
+        "Path": p.path,
         "CreateDate": epoch(created),
     })
 }
@@ -149,9 +131,7 @@ pub async fn execute(
     };
     let denied = || {
         let who = match &caller {
-            AdminCaller::Principal { principal, .. } => {
-                arn(&principal.account_id, &principal.kind, &principal.name)
-            }
+            AdminCaller::Principal { principal, .. } => arn(principal),
             AdminCaller::Operator { .. } => "operator".into(),
         };
         AwsError::new(
@@ -289,9 +269,7 @@ pub async fn execute(
         }
         "RunLifecycle" => {
             let actor = match &caller {
-                AdminCaller::Principal { principal, .. } => {
-                    arn(&principal.account_id, &principal.kind, &principal.name)
-                }
+                AdminCaller::Principal { principal, .. } => arn(principal),
                 AdminCaller::Operator { .. } => "operator".to_string(),
             };
             let reports = match &repository {

@@ -118,6 +118,32 @@ impl Subject {
     }
 }
 
+impl Subject {
+    /// Decide `action` on `resource` of the caller's own account by its identity policies alone
+    /// (IAM's actions: no resource policy takes part).
+    pub async fn decide_identity(
+        &self,
+        state: &AppState,
+        action: &str,
+        resource: &str,
+    ) -> Result<Decision, AuthError> {
+        state
+            .iam
+            .authorize(&Request {
+                principal: &self.principal,
+                caller: &self.caller,
+                action,
+                account: &self.principal.account_id,
+                repository: None,
+                resource,
+                resource_policies: false,
+                context: &self.context,
+                proposed: None,
+            })
+            .await
+    }
+}
+
 /// AWS's refusal text, shared by the API's AccessDeniedException and `/v2/`'s `DENIED`.
 pub fn denial_message(subject: &Subject, action: &str, resource: &str, d: Decision) -> String {
     format!(

@@ -69,7 +69,8 @@ pub const ACTIONS: &[&str] = &[
     "DeletePolicy",
 ];
 
-fn error(e: AdminError) -> AwsError {
+/// IAM's error code and status for `e` (the admin API shares the codes).
+pub(crate) fn error(e: AdminError) -> AwsError {
     use AdminError as A;
     let msg = e.to_string();
     let conflict = |code| AwsError::new(code, msg.clone()).status(StatusCode::CONFLICT);
@@ -259,7 +260,6 @@ pub async fn dispatch(
     let ctx = Call {
         state,
         subject: &subject,
-        account: caller.principal.account_id.clone(),
         action: &action,
         params: &params,
     };
@@ -270,12 +270,16 @@ pub async fn dispatch(
 struct Call<'a> {
     state: &'a AppState,
     subject: &'a Subject,
-    account: String,
     action: &'a str,
     params: &'a Params,
 }
 
 impl Call<'_> {
+    /// IAM acts on the caller's own account.
+    fn account(&self) -> &str {
+        &self.subject.principal.account_id
+    }
+
     fn iam(&self) -> &berth_iam::Iam {
         &self.state.iam
     }
@@ -284,19 +288,8 @@ impl Call<'_> {
     async fn authorize(&self, resource: &str) -> Result<(), AwsError> {
         let action = format!("iam:{}", self.action);
         let d = self
-            .state
-            .iam
-            .authorize(&berth_iam::authz::Request {
-                principal: &self.subject.principal,
-                caller: &self.subject.caller,
-                action: &action,
-                account: &self.account,
-                repository: None,
-                resource,
-                resource_policies: false,
-                context: &self.subject.context,
-                proposed: None,
-            })
+            .subject
+            .decide_identity(self.state, &action, resource)
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "authorization failed");
@@ -335,7 +328,7 @@ impl Call<'_> {
 
     /// The ARN of an entity by name: its stored path when it exists, else `path`.
     async fn arn_of(&self, kind: &str, name: &str, path: &str) -> Result<String, AwsError> {
-        let a = &self.account;
+        let a = self.account();
         let stored = match kind {
             "user" => self
                 .iam()
@@ -375,7 +368,7 @@ impl Call<'_> {
     }
 
     async fn run(&self) -> Result<String, AwsError> {
-        let a = self.account.clone();
+        let a = self.account().to_string();
         let iam = self.iam();
         let path = self.params.get("Path").unwrap_or("/");
         match self.action {
@@ -696,7 +689,7 @@ impl Call<'_> {
     /// CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey: on `UserName`, or the
     /// caller's own user (or root).
     async fn access_keys(&self) -> Result<String, AwsError> {
-        let a = &self.account;
+        let a = self.account();
         let iam = self.iam();
         let user = self.user_name()?;
         let resource = match &user {

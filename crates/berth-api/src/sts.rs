@@ -50,11 +50,7 @@ pub async fn dispatch(
     let result = match action.as_str() {
         "GetCallerIdentity" => {
             let who = berth_iam::authz::caller_of(p, caller.session.as_deref());
-            let user_id = match (p.kind.as_str(), &caller.session) {
-                ("root", _) => p.account_id.clone(),
-                (_, Some(s)) => format!("{}:{s}", p.unique_id),
-                _ => p.unique_id.clone(),
-            };
+            let user_id = berth_iam::authz::user_id(p, caller.session.as_deref());
             format!(
                 "{}{}{}",
                 element("Arn", &who.arn),
@@ -203,7 +199,7 @@ async fn assume_role(
         element("Arn", &assumed.arn),
         element(
             "AssumedRoleId",
-            &format!("{}:{session}", role.principal.unique_id)
+            &berth_iam::authz::user_id(&role.principal, Some(session))
         ),
     ))
 }

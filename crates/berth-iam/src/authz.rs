@@ -96,21 +96,29 @@ pub fn principal_context(ctx: &mut Context, p: &Principal, caller: &Caller, sess
             .clone()
             .unwrap_or_else(|| caller.arn.clone()),
     )
-    .set("aws:PrincipalAccount", p.account_id.clone());
+    .set("aws:PrincipalAccount", p.account_id.clone())
+    .set("aws:userid", user_id(p, session));
     match (p.kind.as_str(), session) {
         ("root", _) => {
-            ctx.set("aws:userid", p.account_id.clone())
-                .set("aws:PrincipalType", "Account");
+            ctx.set("aws:PrincipalType", "Account");
         }
-        ("role", Some(s)) => {
-            ctx.set("aws:userid", format!("{}:{s}", p.unique_id))
-                .set("aws:PrincipalType", "AssumedRole");
+        ("role", Some(_)) => {
+            ctx.set("aws:PrincipalType", "AssumedRole");
         }
         _ => {
-            ctx.set("aws:userid", p.unique_id.clone())
-                .set("aws:username", p.name.clone())
+            ctx.set("aws:username", p.name.clone())
                 .set("aws:PrincipalType", "User");
         }
+    }
+}
+
+/// AWS's user ID of a caller (`aws:userid`, GetCallerIdentity's `UserId`): the account for its
+/// root, `ROLEID:SESSION` for a role session, else the principal's unique ID.
+pub fn user_id(p: &Principal, session: Option<&str>) -> String {
+    match (p.kind.as_str(), session) {
+        ("root", _) => p.account_id.clone(),
+        ("role", Some(s)) => format!("{}:{s}", p.unique_id),
+        _ => p.unique_id.clone(),
     }
 }
 

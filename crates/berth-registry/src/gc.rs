@@ -94,7 +94,14 @@ impl Registry {
             r.blobs_marked = m.marked;
         }
         r.bytes_examined = self.meta.store_bytes().await?.1 as u64;
-        let stale = self.meta.stale_blobs(cutoff).await?;
+        // every marked blob: those marked before the cutoff go, the rest are kept
+        let marked = self.meta.marked_blobs().await?;
+        let marked_bytes: u64 = marked.iter().map(|(_, s, _)| *s as u64).sum();
+        let stale: Vec<(String, i64)> = marked
+            .iter()
+            .filter(|(_, _, at)| *at <= cutoff)
+            .map(|(d, s, _)| (d.clone(), *s))
+            .collect();
         if opts.dry_run {
             r.blobs_deleted = stale.len() as u64;
             r.bytes_deleted = stale.iter().map(|(_, s)| *s as u64).sum();
@@ -118,10 +125,14 @@ impl Registry {
             }
             drop(guards);
         }
-        for (_, size) in self.meta.stale_blobs(i64::MAX).await? {
-            r.blobs_kept += 1;
-            r.bytes_kept += size as u64;
-        }
+        // a dry run deletes nothing: all it found marked stays
+        let (gone, gone_bytes) = if opts.dry_run {
+            (0, 0)
+        } else {
+            (r.blobs_deleted, r.bytes_deleted)
+        };
+        r.blobs_kept = marked.len() as u64 - gone;
+        r.bytes_kept = marked_bytes - gone_bytes;
 
         // 3. abandoned uploads, and bytes no row describes
         let upload_cutoff = now.saturating_sub(ms(opts.upload_ttl));

@@ -330,10 +330,6 @@ impl Ctx<'_> {
         &self.state.region
     }
 
-    pub fn caller_arn(&self) -> String {
-        self.subject.arn().to_string()
-    }
-
     pub fn repository_arn(&self, account: &str, name: &str) -> String {
         crate::authz::repository_arn(self.state, account, name)
     }
@@ -356,17 +352,6 @@ impl Ctx<'_> {
         }
         // another account's registry was authorised by its policies in `dispatch`
         Ok(id)
-    }
-
-    pub fn access_denied(&self, resource: &str) -> AwsError {
-        AwsError::new(
-            "AccessDeniedException",
-            format!(
-                "User: {} is not authorized to perform: ecr:{} on resource: {resource}",
-                self.caller_arn(),
-                self.operation
-            ),
-        )
     }
 }
 

@@ -100,7 +100,3 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         account,
     })
 }
-
-pub fn principal_arn(p: &Principal) -> String {
-    berth_iam::authz::caller_of(p, None).arn
-}

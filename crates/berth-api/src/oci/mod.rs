@@ -25,7 +25,7 @@ use berth_storage::ByteStream;
 use futures_util::{StreamExt, TryStreamExt};
 use http::{HeaderMap, Method, StatusCode, Uri};
 
-pub use auth::{principal_arn, Caller};
+pub use auth::Caller;
 pub use error::OciError;
 
 use crate::authz::Subject;

@@ -108,13 +108,12 @@ impl MetaStore {
         Ok(())
     }
 
-    /// Blobs marked at or before `cutoff`: (digest, size).
-    pub async fn stale_blobs(&self, cutoff: i64) -> Result<Vec<(String, i64)>> {
+    /// Every blob marked unreferenced: (digest, size, marked at).
+    pub async fn marked_blobs(&self) -> Result<Vec<(String, i64, i64)>> {
         Ok(sqlx::query_as(
-            "SELECT digest, size FROM blobs
-             WHERE unreferenced_since IS NOT NULL AND unreferenced_since <= ? ORDER BY digest",
+            "SELECT digest, size, unreferenced_since FROM blobs
+             WHERE unreferenced_since IS NOT NULL ORDER BY digest",
         )
-        .bind(cutoff)
         .fetch_all(&self.read)
         .await?)
     }

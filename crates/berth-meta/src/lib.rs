@@ -5,10 +5,10 @@
 //! (one writer connection, a pool of readers, WAL). This crate depends on `berth-oci` only.
 
 mod migrate;
-mod sqlite;
+mod store;
 
-pub use sqlite::MetaStore;
-pub use sqlite::{
+pub use store::MetaStore;
+pub use store::{
     month_of, Group, IdentityDocuments, LifecycleEvent, LifecycleImage, LifecyclePreview,
     ManagedPolicy, Marked, PolicyOwner, RepositoryUsage, Role,
 };

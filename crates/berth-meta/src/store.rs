@@ -58,9 +58,9 @@ impl Drop for Batched {
 
 /// Record a blob (if new) and link it to a repository: `?1` digest, `?2` size, `?3` now,
 /// `?4` repository.
-const LINK_BLOB: &str = "INSERT INTO blobs (digest, size, created_at) VALUES (?1, ?2, ?3)
+const LINK_BLOB: &str = "INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3)
      ON CONFLICT (digest) DO UPDATE SET unreferenced_since = NULL;
-     INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES (?4, ?1, ?3)
+     INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES ($4, $1, $3)
      ON CONFLICT DO UPDATE SET unreferenced_since = NULL";
 
 #[derive(Clone)]
@@ -158,7 +158,7 @@ impl MetaStore {
     // ---- accounts, principals, keys, settings ----
 
     pub async fn ensure_account(&self, id: &str) -> Result<()> {
-        sqlx::query("INSERT INTO accounts (id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        sqlx::query("INSERT INTO accounts (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(id)
             .bind(now_millis())
             .execute(&self.write)
@@ -173,7 +173,7 @@ impl MetaStore {
         name: &str,
     ) -> Result<Option<Principal>> {
         let row = sqlx::query(&format!(
-            "SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE account_id = ? AND kind = ? AND name = ?"
+            "SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE account_id = $1 AND kind = $2 AND name = $3"
         ))
         .bind(account)
         .bind(kind)
@@ -185,7 +185,7 @@ impl MetaStore {
 
     pub async fn principal_by_id(&self, id: i64) -> Result<Option<Principal>> {
         let row = sqlx::query(&format!(
-            "SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE id = ?"
+            "SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.read)
@@ -214,7 +214,7 @@ impl MetaStore {
         unique_id: &str,
     ) -> Result<Principal> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO principals (account_id, kind, name, path, unique_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO principals (account_id, kind, name, path, unique_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(account)
         .bind(kind)
@@ -241,7 +241,7 @@ impl MetaStore {
         sealed: &[u8],
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO access_keys (access_key_id, principal_id, secret_sealed, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO access_keys (access_key_id, principal_id, secret_sealed, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(key_id)
         .bind(principal_id)
@@ -255,7 +255,7 @@ impl MetaStore {
     pub async fn access_key(&self, key_id: &str) -> Result<Option<AccessKey>> {
         let row = sqlx::query(
             "SELECT k.access_key_id, k.secret_sealed, k.status, p.id, p.account_id, p.kind, p.name, p.unique_id, p.path
-             FROM access_keys k JOIN principals p ON p.id = k.principal_id WHERE k.access_key_id = ?",
+             FROM access_keys k JOIN principals p ON p.id = k.principal_id WHERE k.access_key_id = $1",
         )
         .bind(key_id)
         .fetch_optional(&self.read)
@@ -279,7 +279,7 @@ impl MetaStore {
 
     pub async fn repository(&self, account: &str, name: &str) -> Result<Option<Repository>> {
         let row = sqlx::query(&format!(
-            "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = ? AND name = ?"
+            "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = $1 AND name = $2"
         ))
         .bind(account)
         .bind(name)
@@ -290,7 +290,7 @@ impl MetaStore {
 
     pub async fn create_repository(&self, account: &str, name: &str) -> Result<Repository> {
         let row = sqlx::query(&format!(
-            "INSERT INTO repositories (account_id, name, created_at) VALUES (?, ?, ?)
+            "INSERT INTO repositories (account_id, name, created_at) VALUES ($1, $2, $3)
              ON CONFLICT (account_id, name) DO NOTHING RETURNING {REPO_COLUMNS}"
         ))
         .bind(account)
@@ -312,7 +312,7 @@ impl MetaStore {
             Ok(r) => Ok(r),
             Err(MetaError::RepositoryExists) => {
                 let row = sqlx::query(&format!(
-                    "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = ? AND name = ?"
+                    "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = $1 AND name = $2"
                 ))
                 .bind(account)
                 .bind(name)
@@ -332,7 +332,7 @@ impl MetaStore {
         limit: u32,
     ) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
-            "SELECT name FROM repositories WHERE account_id = ? AND name > ? ORDER BY name LIMIT ?",
+            "SELECT name FROM repositories WHERE account_id = $1 AND name > $2 ORDER BY name LIMIT $3",
         )
         .bind(account)
         .bind(after.unwrap_or(""))
@@ -368,9 +368,9 @@ impl MetaStore {
         let row: Option<(i64, Option<i64>, Option<bool>)> = sqlx::query_as(
             "SELECT r.id, b.size, rb.unreferenced_since IS NOT NULL
              FROM repositories r
-             LEFT JOIN repository_blobs rb ON rb.repository_id = r.id AND rb.digest = ?
+             LEFT JOIN repository_blobs rb ON rb.repository_id = r.id AND rb.digest = $1
              LEFT JOIN blobs b ON b.digest = rb.digest
-             WHERE r.account_id = ? AND r.name = ?",
+             WHERE r.account_id = $2 AND r.name = $3",
         )
         .bind(d.to_string())
         .bind(account)
@@ -387,7 +387,7 @@ impl MetaStore {
             "SELECT b.size FROM repository_blobs rb
              JOIN repositories r ON r.id = rb.repository_id
              JOIN blobs b ON b.digest = rb.digest
-             WHERE r.account_id = ? AND rb.digest = ? LIMIT 1",
+             WHERE r.account_id = $1 AND rb.digest = $2 LIMIT 1",
         )
         .bind(account)
         .bind(d.to_string())
@@ -415,7 +415,7 @@ impl MetaStore {
     pub async fn finish_upload(&self, id: &str, repo: i64, d: &Digest, size: u64) -> Result<()> {
         let mut tx = self.batched().await?;
         sqlx::query(&format!(
-            "BEGIN; {LINK_BLOB}; DELETE FROM uploads WHERE id = ?5; COMMIT"
+            "BEGIN; {LINK_BLOB}; DELETE FROM uploads WHERE id = $5; COMMIT"
         ))
         .bind(d.to_string())
         .bind(size as i64)
@@ -439,7 +439,7 @@ impl MetaStore {
         let mut tx = self.write.begin().await?;
         let user: Option<String> = sqlx::query_scalar(
             "SELECT m.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-             WHERE m.repository_id = ? AND mb.digest = ? LIMIT 1",
+             WHERE m.repository_id = $1 AND mb.digest = $2 LIMIT 1",
         )
         .bind(repo)
         .bind(d.to_string())
@@ -449,7 +449,7 @@ impl MetaStore {
             return Err(MetaError::BlobInUse(digest(&m)?));
         }
         let done =
-            sqlx::query("DELETE FROM repository_blobs WHERE repository_id = ? AND digest = ?")
+            sqlx::query("DELETE FROM repository_blobs WHERE repository_id = $1 AND digest = $2")
                 .bind(repo)
                 .bind(d.to_string())
                 .execute(&mut *tx)
@@ -462,7 +462,7 @@ impl MetaStore {
 
     pub async fn create_upload(&self, id: &str, repo: i64) -> Result<()> {
         let now = now_millis();
-        sqlx::query("INSERT INTO uploads (id, repository_id, size, started_at, updated_at) VALUES (?, ?, 0, ?, ?)")
+        sqlx::query("INSERT INTO uploads (id, repository_id, size, started_at, updated_at) VALUES ($1, $2, 0, $3, $4)")
             .bind(id)
             .bind(repo)
             .bind(now)
@@ -483,7 +483,7 @@ impl MetaStore {
         let now = now_millis();
         Ok(sqlx::query_scalar(
             "INSERT INTO uploads (id, repository_id, size, started_at, updated_at)
-             SELECT ?, id, 0, ?, ? FROM repositories WHERE account_id = ? AND name = ?
+             SELECT $1, id, 0, $2, $3 FROM repositories WHERE account_id = $4 AND name = $5
              RETURNING repository_id",
         )
         .bind(id)
@@ -504,8 +504,8 @@ impl MetaStore {
         id: &str,
     ) -> Result<Option<Option<Upload>>> {
         let row: Option<(i64, Option<i64>)> = sqlx::query_as(
-            "SELECT r.id, (SELECT u.size FROM uploads u WHERE u.id = ? AND u.repository_id = r.id)
-             FROM repositories r WHERE r.account_id = ? AND r.name = ?",
+            "SELECT r.id, (SELECT u.size FROM uploads u WHERE u.id = $1 AND u.repository_id = r.id)
+             FROM repositories r WHERE r.account_id = $2 AND r.name = $3",
         )
         .bind(id)
         .bind(account)
@@ -522,7 +522,7 @@ impl MetaStore {
 
     /// Record the size of upload `id`; false when the session no longer exists.
     pub async fn set_upload_size(&self, id: &str, size: u64) -> Result<bool> {
-        let done = sqlx::query("UPDATE uploads SET size = ?, updated_at = ? WHERE id = ?")
+        let done = sqlx::query("UPDATE uploads SET size = $1, updated_at = $2 WHERE id = $3")
             .bind(size as i64)
             .bind(now_millis())
             .bind(id)
@@ -532,7 +532,7 @@ impl MetaStore {
     }
 
     pub async fn delete_upload(&self, id: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM uploads WHERE id = ?")
+        let done = sqlx::query("DELETE FROM uploads WHERE id = $1")
             .bind(id)
             .execute(&self.write)
             .await?;
@@ -554,9 +554,9 @@ impl MetaStore {
         let row = sqlx::query(&format!(
             "SELECT r.id, m.id, m.digest, m.media_type, m.size, {body}
              FROM repositories r
-             LEFT JOIN tags t ON t.repository_id = r.id AND t.name = ?
+             LEFT JOIN tags t ON t.repository_id = r.id AND t.name = $1
              LEFT JOIN manifests m ON m.id = t.manifest_id
-             WHERE r.account_id = ? AND r.name = ?"
+             WHERE r.account_id = $2 AND r.name = $3"
         ))
         .bind(tag)
         .bind(account)
@@ -579,8 +579,8 @@ impl MetaStore {
         let row = sqlx::query(&format!(
             "SELECT r.id, m.id, m.digest, m.media_type, m.size, {body}
              FROM repositories r
-             LEFT JOIN manifests m ON m.repository_id = r.id AND m.digest = ?
-             WHERE r.account_id = ? AND r.name = ?"
+             LEFT JOIN manifests m ON m.repository_id = r.id AND m.digest = $1
+             WHERE r.account_id = $2 AND r.name = $3"
         ))
         .bind(d.to_string())
         .bind(account)
@@ -603,7 +603,7 @@ impl MetaStore {
              INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest,
                                     config_digest, size, image_size, body, pushed_at,
                                     config_media_type)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id",
         )
         .bind(m.repository_id)
@@ -623,8 +623,8 @@ impl MetaStore {
         // variable limit)
         for batch in m.blobs.chunks(BATCH) {
             let sql = format!(
-                "SELECT digest FROM repository_blobs WHERE repository_id = ? AND digest IN ({})",
-                placeholders(batch.len())
+                "SELECT digest FROM repository_blobs WHERE repository_id = $1 AND digest IN ({})",
+                placeholders(2, batch.len())
             );
             let mut q = sqlx::query_scalar::<_, String>(&sql).bind(m.repository_id);
             for b in batch {
@@ -642,7 +642,7 @@ impl MetaStore {
         if let (Some(tag), true) = (&m.tag, m.tag_immutable) {
             let current: Option<String> = sqlx::query_scalar(
                 "SELECT m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id
-                 WHERE t.repository_id = ? AND t.name = ?",
+                 WHERE t.repository_id = $1 AND t.name = $2",
             )
             .bind(m.repository_id)
             .bind(tag)
@@ -657,7 +657,7 @@ impl MetaStore {
         let mut child_ids = Vec::with_capacity(m.children.len());
         for c in &m.children {
             let id: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?",
+                "SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2",
             )
             .bind(m.repository_id)
             .bind(c.to_string())
@@ -676,7 +676,7 @@ impl MetaStore {
             None => {
                 // Same bytes already stored: keep the original row, its references and push time.
                 let (id, media_type) = sqlx::query_as::<_, (i64, String)>(
-                    "SELECT id, media_type FROM manifests WHERE repository_id = ? AND digest = ?",
+                    "SELECT id, media_type FROM manifests WHERE repository_id = $1 AND digest = $2",
                 )
                 .bind(m.repository_id)
                 .bind(&digest)
@@ -690,7 +690,7 @@ impl MetaStore {
                 let sql = format!(
                     "INSERT INTO manifest_children (parent_id, child_id) VALUES {} ON CONFLICT DO NOTHING",
                     (0..batch.len())
-                        .map(|i| format!("(?1, ?{})", i + 2))
+                        .map(|i| format!("($1, ${})", i + 2))
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
@@ -710,7 +710,7 @@ impl MetaStore {
             format!(
                 "INSERT INTO manifest_blobs (manifest_id, digest) VALUES {} ON CONFLICT DO NOTHING",
                 (0..n)
-                    .map(|i| format!("(?1, ?{})", i + 2))
+                    .map(|i| format!("($1, ${})", i + 2))
                     .collect::<Vec<_>>()
                     .join(", ")
             )
@@ -733,14 +733,14 @@ impl MetaStore {
             sql.push_str(
                 "UPDATE manifests SET image_size = coalesce((SELECT max(c.image_size)
                    FROM manifest_children mc JOIN manifests c ON c.id = mc.child_id
-                   WHERE mc.parent_id = ?1), 0) WHERE id = ?1;\n",
+                   WHERE mc.parent_id = $1), 0) WHERE id = $1;\n",
             );
         }
         let n = last.len() + 2;
         if m.tag.is_some() {
             sql.push_str(&format!(
                 "INSERT INTO tags (repository_id, name, manifest_id, updated_at)
-                 VALUES (?{n}, ?{}, ?1, ?{})
+                 VALUES (${n}, ${}, $1, ${})
                  ON CONFLICT (repository_id, name)
                  DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = excluded.updated_at;\n",
                 n + 1,
@@ -777,7 +777,7 @@ impl MetaStore {
 
     /// Remove a tag (the manifest stays). Returns whether it existed.
     pub async fn delete_tag(&self, repo: i64, tag: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM tags WHERE repository_id = ? AND name = ?")
+        let done = sqlx::query("DELETE FROM tags WHERE repository_id = $1 AND name = $2")
             .bind(repo)
             .bind(tag)
             .execute(&self.write)
@@ -793,7 +793,7 @@ impl MetaStore {
         limit: u32,
     ) -> Result<Vec<String>> {
         Ok(sqlx::query_scalar(
-            "SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?",
+            "SELECT name FROM tags WHERE repository_id = $1 AND name > $2 ORDER BY name LIMIT $3",
         )
         .bind(repo)
         .bind(after.unwrap_or(""))
@@ -812,7 +812,7 @@ impl MetaStore {
     ) -> Result<Vec<Referrer>> {
         let rows: Vec<ReferrerRow> = sqlx::query_as(
             "SELECT digest, media_type, artifact_type, size, body FROM manifests
-             WHERE repository_id = ? AND subject_digest = ? AND (? IS NULL OR artifact_type = ?)
+             WHERE repository_id = $1 AND subject_digest = $2 AND ($3 IS NULL OR artifact_type = $4)
              ORDER BY digest",
         )
         .bind(repo)
@@ -841,7 +841,7 @@ impl MetaStore {
         }
         let mut tx = self.write.begin().await?;
         for (id, at) in pulls {
-            sqlx::query("UPDATE manifests SET last_pulled_at = max(coalesce(last_pulled_at, 0), ?) WHERE id = ?")
+            sqlx::query("UPDATE manifests SET last_pulled_at = max(coalesce(last_pulled_at, 0), $1) WHERE id = $2")
                 .bind(at)
                 .bind(id)
                 .execute(&mut *tx)
@@ -854,7 +854,7 @@ impl MetaStore {
     /// `last_pulled_at` of a manifest (for tests and, later, DescribeImages).
     pub async fn last_pulled_at(&self, repo: i64, d: &Digest) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar(
-            "SELECT last_pulled_at FROM manifests WHERE repository_id = ? AND digest = ?",
+            "SELECT last_pulled_at FROM manifests WHERE repository_id = $1 AND digest = $2",
         )
         .bind(repo)
         .bind(d.to_string())
@@ -867,9 +867,12 @@ impl MetaStore {
 /// Rows per multi-row statement: well under SQLite's limit of bound variables.
 const BATCH: usize = 500;
 
-/// `?, ?, …` for `n` values.
-fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {

@@ -48,7 +48,7 @@ impl MetaStore {
         name: &str,
     ) -> Result<Option<(Option<String>, Option<i64>)>> {
         Ok(sqlx::query_as(
-            "SELECT lifecycle_policy, lifecycle_evaluated_at FROM repositories WHERE account_id = ? AND name = ?",
+            "SELECT lifecycle_policy, lifecycle_evaluated_at FROM repositories WHERE account_id = $1 AND name = $2",
         )
         .bind(account)
         .bind(name)
@@ -65,7 +65,7 @@ impl MetaStore {
         text: Option<&str>,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE repositories SET lifecycle_policy = ? WHERE account_id = ? AND name = ?",
+            "UPDATE repositories SET lifecycle_policy = $1 WHERE account_id = $2 AND name = $3",
         )
         .bind(text)
         .bind(account)
@@ -76,7 +76,7 @@ impl MetaStore {
     }
 
     pub async fn set_lifecycle_evaluated(&self, repo: i64, at: i64) -> Result<()> {
-        sqlx::query("UPDATE repositories SET lifecycle_evaluated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE repositories SET lifecycle_evaluated_at = $1 WHERE id = $2")
             .bind(at)
             .bind(repo)
             .execute(&self.write)
@@ -101,10 +101,10 @@ impl MetaStore {
             "SELECT m.digest, m.pushed_at, m.last_pulled_at, m.media_type, m.size,
                     (SELECT json_group_array(t.name) FROM tags t WHERE t.manifest_id = m.id)
              FROM manifests m
-             WHERE m.repository_id = ?1
+             WHERE m.repository_id = $1
                AND NOT EXISTS (SELECT 1 FROM manifest_children c WHERE c.child_id = m.id)
                AND (m.subject_digest IS NULL OR NOT EXISTS
-                    (SELECT 1 FROM manifests s WHERE s.repository_id = ?1 AND s.digest = m.subject_digest))
+                    (SELECT 1 FROM manifests s WHERE s.repository_id = $1 AND s.digest = m.subject_digest))
              ORDER BY m.pushed_at, m.digest",
         )
         .bind(repo)
@@ -130,7 +130,7 @@ impl MetaStore {
     pub async fn put_lifecycle_preview(&self, repo: i64, p: &LifecyclePreview) -> Result<()> {
         sqlx::query(
             "INSERT INTO lifecycle_previews (repository_id, policy, status, results, started_at)
-             VALUES (?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (repository_id) DO UPDATE SET policy = excluded.policy,
                 status = excluded.status, results = excluded.results, started_at = excluded.started_at",
         )
@@ -146,7 +146,7 @@ impl MetaStore {
 
     pub async fn lifecycle_preview(&self, repo: i64) -> Result<Option<LifecyclePreview>> {
         let row: Option<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT policy, status, results, started_at FROM lifecycle_previews WHERE repository_id = ?",
+            "SELECT policy, status, results, started_at FROM lifecycle_previews WHERE repository_id = $1",
         )
         .bind(repo)
         .fetch_optional(&self.read)
@@ -164,7 +164,7 @@ impl MetaStore {
     pub async fn record_lifecycle_event(&self, e: &LifecycleEvent) -> Result<()> {
         sqlx::query(
             "INSERT INTO lifecycle_events (account_id, repository, digest, tags, rule_priority, actor, expired_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&e.account_id)
         .bind(&e.repository)
@@ -188,8 +188,8 @@ impl MetaStore {
     ) -> Result<Vec<LifecycleEvent>> {
         let rows = sqlx::query(
             "SELECT account_id, repository, digest, tags, rule_priority, actor, expired_at
-             FROM lifecycle_events WHERE account_id = ?1 AND (?2 IS NULL OR repository = ?2)
-             ORDER BY expired_at DESC, id DESC LIMIT ?3",
+             FROM lifecycle_events WHERE account_id = $1 AND ($2 IS NULL OR repository = $2)
+             ORDER BY expired_at DESC, id DESC LIMIT $3",
         )
         .bind(account)
         .bind(repository)

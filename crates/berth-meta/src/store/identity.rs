@@ -9,7 +9,7 @@ impl MetaStore {
     /// Create an account; `false` when it exists already.
     pub async fn create_account(&self, id: &str) -> Result<bool> {
         let done = sqlx::query(
-            "INSERT INTO accounts (id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO accounts (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(now_millis())
@@ -31,7 +31,7 @@ impl MetaStore {
     pub async fn principals(&self, account: &str, kind: &str) -> Result<Vec<(Principal, i64)>> {
         let rows = sqlx::query(&format!(
             "SELECT {PRINCIPAL_COLUMNS}, created_at FROM principals
-             WHERE account_id = ? AND kind = ? ORDER BY name"
+             WHERE account_id = $1 AND kind = $2 ORDER BY name"
         ))
         .bind(account)
         .bind(kind)
@@ -47,11 +47,11 @@ impl MetaStore {
     /// has some.
     pub async fn delete_principal(&self, id: i64) -> Result<bool> {
         let done = sqlx::query(
-            "DELETE FROM principals WHERE id = ?1
-             AND NOT EXISTS (SELECT 1 FROM access_keys WHERE principal_id = ?1)
-             AND NOT EXISTS (SELECT 1 FROM iam_inline_policies WHERE owner_kind = 'principal' AND owner_id = ?1)
-             AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE owner_kind = 'principal' AND owner_id = ?1)
-             AND NOT EXISTS (SELECT 1 FROM iam_group_members WHERE principal_id = ?1)",
+            "DELETE FROM principals WHERE id = $1
+             AND NOT EXISTS (SELECT 1 FROM access_keys WHERE principal_id = $1)
+             AND NOT EXISTS (SELECT 1 FROM iam_inline_policies WHERE owner_kind = 'principal' AND owner_id = $1)
+             AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE owner_kind = 'principal' AND owner_id = $1)
+             AND NOT EXISTS (SELECT 1 FROM iam_group_members WHERE principal_id = $1)",
         )
         .bind(id)
         .execute(&self.write)
@@ -69,8 +69,8 @@ impl MetaStore {
     ) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO access_keys (access_key_id, principal_id, secret_sealed, created_at)
-             SELECT ?1, ?2, ?3, ?4
-             WHERE (SELECT count(*) FROM access_keys WHERE principal_id = ?2) < ?5",
+             SELECT $1, $2, $3, $4
+             WHERE (SELECT count(*) FROM access_keys WHERE principal_id = $2) < $5",
         )
         .bind(key_id)
         .bind(principal_id)
@@ -86,7 +86,7 @@ impl MetaStore {
     pub async fn access_keys_of(&self, principal_id: i64) -> Result<Vec<AccessKeyInfo>> {
         let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT access_key_id, status, created_at, last_used_at FROM access_keys
-             WHERE principal_id = ? ORDER BY created_at, access_key_id",
+             WHERE principal_id = $1 ORDER BY created_at, access_key_id",
         )
         .bind(principal_id)
         .fetch_all(&self.read)
@@ -110,8 +110,8 @@ impl MetaStore {
         active: bool,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE access_keys SET status = ? WHERE access_key_id = ?
-             AND principal_id IN (SELECT id FROM principals WHERE account_id = ?)",
+            "UPDATE access_keys SET status = $1 WHERE access_key_id = $2
+             AND principal_id IN (SELECT id FROM principals WHERE account_id = $3)",
         )
         .bind(if active { "Active" } else { "Inactive" })
         .bind(key_id)
@@ -124,8 +124,8 @@ impl MetaStore {
     /// Delete a key of a principal of `account`; `false` when there is no such key.
     pub async fn delete_access_key(&self, account: &str, key_id: &str) -> Result<bool> {
         let done = sqlx::query(
-            "DELETE FROM access_keys WHERE access_key_id = ?
-             AND principal_id IN (SELECT id FROM principals WHERE account_id = ?)",
+            "DELETE FROM access_keys WHERE access_key_id = $1
+             AND principal_id IN (SELECT id FROM principals WHERE account_id = $2)",
         )
         .bind(key_id)
         .bind(account)

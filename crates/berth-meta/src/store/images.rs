@@ -54,9 +54,9 @@ impl MetaStore {
         let rows: Vec<(String, Option<String>)> = sqlx::query_as(&format!(
             "SELECT m.digest, t.name FROM manifests m
              LEFT JOIN tags t ON t.manifest_id = m.id
-             WHERE m.repository_id = ?1 {filter}
-               AND (m.digest > ?2 OR (m.digest = ?2 AND coalesce(t.name, '') > ?3))
-             ORDER BY m.digest, coalesce(t.name, '') LIMIT ?4"
+             WHERE m.repository_id = $1 {filter}
+               AND (m.digest > $2 OR (m.digest = $2 AND coalesce(t.name, '') > $3))
+             ORDER BY m.digest, coalesce(t.name, '') LIMIT $4"
         ))
         .bind(repo)
         .bind(after_digest)
@@ -79,8 +79,8 @@ impl MetaStore {
     ) -> Result<Vec<ImageDetail>> {
         let rows = sqlx::query(&format!(
             "SELECT {DETAIL_COLUMNS} FROM manifests m
-             WHERE m.repository_id = ? AND m.digest > ? {}
-             ORDER BY m.digest LIMIT ?",
+             WHERE m.repository_id = $1 AND m.digest > $2 {}
+             ORDER BY m.digest LIMIT $3",
             tag_condition(status)
         ))
         .bind(repo)
@@ -96,7 +96,7 @@ impl MetaStore {
     /// One image by digest, with its tags.
     pub async fn image_by_digest(&self, repo: i64, d: &Digest) -> Result<Option<ImageDetail>> {
         let row = sqlx::query(&format!(
-            "SELECT {DETAIL_COLUMNS} FROM manifests m WHERE m.repository_id = ? AND m.digest = ?"
+            "SELECT {DETAIL_COLUMNS} FROM manifests m WHERE m.repository_id = $1 AND m.digest = $2"
         ))
         .bind(repo)
         .bind(d.to_string())
@@ -109,7 +109,7 @@ impl MetaStore {
     pub async fn image_by_tag(&self, repo: i64, tag: &str) -> Result<Option<ImageDetail>> {
         let row = sqlx::query(&format!(
             "SELECT {DETAIL_COLUMNS} FROM tags t JOIN manifests m ON m.id = t.manifest_id
-             WHERE t.repository_id = ? AND t.name = ?"
+             WHERE t.repository_id = $1 AND t.name = $2"
         ))
         .bind(repo)
         .bind(tag)
@@ -133,7 +133,7 @@ impl MetaStore {
         }
         let sql = format!(
             "SELECT manifest_id, name FROM tags WHERE manifest_id IN ({}) ORDER BY name",
-            placeholders(images.len())
+            placeholders(1, images.len())
         );
         let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
         for i in images.iter() {
@@ -152,7 +152,7 @@ impl MetaStore {
     pub async fn blob_in_image(&self, repo: i64, d: &Digest) -> Result<bool> {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-             WHERE m.repository_id = ? AND mb.digest = ? LIMIT 1",
+             WHERE m.repository_id = $1 AND mb.digest = $2 LIMIT 1",
         )
         .bind(repo)
         .bind(d.to_string())
@@ -167,7 +167,7 @@ impl MetaStore {
         let mut tx = self.write.begin().await?;
         let row: Option<(i64, String)> = sqlx::query_as(
             "SELECT m.id, m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id
-             WHERE t.repository_id = ? AND t.name = ?",
+             WHERE t.repository_id = $1 AND t.name = $2",
         )
         .bind(repo)
         .bind(tag)
@@ -177,8 +177,8 @@ impl MetaStore {
             return Ok(ImageDeletion::NotFound);
         };
         let (others, listed): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT count(*) FROM tags WHERE manifest_id = ?1 AND name <> ?2),
-                    EXISTS (SELECT 1 FROM manifest_children WHERE child_id = ?1)",
+            "SELECT (SELECT count(*) FROM tags WHERE manifest_id = $1 AND name <> $2),
+                    EXISTS (SELECT 1 FROM manifest_children WHERE child_id = $1)",
         )
         .bind(id)
         .bind(tag)
@@ -186,12 +186,12 @@ impl MetaStore {
         .await?;
         let manifest_deleted = others == 0 && listed == 0;
         if manifest_deleted {
-            sqlx::query("DELETE FROM manifests WHERE id = ?")
+            sqlx::query("DELETE FROM manifests WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
         } else {
-            sqlx::query("DELETE FROM tags WHERE repository_id = ? AND name = ?")
+            sqlx::query("DELETE FROM tags WHERE repository_id = $1 AND name = $2")
                 .bind(repo)
                 .bind(tag)
                 .execute(&mut *tx)
@@ -210,7 +210,7 @@ impl MetaStore {
     pub async fn delete_image_digest(&self, repo: i64, d: &Digest) -> Result<ImageDeletion> {
         let mut tx = self.write.begin().await?;
         let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM manifests WHERE repository_id = ? AND digest = ?")
+            sqlx::query_scalar("SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2")
                 .bind(repo)
                 .bind(d.to_string())
                 .fetch_optional(&mut *tx)
@@ -219,7 +219,7 @@ impl MetaStore {
             return Ok(ImageDeletion::NotFound);
         };
         let listed: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM manifest_children WHERE child_id = ? LIMIT 1")
+            sqlx::query_scalar("SELECT 1 FROM manifest_children WHERE child_id = $1 LIMIT 1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -227,11 +227,11 @@ impl MetaStore {
             return Ok(ImageDeletion::ReferencedByIndex);
         }
         let tags: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM tags WHERE manifest_id = ? ORDER BY name")
+            sqlx::query_scalar("SELECT name FROM tags WHERE manifest_id = $1 ORDER BY name")
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await?;
-        let done = sqlx::query("DELETE FROM manifests WHERE id = ?")
+        let done = sqlx::query("DELETE FROM manifests WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;

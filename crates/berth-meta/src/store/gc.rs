@@ -49,7 +49,7 @@ impl MetaStore {
         .await?
         .rows_affected();
         let marked = sqlx::query(&format!(
-            "UPDATE {table} SET unreferenced_since = ? WHERE unreferenced_since IS NULL AND {unused}"
+            "UPDATE {table} SET unreferenced_since = $1 WHERE unreferenced_since IS NULL AND {unused}"
         ))
         .bind(now)
         .execute(&mut *tx)
@@ -71,7 +71,7 @@ impl MetaStore {
     pub async fn stale_links(&self, cutoff: i64) -> Result<Vec<(i64, String)>> {
         Ok(sqlx::query_as(
             "SELECT repository_id, digest FROM repository_blobs
-             WHERE unreferenced_since IS NOT NULL AND unreferenced_since <= ?
+             WHERE unreferenced_since IS NOT NULL AND unreferenced_since <= $1
              ORDER BY repository_id, digest",
         )
         .bind(cutoff)
@@ -84,7 +84,7 @@ impl MetaStore {
     pub async fn delete_stale_links(&self, cutoff: i64) -> Result<u64> {
         let done = sqlx::query(&format!(
             "DELETE FROM repository_blobs AS rb
-             WHERE unreferenced_since IS NOT NULL AND unreferenced_since <= ? AND {LINK_UNUSED}"
+             WHERE unreferenced_since IS NOT NULL AND unreferenced_since <= $1 AND {LINK_UNUSED}"
         ))
         .bind(cutoff)
         .execute(&self.write)
@@ -97,8 +97,8 @@ impl MetaStore {
     pub async fn touch_link(&self, account: &str, name: &str, digest: &str) -> Result<()> {
         sqlx::query(
             "UPDATE repository_blobs SET unreferenced_since = NULL
-             WHERE digest = ? AND unreferenced_since IS NOT NULL AND repository_id =
-                (SELECT id FROM repositories WHERE account_id = ? AND name = ?)",
+             WHERE digest = $1 AND unreferenced_since IS NOT NULL AND repository_id =
+                (SELECT id FROM repositories WHERE account_id = $2 AND name = $3)",
         )
         .bind(digest)
         .bind(account)
@@ -126,8 +126,8 @@ impl MetaStore {
         let mut gone = Vec::new();
         for d in digests {
             let deleted: Option<String> = sqlx::query_scalar(&format!(
-                "DELETE FROM blobs AS b WHERE digest = ?
-                 AND unreferenced_since IS NOT NULL AND unreferenced_since <= ? AND {BLOB_UNUSED}
+                "DELETE FROM blobs AS b WHERE digest = $1
+                 AND unreferenced_since IS NOT NULL AND unreferenced_since <= $2 AND {BLOB_UNUSED}
                  RETURNING digest"
             ))
             .bind(d)
@@ -161,7 +161,7 @@ impl MetaStore {
     /// Whether a blob has a row.
     pub async fn blob_known(&self, digest: &str) -> Result<bool> {
         Ok(
-            sqlx::query_scalar::<_, i64>("SELECT 1 FROM blobs WHERE digest = ?")
+            sqlx::query_scalar::<_, i64>("SELECT 1 FROM blobs WHERE digest = $1")
                 .bind(digest)
                 .fetch_optional(&self.write)
                 .await?
@@ -172,7 +172,7 @@ impl MetaStore {
     /// Upload sessions not touched since `before`: (id, repository).
     pub async fn stale_uploads(&self, before: i64) -> Result<Vec<String>> {
         Ok(
-            sqlx::query_scalar("SELECT id FROM uploads WHERE updated_at < ? ORDER BY id")
+            sqlx::query_scalar("SELECT id FROM uploads WHERE updated_at < $1 ORDER BY id")
                 .bind(before)
                 .fetch_all(&self.read)
                 .await?,
@@ -181,7 +181,7 @@ impl MetaStore {
 
     /// Delete an upload session's row if it is still untouched since `before`.
     pub async fn delete_upload_if_stale(&self, id: &str, before: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM uploads WHERE id = ? AND updated_at < ?")
+        let done = sqlx::query("DELETE FROM uploads WHERE id = $1 AND updated_at < $2")
             .bind(id)
             .bind(before)
             .execute(&self.write)
@@ -192,7 +192,7 @@ impl MetaStore {
     /// Whether an upload session has a row.
     pub async fn upload_known(&self, id: &str) -> Result<bool> {
         Ok(
-            sqlx::query_scalar::<_, i64>("SELECT 1 FROM uploads WHERE id = ?")
+            sqlx::query_scalar::<_, i64>("SELECT 1 FROM uploads WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.write)
                 .await?
@@ -216,7 +216,7 @@ impl MetaStore {
 
     pub async fn delete_dangling_tag(&self, repo: i64, tag: &str) -> Result<bool> {
         let done = sqlx::query(
-            "DELETE FROM tags WHERE repository_id = ? AND name = ?
+            "DELETE FROM tags WHERE repository_id = $1 AND name = $2
              AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.id = tags.manifest_id
                              AND m.repository_id = tags.repository_id)",
         )
@@ -246,7 +246,7 @@ impl MetaStore {
     pub async fn relink(&self, repo: i64, digest: &str) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO repository_blobs (repository_id, digest, created_at)
-             SELECT ?, digest, ? FROM blobs WHERE digest = ? ON CONFLICT DO NOTHING",
+             SELECT $1, digest, $2 FROM blobs WHERE digest = $3 ON CONFLICT DO NOTHING",
         )
         .bind(repo)
         .bind(crate::now_millis())
@@ -313,7 +313,7 @@ impl MetaStore {
         for (repo, bytes, n) in t {
             sqlx::query(
                 "INSERT INTO repository_transfer (repository_id, month, bytes_out, downloads)
-                 SELECT id, ?, ?, ? FROM repositories WHERE id = ?
+                 SELECT id, $1, $2, $3 FROM repositories WHERE id = $4
                  ON CONFLICT (repository_id, month) DO UPDATE
                  SET bytes_out = bytes_out + excluded.bytes_out, downloads = downloads + excluded.downloads",
             )
@@ -337,8 +337,8 @@ impl MetaStore {
                         (SELECT mb.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
                          WHERE m.repository_id = r.id)), 0)
                     + coalesce((SELECT sum(m.size) FROM manifests m WHERE m.repository_id = r.id), 0),
-                    coalesce((SELECT bytes_out FROM repository_transfer t WHERE t.repository_id = r.id AND t.month = ?), 0),
-                    coalesce((SELECT downloads FROM repository_transfer t WHERE t.repository_id = r.id AND t.month = ?), 0)
+                    coalesce((SELECT bytes_out FROM repository_transfer t WHERE t.repository_id = r.id AND t.month = $1), 0),
+                    coalesce((SELECT downloads FROM repository_transfer t WHERE t.repository_id = r.id AND t.month = $2), 0)
              FROM repositories r ORDER BY r.account_id, r.name",
         )
         .bind(month)
@@ -366,9 +366,9 @@ impl MetaStore {
         Ok(sqlx::query_scalar(
             "SELECT coalesce((SELECT sum(b.size) FROM blobs b WHERE b.digest IN
                  (SELECT mb.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-                  JOIN repositories r ON r.id = m.repository_id WHERE r.account_id = ?1)), 0)
+                  JOIN repositories r ON r.id = m.repository_id WHERE r.account_id = $1)), 0)
              + coalesce((SELECT sum(m.size) FROM manifests m JOIN repositories r ON r.id = m.repository_id
-                         WHERE r.account_id = ?1), 0)",
+                         WHERE r.account_id = $1), 0)",
         )
         .bind(account)
         .fetch_one(&self.read)

@@ -101,7 +101,7 @@ impl MetaStore {
     ) -> Result<Option<(Principal, i64)>> {
         let row = sqlx::query(&format!(
             "SELECT {PRINCIPAL_COLUMNS}, created_at FROM principals
-             WHERE account_id = ? AND kind = ? AND name = ?"
+             WHERE account_id = $1 AND kind = $2 AND name = $3"
         ))
         .bind(account)
         .bind(kind)
@@ -122,7 +122,7 @@ impl MetaStore {
     ) -> Result<Group> {
         let row = sqlx::query(&format!(
             "INSERT INTO iam_groups (account_id, name, path, unique_id, created_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING {GROUP_COLUMNS}"
+             VALUES ($1, $2, $3, $4, $5) RETURNING {GROUP_COLUMNS}"
         ))
         .bind(account)
         .bind(name)
@@ -136,7 +136,7 @@ impl MetaStore {
 
     pub async fn group(&self, account: &str, name: &str) -> Result<Option<Group>> {
         let row = sqlx::query(&format!(
-            "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = ? AND name = ?"
+            "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = $1 AND name = $2"
         ))
         .bind(account)
         .bind(name)
@@ -148,7 +148,7 @@ impl MetaStore {
     /// An account's groups, by name.
     pub async fn groups(&self, account: &str) -> Result<Vec<Group>> {
         let rows = sqlx::query(&format!(
-            "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = ? ORDER BY name"
+            "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = $1 ORDER BY name"
         ))
         .bind(account)
         .fetch_all(&self.read)
@@ -160,7 +160,7 @@ impl MetaStore {
     pub async fn groups_of(&self, principal_id: i64) -> Result<Vec<Group>> {
         let rows = sqlx::query(&format!(
             "SELECT {GROUP_COLUMNS} FROM iam_groups
-             WHERE id IN (SELECT group_id FROM iam_group_members WHERE principal_id = ?)
+             WHERE id IN (SELECT group_id FROM iam_group_members WHERE principal_id = $1)
              ORDER BY name"
         ))
         .bind(principal_id)
@@ -172,10 +172,10 @@ impl MetaStore {
     /// Delete a group with no members and no policies left; `false` when it has some.
     pub async fn delete_group(&self, id: i64) -> Result<bool> {
         let done = sqlx::query(
-            "DELETE FROM iam_groups WHERE id = ?1
-             AND NOT EXISTS (SELECT 1 FROM iam_group_members WHERE group_id = ?1)
-             AND NOT EXISTS (SELECT 1 FROM iam_inline_policies WHERE owner_kind = 'group' AND owner_id = ?1)
-             AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE owner_kind = 'group' AND owner_id = ?1)",
+            "DELETE FROM iam_groups WHERE id = $1
+             AND NOT EXISTS (SELECT 1 FROM iam_group_members WHERE group_id = $1)
+             AND NOT EXISTS (SELECT 1 FROM iam_inline_policies WHERE owner_kind = 'group' AND owner_id = $1)
+             AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE owner_kind = 'group' AND owner_id = $1)",
         )
         .bind(id)
         .execute(&self.write)
@@ -186,7 +186,7 @@ impl MetaStore {
     /// Add a member (idempotent, as AddUserToGroup).
     pub async fn add_group_member(&self, group_id: i64, principal_id: i64) -> Result<()> {
         sqlx::query(
-            "INSERT INTO iam_group_members (group_id, principal_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO iam_group_members (group_id, principal_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
         .bind(group_id)
         .bind(principal_id)
@@ -197,7 +197,7 @@ impl MetaStore {
 
     pub async fn remove_group_member(&self, group_id: i64, principal_id: i64) -> Result<bool> {
         let done =
-            sqlx::query("DELETE FROM iam_group_members WHERE group_id = ? AND principal_id = ?")
+            sqlx::query("DELETE FROM iam_group_members WHERE group_id = $1 AND principal_id = $2")
                 .bind(group_id)
                 .bind(principal_id)
                 .execute(&self.write)
@@ -209,7 +209,7 @@ impl MetaStore {
     pub async fn group_members(&self, group_id: i64) -> Result<Vec<(Principal, i64)>> {
         let rows = sqlx::query(&format!(
             "SELECT {PRINCIPAL_COLUMNS}, created_at FROM principals
-             WHERE id IN (SELECT principal_id FROM iam_group_members WHERE group_id = ?)
+             WHERE id IN (SELECT principal_id FROM iam_group_members WHERE group_id = $1)
              ORDER BY name"
         ))
         .bind(group_id)
@@ -239,7 +239,7 @@ impl MetaStore {
         let mut tx = self.write.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO principals (account_id, kind, name, path, unique_id, created_at)
-             VALUES (?, 'role', ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, 'role', $2, $3, $4, $5) RETURNING id",
         )
         .bind(account)
         .bind(name)
@@ -250,7 +250,7 @@ impl MetaStore {
         .await?;
         sqlx::query(
             "INSERT INTO iam_roles (principal_id, trust_policy, max_session_duration, description)
-             VALUES (?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(id)
         .bind(trust_policy)
@@ -277,7 +277,7 @@ impl MetaStore {
 
     pub async fn role(&self, account: &str, name: &str) -> Result<Option<Role>> {
         let row = sqlx::query(&format!(
-            "{ROLE_SELECT} WHERE p.account_id = ? AND p.kind = 'role' AND p.name = ?"
+            "{ROLE_SELECT} WHERE p.account_id = $1 AND p.kind = 'role' AND p.name = $2"
         ))
         .bind(account)
         .bind(name)
@@ -288,7 +288,7 @@ impl MetaStore {
 
     pub async fn roles(&self, account: &str) -> Result<Vec<Role>> {
         let rows = sqlx::query(&format!(
-            "{ROLE_SELECT} WHERE p.account_id = ? AND p.kind = 'role' ORDER BY p.name"
+            "{ROLE_SELECT} WHERE p.account_id = $1 AND p.kind = 'role' ORDER BY p.name"
         ))
         .bind(account)
         .fetch_all(&self.read)
@@ -297,7 +297,7 @@ impl MetaStore {
     }
 
     pub async fn update_trust_policy(&self, principal_id: i64, document: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE iam_roles SET trust_policy = ? WHERE principal_id = ?")
+        let done = sqlx::query("UPDATE iam_roles SET trust_policy = $1 WHERE principal_id = $2")
             .bind(document)
             .bind(principal_id)
             .execute(&self.write)
@@ -322,7 +322,7 @@ impl MetaStore {
         sqlx::query(
             "INSERT INTO iam_managed_policies
              (account_id, name, path, policy_id, arn, description, document, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(account)
         .bind(name)
@@ -350,7 +350,7 @@ impl MetaStore {
     }
 
     pub async fn managed_policy(&self, arn: &str) -> Result<Option<ManagedPolicy>> {
-        let row = sqlx::query(&format!("{POLICY_SELECT} WHERE m.arn = ?"))
+        let row = sqlx::query(&format!("{POLICY_SELECT} WHERE m.arn = $1"))
             .bind(arn)
             .fetch_optional(&self.read)
             .await?;
@@ -359,7 +359,7 @@ impl MetaStore {
 
     pub async fn managed_policies(&self, account: &str) -> Result<Vec<ManagedPolicy>> {
         let rows = sqlx::query(&format!(
-            "{POLICY_SELECT} WHERE m.account_id = ? ORDER BY m.name"
+            "{POLICY_SELECT} WHERE m.account_id = $1 ORDER BY m.name"
         ))
         .bind(account)
         .fetch_all(&self.read)
@@ -370,8 +370,8 @@ impl MetaStore {
     /// Delete a customer managed policy attached to nothing; `false` when it is attached.
     pub async fn delete_managed_policy(&self, arn: &str) -> Result<bool> {
         let done = sqlx::query(
-            "DELETE FROM iam_managed_policies WHERE arn = ?1
-             AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE policy_arn = ?1)",
+            "DELETE FROM iam_managed_policies WHERE arn = $1
+             AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE policy_arn = $1)",
         )
         .bind(arn)
         .execute(&self.write)
@@ -382,7 +382,7 @@ impl MetaStore {
     /// How many users, roles and groups have `arn` attached.
     pub async fn attachment_count(&self, arn: &str) -> Result<i64> {
         Ok(
-            sqlx::query_scalar("SELECT count(*) FROM iam_attachments WHERE policy_arn = ?")
+            sqlx::query_scalar("SELECT count(*) FROM iam_attachments WHERE policy_arn = $1")
                 .bind(arn)
                 .fetch_one(&self.read)
                 .await?,

@@ -16,7 +16,7 @@ impl MetaStore {
             "BEGIN;
              INSERT INTO repositories (account_id, name, created_at, tag_mutability,
                                        mutability_filters, scan_on_push, encryption_type, kms_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (account_id, name) DO NOTHING RETURNING {REPO_COLUMNS}"
         ))
         .bind(&r.account_id)
@@ -48,8 +48,8 @@ impl MetaStore {
         limit: u32,
     ) -> Result<Vec<Repository>> {
         let rows = sqlx::query(&format!(
-            "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = ? AND name > ?
-             ORDER BY name LIMIT ?"
+            "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = $1 AND name > $2
+             ORDER BY name LIMIT $3"
         ))
         .bind(account)
         .bind(after.unwrap_or(""))
@@ -66,8 +66,8 @@ impl MetaStore {
         let mut tx = self.batched().await?;
         let (exists, images): (bool, bool) = sqlx::query_as(
             "BEGIN;
-             SELECT EXISTS (SELECT 1 FROM repositories WHERE id = ?1),
-                    EXISTS (SELECT 1 FROM manifests WHERE repository_id = ?1)",
+             SELECT EXISTS (SELECT 1 FROM repositories WHERE id = $1),
+                    EXISTS (SELECT 1 FROM manifests WHERE repository_id = $1)",
         )
         .bind(id)
         .fetch_one(tx.conn())
@@ -81,14 +81,14 @@ impl MetaStore {
             });
         }
         sqlx::query(
-            "UPDATE blobs SET unreferenced_since = ?2
+            "UPDATE blobs SET unreferenced_since = $2
              WHERE unreferenced_since IS NULL
-               AND digest IN (SELECT digest FROM repository_blobs WHERE repository_id = ?1)
+               AND digest IN (SELECT digest FROM repository_blobs WHERE repository_id = $1)
                AND NOT EXISTS (SELECT 1 FROM repository_blobs rb
-                               WHERE rb.digest = blobs.digest AND rb.repository_id <> ?1);
+                               WHERE rb.digest = blobs.digest AND rb.repository_id <> $1);
              DELETE FROM manifest_children WHERE parent_id IN
-                 (SELECT id FROM manifests WHERE repository_id = ?1);
-             DELETE FROM repositories WHERE id = ?1;
+                 (SELECT id FROM manifests WHERE repository_id = $1);
+             DELETE FROM repositories WHERE id = $1;
              COMMIT",
         )
         .bind(id)
@@ -107,7 +107,7 @@ impl MetaStore {
     ) -> Result<()> {
         let filters = filters_column(filters);
         sqlx::query(
-            "UPDATE repositories SET tag_mutability = ?, mutability_filters = ? WHERE id = ?",
+            "UPDATE repositories SET tag_mutability = $1, mutability_filters = $2 WHERE id = $3",
         )
         .bind(mutability)
         .bind(filters)
@@ -118,7 +118,7 @@ impl MetaStore {
     }
 
     pub async fn set_scan_on_push(&self, id: i64, on: bool) -> Result<()> {
-        sqlx::query("UPDATE repositories SET scan_on_push = ? WHERE id = ?")
+        sqlx::query("UPDATE repositories SET scan_on_push = $1 WHERE id = $2")
             .bind(on as i64)
             .bind(id)
             .execute(&self.write)
@@ -130,7 +130,7 @@ impl MetaStore {
 
     pub async fn repository_tags(&self, id: i64) -> Result<Vec<(String, String)>> {
         Ok(sqlx::query_as(
-            "SELECT key, value FROM repository_tags WHERE repository_id = ? ORDER BY key",
+            "SELECT key, value FROM repository_tags WHERE repository_id = $1 ORDER BY key",
         )
         .bind(id)
         .fetch_all(&self.read)
@@ -148,7 +148,7 @@ impl MetaStore {
         let mut tx = self.write.begin().await?;
         upsert_tags(&mut tx, id, tags).await?;
         let count: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM repository_tags WHERE repository_id = ?")
+            sqlx::query_scalar("SELECT count(*) FROM repository_tags WHERE repository_id = $1")
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -163,7 +163,7 @@ impl MetaStore {
     pub async fn untag_repository(&self, id: i64, keys: &[String]) -> Result<()> {
         let mut tx = self.write.begin().await?;
         for k in keys {
-            sqlx::query("DELETE FROM repository_tags WHERE repository_id = ? AND key = ?")
+            sqlx::query("DELETE FROM repository_tags WHERE repository_id = $1 AND key = $2")
                 .bind(id)
                 .bind(k)
                 .execute(&mut *tx)
@@ -177,7 +177,7 @@ impl MetaStore {
 
     pub async fn account_setting(&self, account: &str, name: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(
-            "SELECT value FROM account_settings WHERE account_id = ? AND name = ?",
+            "SELECT value FROM account_settings WHERE account_id = $1 AND name = $2",
         )
         .bind(account)
         .bind(name)
@@ -187,7 +187,7 @@ impl MetaStore {
 
     pub async fn put_account_setting(&self, account: &str, name: &str, value: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO account_settings (account_id, name, value) VALUES (?, ?, ?)
+            "INSERT INTO account_settings (account_id, name, value) VALUES ($1, $2, $3)
              ON CONFLICT (account_id, name) DO UPDATE SET value = excluded.value",
         )
         .bind(account)
@@ -212,7 +212,7 @@ async fn upsert_tags(
 ) -> Result<()> {
     for (k, v) in tags {
         sqlx::query(
-            "INSERT INTO repository_tags (repository_id, key, value) VALUES (?, ?, ?)
+            "INSERT INTO repository_tags (repository_id, key, value) VALUES ($1, $2, $3)
              ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value",
         )
         .bind(id)

@@ -45,7 +45,7 @@ impl MetaStore {
         name: &str,
     ) -> Result<Option<Option<String>>> {
         Ok(
-            sqlx::query_scalar("SELECT policy FROM repositories WHERE account_id = ? AND name = ?")
+            sqlx::query_scalar("SELECT policy FROM repositories WHERE account_id = $1 AND name = $2")
                 .bind(account)
                 .bind(name)
                 .fetch_optional(&self.read)
@@ -62,7 +62,7 @@ impl MetaStore {
         document: Option<&str>,
     ) -> Result<bool> {
         let done =
-            sqlx::query("UPDATE repositories SET policy = ? WHERE account_id = ? AND name = ?")
+            sqlx::query("UPDATE repositories SET policy = $1 WHERE account_id = $2 AND name = $3")
                 .bind(document)
                 .bind(account)
                 .bind(name)
@@ -74,7 +74,7 @@ impl MetaStore {
     /// The repositories of an account that have a policy, with it (for authorising listings).
     pub async fn repository_policies(&self, account: &str) -> Result<Vec<(String, String)>> {
         Ok(sqlx::query_as(
-            "SELECT name, policy FROM repositories WHERE account_id = ? AND policy IS NOT NULL",
+            "SELECT name, policy FROM repositories WHERE account_id = $1 AND policy IS NOT NULL",
         )
         .bind(account)
         .fetch_all(&self.read)
@@ -90,7 +90,7 @@ impl MetaStore {
         Ok(sqlx::query_as(
             "SELECT t.key, t.value FROM repository_tags t
              JOIN repositories r ON r.id = t.repository_id
-             WHERE r.account_id = ? AND r.name = ? ORDER BY t.key",
+             WHERE r.account_id = $1 AND r.name = $2 ORDER BY t.key",
         )
         .bind(account)
         .bind(name)
@@ -102,7 +102,7 @@ impl MetaStore {
 
     pub async fn registry_policy(&self, account: &str) -> Result<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT document FROM registry_policies WHERE account_id = ?")
+            sqlx::query_scalar("SELECT document FROM registry_policies WHERE account_id = $1")
                 .bind(account)
                 .fetch_optional(&self.read)
                 .await?,
@@ -111,7 +111,7 @@ impl MetaStore {
 
     pub async fn put_registry_policy(&self, account: &str, document: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO registry_policies (account_id, document, updated_at) VALUES (?, ?, ?)
+            "INSERT INTO registry_policies (account_id, document, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (account_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
         )
         .bind(account)
@@ -125,7 +125,7 @@ impl MetaStore {
     /// Remove an account's registry policy; the document it had, if any.
     pub async fn delete_registry_policy(&self, account: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar(
-            "DELETE FROM registry_policies WHERE account_id = ? RETURNING document",
+            "DELETE FROM registry_policies WHERE account_id = $1 RETURNING document",
         )
         .bind(account)
         .fetch_optional(&self.write)
@@ -138,9 +138,9 @@ impl MetaStore {
     pub async fn identity_documents(&self, principal_id: i64) -> Result<IdentityDocuments> {
         let inline: Vec<String> = sqlx::query_scalar(
             "SELECT document FROM iam_inline_policies
-             WHERE (owner_kind = 'principal' AND owner_id = ?1)
+             WHERE (owner_kind = 'principal' AND owner_id = $1)
                 OR (owner_kind = 'group' AND owner_id IN
-                    (SELECT group_id FROM iam_group_members WHERE principal_id = ?1))",
+                    (SELECT group_id FROM iam_group_members WHERE principal_id = $1))",
         )
         .bind(principal_id)
         .fetch_all(&self.read)
@@ -148,9 +148,9 @@ impl MetaStore {
         let rows = sqlx::query(
             "SELECT DISTINCT a.policy_arn, m.document FROM iam_attachments a
              LEFT JOIN iam_managed_policies m ON m.arn = a.policy_arn
-             WHERE (a.owner_kind = 'principal' AND a.owner_id = ?1)
+             WHERE (a.owner_kind = 'principal' AND a.owner_id = $1)
                 OR (a.owner_kind = 'group' AND a.owner_id IN
-                    (SELECT group_id FROM iam_group_members WHERE principal_id = ?1))",
+                    (SELECT group_id FROM iam_group_members WHERE principal_id = $1))",
         )
         .bind(principal_id)
         .fetch_all(&self.read)
@@ -170,7 +170,7 @@ impl MetaStore {
     ) -> Result<()> {
         let (kind, id) = owner.parts();
         sqlx::query(
-            "INSERT INTO iam_inline_policies (owner_kind, owner_id, name, document) VALUES (?, ?, ?, ?)
+            "INSERT INTO iam_inline_policies (owner_kind, owner_id, name, document) VALUES ($1, $2, $3, $4)
              ON CONFLICT (owner_kind, owner_id, name) DO UPDATE SET document = excluded.document",
         )
         .bind(kind)
@@ -185,7 +185,7 @@ impl MetaStore {
     pub async fn inline_policy(&self, owner: PolicyOwner, name: &str) -> Result<Option<String>> {
         let (kind, id) = owner.parts();
         Ok(sqlx::query_scalar(
-            "SELECT document FROM iam_inline_policies WHERE owner_kind = ? AND owner_id = ? AND name = ?",
+            "SELECT document FROM iam_inline_policies WHERE owner_kind = $1 AND owner_id = $2 AND name = $3",
         )
         .bind(kind)
         .bind(id)
@@ -198,7 +198,7 @@ impl MetaStore {
     pub async fn inline_policy_names(&self, owner: PolicyOwner) -> Result<Vec<String>> {
         let (kind, id) = owner.parts();
         Ok(sqlx::query_scalar(
-            "SELECT name FROM iam_inline_policies WHERE owner_kind = ? AND owner_id = ? ORDER BY name",
+            "SELECT name FROM iam_inline_policies WHERE owner_kind = $1 AND owner_id = $2 ORDER BY name",
         )
         .bind(kind)
         .bind(id)
@@ -209,7 +209,7 @@ impl MetaStore {
     pub async fn delete_inline_policy(&self, owner: PolicyOwner, name: &str) -> Result<bool> {
         let (kind, id) = owner.parts();
         let done = sqlx::query(
-            "DELETE FROM iam_inline_policies WHERE owner_kind = ? AND owner_id = ? AND name = ?",
+            "DELETE FROM iam_inline_policies WHERE owner_kind = $1 AND owner_id = $2 AND name = $3",
         )
         .bind(kind)
         .bind(id)
@@ -223,7 +223,7 @@ impl MetaStore {
     pub async fn attach_policy(&self, owner: PolicyOwner, arn: &str) -> Result<()> {
         let (kind, id) = owner.parts();
         sqlx::query(
-            "INSERT INTO iam_attachments (owner_kind, owner_id, policy_arn) VALUES (?, ?, ?)
+            "INSERT INTO iam_attachments (owner_kind, owner_id, policy_arn) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
         )
         .bind(kind)
@@ -237,7 +237,7 @@ impl MetaStore {
     pub async fn detach_policy(&self, owner: PolicyOwner, arn: &str) -> Result<bool> {
         let (kind, id) = owner.parts();
         let done = sqlx::query(
-            "DELETE FROM iam_attachments WHERE owner_kind = ? AND owner_id = ? AND policy_arn = ?",
+            "DELETE FROM iam_attachments WHERE owner_kind = $1 AND owner_id = $2 AND policy_arn = $3",
         )
         .bind(kind)
         .bind(id)
@@ -251,7 +251,7 @@ impl MetaStore {
     pub async fn attached_policies(&self, owner: PolicyOwner) -> Result<Vec<String>> {
         let (kind, id) = owner.parts();
         Ok(sqlx::query_scalar(
-            "SELECT policy_arn FROM iam_attachments WHERE owner_kind = ? AND owner_id = ? ORDER BY policy_arn",
+            "SELECT policy_arn FROM iam_attachments WHERE owner_kind = $1 AND owner_id = $2 ORDER BY policy_arn",
         )
         .bind(kind)
         .bind(id)

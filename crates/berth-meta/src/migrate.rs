@@ -1,6 +1,6 @@
 //! A small forward-only migrator: each migration runs once, in order, in its own transaction.
 
-use sqlx::SqliteConnection;
+use sqlx::{PgConnection, SqliteConnection};
 
 use crate::Result;
 
@@ -12,6 +12,61 @@ const SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_lifecycle.sql")),
     (6, include_str!("../migrations/sqlite/0006_gc.sql")),
 ];
+
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_ecr.sql")),
+    (3, include_str!("../migrations/postgres/0003_images.sql")),
+    (4, include_str!("../migrations/postgres/0004_policies.sql")),
+    (5, include_str!("../migrations/postgres/0005_lifecycle.sql")),
+    (6, include_str!("../migrations/postgres/0006_gc.sql")),
+];
+
+/// The advisory lock that serialises nodes migrating one PostgreSQL database.
+const PG_MIGRATION_LOCK: i64 = 0x6265_7274_685f_6d67; // "berth_mg"
+
+pub(crate) async fn postgres(conn: &mut PgConnection) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(PG_MIGRATION_LOCK)
+        .execute(&mut *conn)
+        .await?;
+    let applied = postgres_locked(conn).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(PG_MIGRATION_LOCK)
+        .execute(&mut *conn)
+        .await;
+    applied?;
+    unlocked?;
+    Ok(())
+}
+
+async fn postgres_locked(conn: &mut PgConnection) -> Result<()> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    for (version, sql) in POSTGRES {
+        let done: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if done.is_some() {
+            continue;
+        }
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(version)
+            .bind(crate::now_millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version, "applied metadata migration");
+    }
+    Ok(())
+}
 
 pub(crate) async fn sqlite(conn: &mut SqliteConnection) -> Result<()> {
     sqlx::query(

@@ -6,13 +6,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use berth_oci::Digest;
-use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
-};
-use sqlx::{Row, Sqlite};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use crate::db::{query, query_as, query_scalar, Batched, Db, DbRow};
 use crate::{
     now_millis, AccessKey, Manifest, ManifestMeta, MetaError, NewManifest, Principal, Referrer,
     Repository, Result, Upload,
@@ -21,52 +18,16 @@ use crate::{
 /// digest, media type, artifact type, size, body
 type ReferrerRow = (String, String, Option<String>, i64, Vec<u8>);
 
-/// A write transaction sent as few batches of statements, each batch one round trip to SQLite's
-/// worker thread (where `begin()`, every statement and `commit()` would each be one): the first
-/// batch starts with `BEGIN;`, the last ends with `; COMMIT`. Dropped before it is finished (an
-/// error, or the request's future cancelled midway) its connection is closed instead of going back
-/// to the pool, which rolls the transaction back.
-struct Batched {
-    conn: PoolConnection<Sqlite>,
-    finished: bool,
-}
-
-impl Batched {
-    fn conn(&mut self) -> &mut SqliteConnection {
-        &mut self.conn
-    }
-
-    /// The last batch ended with `COMMIT` and succeeded.
-    fn committed(mut self) {
-        self.finished = true;
-    }
-
-    async fn rollback(mut self) -> Result<()> {
-        sqlx::query("ROLLBACK").execute(&mut *self.conn).await?;
-        self.finished = true;
-        Ok(())
-    }
-}
-
-impl Drop for Batched {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.conn.close_on_drop();
-        }
-    }
-}
-
 /// Record a blob (if new) and link it to a repository: `?1` digest, `?2` size, `?3` now,
 /// `?4` repository.
 const LINK_BLOB: &str = "INSERT INTO blobs (digest, size, created_at) VALUES ($1, $2, $3)
      ON CONFLICT (digest) DO UPDATE SET unreferenced_since = NULL;
      INSERT INTO repository_blobs (repository_id, digest, created_at) VALUES ($4, $1, $3)
-     ON CONFLICT DO UPDATE SET unreferenced_since = NULL";
+     ON CONFLICT (repository_id, digest) DO UPDATE SET unreferenced_since = NULL";
 
 #[derive(Clone)]
 pub struct MetaStore {
-    read: SqlitePool,
-    write: SqlitePool,
+    pub(crate) db: Db,
 }
 
 fn digest(s: &str) -> Result<Digest> {
@@ -75,7 +36,7 @@ fn digest(s: &str) -> Result<Digest> {
 
 const REPO_COLUMNS: &str = "id, account_id, name, created_at, tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key";
 
-fn repo_row(r: &sqlx::sqlite::SqliteRow) -> Repository {
+pub(crate) fn repo_row(r: &DbRow) -> Repository {
     let filters: Option<String> = r.get(5);
     Repository {
         id: r.get(0),
@@ -86,7 +47,7 @@ fn repo_row(r: &sqlx::sqlite::SqliteRow) -> Repository {
         mutability_filters: filters
             .and_then(|f| serde_json::from_str(&f).ok())
             .unwrap_or_default(),
-        scan_on_push: r.get::<i64, _>(6) != 0,
+        scan_on_push: r.get::<i64>(6) != 0,
         encryption_type: r.get(7),
         kms_key: r.get(8),
     }
@@ -94,7 +55,7 @@ fn repo_row(r: &sqlx::sqlite::SqliteRow) -> Repository {
 
 const PRINCIPAL_COLUMNS: &str = "id, account_id, kind, name, unique_id, path";
 
-fn principal_row(r: &sqlx::sqlite::SqliteRow) -> Principal {
+fn principal_row(r: &DbRow) -> Principal {
     Principal {
         id: r.get(0),
         account_id: r.get(1),
@@ -141,27 +102,64 @@ impl MetaStore {
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(base.read_only(true))
             .await?;
-        Ok(MetaStore { read, write })
+        Ok(MetaStore {
+            db: Db::Sqlite { read, write },
+        })
+    }
+
+    /// Connect to PostgreSQL at `url` (`postgres://user:password@host:port/database`), creating
+    /// and migrating the schema if needed. Several nodes may share the database; migrations take
+    /// an advisory lock so that one node applies them.
+    pub async fn open_postgres(url: &str, max_connections: u32) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections.max(2))
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options)
+            .await?;
+        {
+            let mut conn = pool.acquire().await?;
+            crate::migrate::postgres(&mut conn).await?;
+        }
+        Ok(MetaStore {
+            db: Db::Postgres(pool),
+        })
+    }
+
+    /// Open the store a `--database-url` names: `sqlite://PATH` (or a bare path) or
+    /// `postgres://…`.
+    pub async fn open_url(url: &str, max_connections: u32) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url, max_connections).await
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            Self::open_sqlite(Path::new(path)).await
+        }
+    }
+
+    /// Whether this store is PostgreSQL (shared by several nodes).
+    pub fn is_shared(&self) -> bool {
+        self.db.is_postgres()
     }
 
     /// One round trip to the database (readiness checks).
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
+        query("SELECT 1").execute(self.db.read()).await?;
         Ok(())
     }
 
     pub async fn close(&self) {
-        self.read.close().await;
-        self.write.close().await;
+        self.db.close().await;
     }
 
     // ---- accounts, principals, keys, settings ----
 
     pub async fn ensure_account(&self, id: &str) -> Result<()> {
-        sqlx::query("INSERT INTO accounts (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        query("INSERT INTO accounts (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(id)
             .bind(now_millis())
-            .execute(&self.write)
+            .execute(self.db.write())
             .await?;
         Ok(())
     }
@@ -172,23 +170,23 @@ impl MetaStore {
         kind: &str,
         name: &str,
     ) -> Result<Option<Principal>> {
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE account_id = $1 AND kind = $2 AND name = $3"
         ))
         .bind(account)
         .bind(kind)
         .bind(name)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(row.as_ref().map(principal_row))
     }
 
     pub async fn principal_by_id(&self, id: i64) -> Result<Option<Principal>> {
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(row.as_ref().map(principal_row))
     }
@@ -213,7 +211,7 @@ impl MetaStore {
         path: &str,
         unique_id: &str,
     ) -> Result<Principal> {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = query_scalar(
             "INSERT INTO principals (account_id, kind, name, path, unique_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(account)
@@ -222,7 +220,7 @@ impl MetaStore {
         .bind(path)
         .bind(unique_id)
         .bind(now_millis())
-        .fetch_one(&self.write)
+        .fetch_one(self.db.write())
         .await?;
         Ok(Principal {
             id,
@@ -240,30 +238,30 @@ impl MetaStore {
         principal_id: i64,
         sealed: &[u8],
     ) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO access_keys (access_key_id, principal_id, secret_sealed, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(key_id)
         .bind(principal_id)
         .bind(sealed)
         .bind(now_millis())
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(())
     }
 
     pub async fn access_key(&self, key_id: &str) -> Result<Option<AccessKey>> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT k.access_key_id, k.secret_sealed, k.status, p.id, p.account_id, p.kind, p.name, p.unique_id, p.path
              FROM access_keys k JOIN principals p ON p.id = k.principal_id WHERE k.access_key_id = $1",
         )
         .bind(key_id)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(row.map(|r| AccessKey {
             access_key_id: r.get(0),
             secret_sealed: r.get(1),
-            active: r.get::<String, _>(2) == "Active",
+            active: r.get::<String>(2) == "Active",
             principal: Principal {
                 id: r.get(3),
                 account_id: r.get(4),
@@ -278,25 +276,25 @@ impl MetaStore {
     // ---- repositories ----
 
     pub async fn repository(&self, account: &str, name: &str) -> Result<Option<Repository>> {
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = $1 AND name = $2"
         ))
         .bind(account)
         .bind(name)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(row.as_ref().map(repo_row))
     }
 
     pub async fn create_repository(&self, account: &str, name: &str) -> Result<Repository> {
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "INSERT INTO repositories (account_id, name, created_at) VALUES ($1, $2, $3)
              ON CONFLICT (account_id, name) DO NOTHING RETURNING {REPO_COLUMNS}"
         ))
         .bind(account)
         .bind(name)
         .bind(now_millis())
-        .fetch_optional(&self.write)
+        .fetch_optional(self.db.write())
         .await?;
         row.as_ref()
             .map(repo_row)
@@ -311,12 +309,12 @@ impl MetaStore {
         match self.create_repository(account, name).await {
             Ok(r) => Ok(r),
             Err(MetaError::RepositoryExists) => {
-                let row = sqlx::query(&format!(
+                let row = query(&format!(
                     "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = $1 AND name = $2"
                 ))
                 .bind(account)
                 .bind(name)
-                .fetch_one(&self.write)
+                .fetch_one(self.db.write())
                 .await?;
                 Ok(repo_row(&row))
             }
@@ -331,13 +329,13 @@ impl MetaStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "SELECT name FROM repositories WHERE account_id = $1 AND name > $2 ORDER BY name LIMIT $3",
         )
         .bind(account)
         .bind(after.unwrap_or(""))
         .bind(limit as i64)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?)
     }
 
@@ -365,7 +363,7 @@ impl MetaStore {
         name: &str,
         d: &Digest,
     ) -> Result<Option<(i64, Option<(u64, bool)>)>> {
-        let row: Option<(i64, Option<i64>, Option<bool>)> = sqlx::query_as(
+        let row: Option<(i64, Option<i64>, Option<bool>)> = query_as(
             "SELECT r.id, b.size, rb.unreferenced_since IS NOT NULL
              FROM repositories r
              LEFT JOIN repository_blobs rb ON rb.repository_id = r.id AND rb.digest = $1
@@ -375,7 +373,7 @@ impl MetaStore {
         .bind(d.to_string())
         .bind(account)
         .bind(name)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(row
             .map(|(repo, size, marked)| (repo, size.map(|s| (s as u64, marked.unwrap_or(false))))))
@@ -383,7 +381,7 @@ impl MetaStore {
 
     /// Size of `digest` if any repository of `account` links it.
     pub async fn account_blob(&self, account: &str, d: &Digest) -> Result<Option<u64>> {
-        let size: Option<i64> = sqlx::query_scalar(
+        let size: Option<i64> = query_scalar(
             "SELECT b.size FROM repository_blobs rb
              JOIN repositories r ON r.id = rb.repository_id
              JOIN blobs b ON b.digest = rb.digest
@@ -391,7 +389,7 @@ impl MetaStore {
         )
         .bind(account)
         .bind(d.to_string())
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(size.map(|s| s as u64))
     }
@@ -399,7 +397,7 @@ impl MetaStore {
     /// Record blob `digest` of `size` bytes (if new) and link it to `repo`.
     pub async fn link_blob(&self, repo: i64, d: &Digest, size: u64) -> Result<()> {
         let mut tx = self.batched().await?;
-        sqlx::query(&format!("BEGIN; {LINK_BLOB}; COMMIT"))
+        query(&format!("BEGIN; {LINK_BLOB}; COMMIT"))
             .bind(d.to_string())
             .bind(size as i64)
             .bind(now_millis())
@@ -414,7 +412,7 @@ impl MetaStore {
     /// and the blob is recorded and linked, in one transaction sent as one batch.
     pub async fn finish_upload(&self, id: &str, repo: i64, d: &Digest, size: u64) -> Result<()> {
         let mut tx = self.batched().await?;
-        sqlx::query(&format!(
+        query(&format!(
             "BEGIN; {LINK_BLOB}; DELETE FROM uploads WHERE id = $5; COMMIT"
         ))
         .bind(d.to_string())
@@ -429,31 +427,27 @@ impl MetaStore {
     }
 
     async fn batched(&self) -> Result<Batched> {
-        Ok(Batched {
-            conn: self.write.acquire().await?,
-            finished: false,
-        })
+        Ok(self.db.batched().await?)
     }
 
     pub async fn unlink_blob(&self, repo: i64, d: &Digest) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
-        let user: Option<String> = sqlx::query_scalar(
+        let mut tx = self.db.begin().await?;
+        let user: Option<String> = query_scalar(
             "SELECT m.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
              WHERE m.repository_id = $1 AND mb.digest = $2 LIMIT 1",
         )
         .bind(repo)
         .bind(d.to_string())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(tx.conn())
         .await?;
         if let Some(m) = user {
             return Err(MetaError::BlobInUse(digest(&m)?));
         }
-        let done =
-            sqlx::query("DELETE FROM repository_blobs WHERE repository_id = $1 AND digest = $2")
-                .bind(repo)
-                .bind(d.to_string())
-                .execute(&mut *tx)
-                .await?;
+        let done = query("DELETE FROM repository_blobs WHERE repository_id = $1 AND digest = $2")
+            .bind(repo)
+            .bind(d.to_string())
+            .execute(tx.conn())
+            .await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
@@ -462,12 +456,12 @@ impl MetaStore {
 
     pub async fn create_upload(&self, id: &str, repo: i64) -> Result<()> {
         let now = now_millis();
-        sqlx::query("INSERT INTO uploads (id, repository_id, size, started_at, updated_at) VALUES ($1, $2, 0, $3, $4)")
+        query("INSERT INTO uploads (id, repository_id, size, started_at, updated_at) VALUES ($1, $2, 0, $3, $4)")
             .bind(id)
             .bind(repo)
             .bind(now)
             .bind(now)
-            .execute(&self.write)
+            .execute(self.db.write())
             .await?;
         Ok(())
     }
@@ -481,7 +475,7 @@ impl MetaStore {
         id: &str,
     ) -> Result<Option<i64>> {
         let now = now_millis();
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "INSERT INTO uploads (id, repository_id, size, started_at, updated_at)
              SELECT $1, id, 0, $2, $3 FROM repositories WHERE account_id = $4 AND name = $5
              RETURNING repository_id",
@@ -491,7 +485,7 @@ impl MetaStore {
         .bind(now)
         .bind(account)
         .bind(name)
-        .fetch_optional(&self.write)
+        .fetch_optional(self.db.write())
         .await?)
     }
 
@@ -503,14 +497,14 @@ impl MetaStore {
         name: &str,
         id: &str,
     ) -> Result<Option<Option<Upload>>> {
-        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
+        let row: Option<(i64, Option<i64>)> = query_as(
             "SELECT r.id, (SELECT u.size FROM uploads u WHERE u.id = $1 AND u.repository_id = r.id)
              FROM repositories r WHERE r.account_id = $2 AND r.name = $3",
         )
         .bind(id)
         .bind(account)
         .bind(name)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(row.map(|(repository_id, size)| {
             size.map(|size| Upload {
@@ -522,19 +516,19 @@ impl MetaStore {
 
     /// Record the size of upload `id`; false when the session no longer exists.
     pub async fn set_upload_size(&self, id: &str, size: u64) -> Result<bool> {
-        let done = sqlx::query("UPDATE uploads SET size = $1, updated_at = $2 WHERE id = $3")
+        let done = query("UPDATE uploads SET size = $1, updated_at = $2 WHERE id = $3")
             .bind(size as i64)
             .bind(now_millis())
             .bind(id)
-            .execute(&self.write)
+            .execute(self.db.write())
             .await?;
         Ok(done.rows_affected() > 0)
     }
 
     pub async fn delete_upload(&self, id: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM uploads WHERE id = $1")
+        let done = query("DELETE FROM uploads WHERE id = $1")
             .bind(id)
-            .execute(&self.write)
+            .execute(self.db.write())
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -551,7 +545,7 @@ impl MetaStore {
         with_body: bool,
     ) -> Result<Option<Option<Manifest>>> {
         let body = if with_body { "m.body" } else { "NULL" };
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "SELECT r.id, m.id, m.digest, m.media_type, m.size, {body}
              FROM repositories r
              LEFT JOIN tags t ON t.repository_id = r.id AND t.name = $1
@@ -561,7 +555,7 @@ impl MetaStore {
         .bind(tag)
         .bind(account)
         .bind(name)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         row.map(|r| manifest_from_row(&r)).transpose()
     }
@@ -576,7 +570,7 @@ impl MetaStore {
         with_body: bool,
     ) -> Result<Option<Option<Manifest>>> {
         let body = if with_body { "m.body" } else { "NULL" };
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "SELECT r.id, m.id, m.digest, m.media_type, m.size, {body}
              FROM repositories r
              LEFT JOIN manifests m ON m.repository_id = r.id AND m.digest = $1
@@ -585,7 +579,7 @@ impl MetaStore {
         .bind(d.to_string())
         .bind(account)
         .bind(name)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         row.map(|r| manifest_from_row(&r)).transpose()
     }
@@ -598,7 +592,7 @@ impl MetaStore {
         // Three round trips in the usual case: the insert, the check of what it references, and
         // its references with the tag and the commit.
         let mut tx = self.batched().await?;
-        let inserted: Option<i64> = sqlx::query_scalar(
+        let inserted: Option<i64> = query_scalar(
             "BEGIN;
              INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest,
                                     config_digest, size, image_size, body, pushed_at,
@@ -626,7 +620,7 @@ impl MetaStore {
                 "SELECT digest FROM repository_blobs WHERE repository_id = $1 AND digest IN ({})",
                 placeholders(2, batch.len())
             );
-            let mut q = sqlx::query_scalar::<_, String>(&sql).bind(m.repository_id);
+            let mut q = query_scalar::<String>(&sql).bind(m.repository_id);
             for b in batch {
                 q = q.bind(b.to_string());
             }
@@ -640,7 +634,7 @@ impl MetaStore {
         // an immutable tag may only be set again to the same manifest (checked inside the
         // transaction, so two pushes cannot both move it)
         if let (Some(tag), true) = (&m.tag, m.tag_immutable) {
-            let current: Option<String> = sqlx::query_scalar(
+            let current: Option<String> = query_scalar(
                 "SELECT m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id
                  WHERE t.repository_id = $1 AND t.name = $2",
             )
@@ -656,13 +650,12 @@ impl MetaStore {
         // and every child manifest is in the repository
         let mut child_ids = Vec::with_capacity(m.children.len());
         for c in &m.children {
-            let id: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2",
-            )
-            .bind(m.repository_id)
-            .bind(c.to_string())
-            .fetch_optional(tx.conn())
-            .await?;
+            let id: Option<i64> =
+                query_scalar("SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2")
+                    .bind(m.repository_id)
+                    .bind(c.to_string())
+                    .fetch_optional(tx.conn())
+                    .await?;
             match id {
                 Some(id) => child_ids.push(id),
                 None => {
@@ -675,7 +668,7 @@ impl MetaStore {
             Some(id) => (id, m.media_type.clone(), &m.blobs[..]),
             None => {
                 // Same bytes already stored: keep the original row, its references and push time.
-                let (id, media_type) = sqlx::query_as::<_, (i64, String)>(
+                let (id, media_type) = query_as::<(i64, String)>(
                     "SELECT id, media_type FROM manifests WHERE repository_id = $1 AND digest = $2",
                 )
                 .bind(m.repository_id)
@@ -694,7 +687,7 @@ impl MetaStore {
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
-                let mut q = sqlx::query(&sql).bind(id);
+                let mut q = query(&sql).bind(id);
                 for c in batch {
                     q = q.bind(c);
                 }
@@ -717,7 +710,7 @@ impl MetaStore {
         };
         for batch in batches {
             let sql = refs_sql(batch.len());
-            let mut q = sqlx::query(&sql).bind(id);
+            let mut q = query(&sql).bind(id);
             for b in batch {
                 q = q.bind(b.to_string());
             }
@@ -748,7 +741,7 @@ impl MetaStore {
             ));
         }
         sql.push_str("COMMIT");
-        let mut q = sqlx::query(&sql).bind(id);
+        let mut q = query(&sql).bind(id);
         for b in last {
             q = q.bind(b.to_string());
         }
@@ -777,10 +770,10 @@ impl MetaStore {
 
     /// Remove a tag (the manifest stays). Returns whether it existed.
     pub async fn delete_tag(&self, repo: i64, tag: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM tags WHERE repository_id = $1 AND name = $2")
+        let done = query("DELETE FROM tags WHERE repository_id = $1 AND name = $2")
             .bind(repo)
             .bind(tag)
-            .execute(&self.write)
+            .execute(self.db.write())
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -792,13 +785,13 @@ impl MetaStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "SELECT name FROM tags WHERE repository_id = $1 AND name > $2 ORDER BY name LIMIT $3",
         )
         .bind(repo)
         .bind(after.unwrap_or(""))
         .bind(limit as i64)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?)
     }
 
@@ -810,7 +803,7 @@ impl MetaStore {
         subject: &Digest,
         artifact_type: Option<&str>,
     ) -> Result<Vec<Referrer>> {
-        let rows: Vec<ReferrerRow> = sqlx::query_as(
+        let rows: Vec<ReferrerRow> = query_as(
             "SELECT digest, media_type, artifact_type, size, body FROM manifests
              WHERE repository_id = $1 AND subject_digest = $2 AND ($3 IS NULL OR artifact_type = $4)
              ORDER BY digest",
@@ -819,7 +812,7 @@ impl MetaStore {
         .bind(subject.to_string())
         .bind(artifact_type)
         .bind(artifact_type)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         rows.into_iter()
             .map(|(d, media_type, artifact_type, size, body)| {
@@ -839,12 +832,12 @@ impl MetaStore {
         if pulls.is_empty() {
             return Ok(());
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.db.begin().await?;
         for (id, at) in pulls {
-            sqlx::query("UPDATE manifests SET last_pulled_at = max(coalesce(last_pulled_at, 0), $1) WHERE id = $2")
+            query("UPDATE manifests SET last_pulled_at = $1 WHERE id = $2 AND coalesce(last_pulled_at, 0) < $1")
                 .bind(at)
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
         }
         tx.commit().await?;
@@ -853,12 +846,12 @@ impl MetaStore {
 
     /// `last_pulled_at` of a manifest (for tests and, later, DescribeImages).
     pub async fn last_pulled_at(&self, repo: i64, d: &Digest) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "SELECT last_pulled_at FROM manifests WHERE repository_id = $1 AND digest = $2",
         )
         .bind(repo)
         .bind(d.to_string())
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?
         .flatten())
     }
@@ -875,7 +868,7 @@ fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
-fn manifest_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Option<Manifest>> {
+fn manifest_from_row(r: &DbRow) -> Result<Option<Manifest>> {
     let id: Option<i64> = r.get(1);
     let Some(id) = id else {
         return Ok(None);

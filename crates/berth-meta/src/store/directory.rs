@@ -1,7 +1,7 @@
 //! IAM groups and their members, roles (a principal of kind `role` with its trust policy) and
 //! customer managed policies.
 
-use sqlx::Row;
+use crate::db::{query, query_scalar, DbRow};
 
 use super::{principal_row, MetaStore, PRINCIPAL_COLUMNS};
 use crate::{now_millis, Principal, Result};
@@ -45,7 +45,7 @@ pub struct ManagedPolicy {
 
 const GROUP_COLUMNS: &str = "id, account_id, name, path, unique_id, created_at";
 
-fn group_row(r: &sqlx::sqlite::SqliteRow) -> Group {
+fn group_row(r: &DbRow) -> Group {
     Group {
         id: r.get(0),
         account_id: r.get(1),
@@ -60,7 +60,7 @@ const ROLE_SELECT: &str = "SELECT p.id, p.account_id, p.kind, p.name, p.unique_i
         r.trust_policy, r.max_session_duration, r.description, p.created_at
      FROM principals p JOIN iam_roles r ON r.principal_id = p.id";
 
-fn role_row(r: &sqlx::sqlite::SqliteRow) -> Role {
+fn role_row(r: &DbRow) -> Role {
     Role {
         principal: principal_row(r),
         trust_policy: r.get(6),
@@ -76,7 +76,7 @@ const POLICY_SELECT: &str =
         (SELECT count(*) FROM iam_attachments a WHERE a.policy_arn = m.arn)
      FROM iam_managed_policies m";
 
-fn policy_row(r: &sqlx::sqlite::SqliteRow) -> ManagedPolicy {
+fn policy_row(r: &DbRow) -> ManagedPolicy {
     ManagedPolicy {
         account_id: r.get(0),
         name: r.get(1),
@@ -99,14 +99,14 @@ impl MetaStore {
         kind: &str,
         name: &str,
     ) -> Result<Option<(Principal, i64)>> {
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "SELECT {PRINCIPAL_COLUMNS}, created_at FROM principals
              WHERE account_id = $1 AND kind = $2 AND name = $3"
         ))
         .bind(account)
         .bind(kind)
         .bind(name)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(row.map(|r| (principal_row(&r), r.get(6))))
     }
@@ -120,7 +120,7 @@ impl MetaStore {
         path: &str,
         unique_id: &str,
     ) -> Result<Group> {
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "INSERT INTO iam_groups (account_id, name, path, unique_id, created_at)
              VALUES ($1, $2, $3, $4, $5) RETURNING {GROUP_COLUMNS}"
         ))
@@ -129,95 +129,94 @@ impl MetaStore {
         .bind(path)
         .bind(unique_id)
         .bind(now_millis())
-        .fetch_one(&self.write)
+        .fetch_one(self.db.write())
         .await?;
         Ok(group_row(&row))
     }
 
     pub async fn group(&self, account: &str, name: &str) -> Result<Option<Group>> {
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = $1 AND name = $2"
         ))
         .bind(account)
         .bind(name)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(row.as_ref().map(group_row))
     }
 
     /// An account's groups, by name.
     pub async fn groups(&self, account: &str) -> Result<Vec<Group>> {
-        let rows = sqlx::query(&format!(
+        let rows = query(&format!(
             "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = $1 ORDER BY name"
         ))
         .bind(account)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         Ok(rows.iter().map(group_row).collect())
     }
 
     /// The groups a principal belongs to, by name.
     pub async fn groups_of(&self, principal_id: i64) -> Result<Vec<Group>> {
-        let rows = sqlx::query(&format!(
+        let rows = query(&format!(
             "SELECT {GROUP_COLUMNS} FROM iam_groups
              WHERE id IN (SELECT group_id FROM iam_group_members WHERE principal_id = $1)
              ORDER BY name"
         ))
         .bind(principal_id)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         Ok(rows.iter().map(group_row).collect())
     }
 
     /// Delete a group with no members and no policies left; `false` when it has some.
     pub async fn delete_group(&self, id: i64) -> Result<bool> {
-        let done = sqlx::query(
+        let done = query(
             "DELETE FROM iam_groups WHERE id = $1
              AND NOT EXISTS (SELECT 1 FROM iam_group_members WHERE group_id = $1)
              AND NOT EXISTS (SELECT 1 FROM iam_inline_policies WHERE owner_kind = 'group' AND owner_id = $1)
              AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE owner_kind = 'group' AND owner_id = $1)",
         )
         .bind(id)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Add a member (idempotent, as AddUserToGroup).
     pub async fn add_group_member(&self, group_id: i64, principal_id: i64) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO iam_group_members (group_id, principal_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
         .bind(group_id)
         .bind(principal_id)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(())
     }
 
     pub async fn remove_group_member(&self, group_id: i64, principal_id: i64) -> Result<bool> {
-        let done =
-            sqlx::query("DELETE FROM iam_group_members WHERE group_id = $1 AND principal_id = $2")
-                .bind(group_id)
-                .bind(principal_id)
-                .execute(&self.write)
-                .await?;
+        let done = query("DELETE FROM iam_group_members WHERE group_id = $1 AND principal_id = $2")
+            .bind(group_id)
+            .bind(principal_id)
+            .execute(self.db.write())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// A group's members with their creation times, by name.
     pub async fn group_members(&self, group_id: i64) -> Result<Vec<(Principal, i64)>> {
-        let rows = sqlx::query(&format!(
+        let rows = query(&format!(
             "SELECT {PRINCIPAL_COLUMNS}, created_at FROM principals
              WHERE id IN (SELECT principal_id FROM iam_group_members WHERE group_id = $1)
              ORDER BY name"
         ))
         .bind(group_id)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         Ok(rows
             .iter()
-            .map(|r| (principal_row(r), r.get::<i64, _>(6)))
+            .map(|r| (principal_row(r), r.get::<i64>(6)))
             .collect())
     }
 
@@ -236,8 +235,8 @@ impl MetaStore {
         description: Option<&str>,
     ) -> Result<Role> {
         let now = now_millis();
-        let mut tx = self.write.begin().await?;
-        let id: i64 = sqlx::query_scalar(
+        let mut tx = self.db.begin().await?;
+        let id: i64 = query_scalar(
             "INSERT INTO principals (account_id, kind, name, path, unique_id, created_at)
              VALUES ($1, 'role', $2, $3, $4, $5) RETURNING id",
         )
@@ -246,9 +245,9 @@ impl MetaStore {
         .bind(path)
         .bind(unique_id)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
-        sqlx::query(
+        query(
             "INSERT INTO iam_roles (principal_id, trust_policy, max_session_duration, description)
              VALUES ($1, $2, $3, $4)",
         )
@@ -256,7 +255,7 @@ impl MetaStore {
         .bind(trust_policy)
         .bind(max_session_duration)
         .bind(description)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
         tx.commit().await?;
         Ok(Role {
@@ -276,31 +275,31 @@ impl MetaStore {
     }
 
     pub async fn role(&self, account: &str, name: &str) -> Result<Option<Role>> {
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "{ROLE_SELECT} WHERE p.account_id = $1 AND p.kind = 'role' AND p.name = $2"
         ))
         .bind(account)
         .bind(name)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(row.as_ref().map(role_row))
     }
 
     pub async fn roles(&self, account: &str) -> Result<Vec<Role>> {
-        let rows = sqlx::query(&format!(
+        let rows = query(&format!(
             "{ROLE_SELECT} WHERE p.account_id = $1 AND p.kind = 'role' ORDER BY p.name"
         ))
         .bind(account)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         Ok(rows.iter().map(role_row).collect())
     }
 
     pub async fn update_trust_policy(&self, principal_id: i64, document: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE iam_roles SET trust_policy = $1 WHERE principal_id = $2")
+        let done = query("UPDATE iam_roles SET trust_policy = $1 WHERE principal_id = $2")
             .bind(document)
             .bind(principal_id)
-            .execute(&self.write)
+            .execute(self.db.write())
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -319,7 +318,7 @@ impl MetaStore {
         document: &str,
     ) -> Result<ManagedPolicy> {
         let now = now_millis();
-        sqlx::query(
+        query(
             "INSERT INTO iam_managed_policies
              (account_id, name, path, policy_id, arn, description, document, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -333,7 +332,7 @@ impl MetaStore {
         .bind(document)
         .bind(now)
         .bind(now)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(ManagedPolicy {
             account_id: account.to_string(),
@@ -350,31 +349,31 @@ impl MetaStore {
     }
 
     pub async fn managed_policy(&self, arn: &str) -> Result<Option<ManagedPolicy>> {
-        let row = sqlx::query(&format!("{POLICY_SELECT} WHERE m.arn = $1"))
+        let row = query(&format!("{POLICY_SELECT} WHERE m.arn = $1"))
             .bind(arn)
-            .fetch_optional(&self.read)
+            .fetch_optional(self.db.read())
             .await?;
         Ok(row.as_ref().map(policy_row))
     }
 
     pub async fn managed_policies(&self, account: &str) -> Result<Vec<ManagedPolicy>> {
-        let rows = sqlx::query(&format!(
+        let rows = query(&format!(
             "{POLICY_SELECT} WHERE m.account_id = $1 ORDER BY m.name"
         ))
         .bind(account)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         Ok(rows.iter().map(policy_row).collect())
     }
 
     /// Delete a customer managed policy attached to nothing; `false` when it is attached.
     pub async fn delete_managed_policy(&self, arn: &str) -> Result<bool> {
-        let done = sqlx::query(
+        let done = query(
             "DELETE FROM iam_managed_policies WHERE arn = $1
              AND NOT EXISTS (SELECT 1 FROM iam_attachments WHERE policy_arn = $1)",
         )
         .bind(arn)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -382,9 +381,9 @@ impl MetaStore {
     /// How many users, roles and groups have `arn` attached.
     pub async fn attachment_count(&self, arn: &str) -> Result<i64> {
         Ok(
-            sqlx::query_scalar("SELECT count(*) FROM iam_attachments WHERE policy_arn = $1")
+            query_scalar("SELECT count(*) FROM iam_attachments WHERE policy_arn = $1")
                 .bind(arn)
-                .fetch_one(&self.read)
+                .fetch_one(self.db.read())
                 .await?,
         )
     }

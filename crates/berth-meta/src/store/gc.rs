@@ -3,6 +3,7 @@
 //! deleting transaction agrees.
 
 use super::MetaStore;
+use crate::db::{query, query_as, query_scalar};
 use crate::Result;
 
 /// A link that no manifest of its repository uses.
@@ -40,24 +41,24 @@ impl MetaStore {
     /// Set `unreferenced_since` where `unused` holds and it is unset; clear it where it no
     /// longer holds; in one transaction.
     async fn mark(&self, table: &str, unused: &str, now: i64) -> Result<Marked> {
-        let mut tx = self.write.begin().await?;
-        let cleared = sqlx::query(&format!(
+        let mut tx = self.db.begin().await?;
+        let cleared = query(&format!(
             "UPDATE {table} SET unreferenced_since = NULL
              WHERE unreferenced_since IS NOT NULL AND NOT ({unused})"
         ))
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?
         .rows_affected();
-        let marked = sqlx::query(&format!(
+        let marked = query(&format!(
             "UPDATE {table} SET unreferenced_since = $1 WHERE unreferenced_since IS NULL AND {unused}"
         ))
         .bind(now)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?
         .rows_affected();
         let name = table.split_whitespace().next().unwrap_or(table);
-        let examined: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {name}"))
-            .fetch_one(&mut *tx)
+        let examined: i64 = query_scalar(&format!("SELECT count(*) FROM {name}"))
+            .fetch_one(tx.conn())
             .await?;
         tx.commit().await?;
         Ok(Marked {
@@ -69,25 +70,25 @@ impl MetaStore {
 
     /// Links marked at or before `cutoff`: (repository, digest).
     pub async fn stale_links(&self, cutoff: i64) -> Result<Vec<(i64, String)>> {
-        Ok(sqlx::query_as(
+        Ok(query_as(
             "SELECT repository_id, digest FROM repository_blobs
              WHERE unreferenced_since IS NOT NULL AND unreferenced_since <= $1
              ORDER BY repository_id, digest",
         )
         .bind(cutoff)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?)
     }
 
     /// Delete every link still unused and marked at or before `cutoff`, in one statement that
     /// re-checks each; how many went.
     pub async fn delete_stale_links(&self, cutoff: i64) -> Result<u64> {
-        let done = sqlx::query(&format!(
+        let done = query(&format!(
             "DELETE FROM repository_blobs AS rb
              WHERE unreferenced_since IS NOT NULL AND unreferenced_since <= $1 AND {LINK_UNUSED}"
         ))
         .bind(cutoff)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(done.rows_affected())
     }
@@ -95,7 +96,7 @@ impl MetaStore {
     /// Clear the mark of a link a client has just been told exists (a blob HEAD or GET), so
     /// that a push relying on it does not lose it to the collector.
     pub async fn touch_link(&self, account: &str, name: &str, digest: &str) -> Result<()> {
-        sqlx::query(
+        query(
             "UPDATE repository_blobs SET unreferenced_since = NULL
              WHERE digest = $1 AND unreferenced_since IS NOT NULL AND repository_id =
                 (SELECT id FROM repositories WHERE account_id = $2 AND name = $3)",
@@ -103,18 +104,18 @@ impl MetaStore {
         .bind(digest)
         .bind(account)
         .bind(name)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(())
     }
 
     /// Every blob marked unreferenced: (digest, size, marked at).
     pub async fn marked_blobs(&self) -> Result<Vec<(String, i64, i64)>> {
-        Ok(sqlx::query_as(
+        Ok(query_as(
             "SELECT digest, size, unreferenced_since FROM blobs
              WHERE unreferenced_since IS NOT NULL ORDER BY digest",
         )
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?)
     }
 
@@ -122,17 +123,17 @@ impl MetaStore {
     /// `cutoff`, in one transaction; the digests deleted. The caller holds their locks and
     /// removes their bytes afterwards.
     pub async fn delete_stale_blobs(&self, digests: &[String], cutoff: i64) -> Result<Vec<String>> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.db.begin().await?;
         let mut gone = Vec::new();
         for d in digests {
-            let deleted: Option<String> = sqlx::query_scalar(&format!(
+            let deleted: Option<String> = query_scalar(&format!(
                 "DELETE FROM blobs AS b WHERE digest = $1
                  AND unreferenced_since IS NOT NULL AND unreferenced_since <= $2 AND {BLOB_UNUSED}
                  RETURNING digest"
             ))
             .bind(d)
             .bind(cutoff)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(tx.conn())
             .await?;
             gone.extend(deleted);
         }
@@ -142,8 +143,8 @@ impl MetaStore {
 
     /// Every blob digest with a row.
     pub async fn blob_digests(&self) -> Result<std::collections::HashSet<String>> {
-        Ok(sqlx::query_scalar("SELECT digest FROM blobs")
-            .fetch_all(&self.read)
+        Ok(query_scalar("SELECT digest FROM blobs")
+            .fetch_all(self.db.read())
             .await?
             .into_iter()
             .collect())
@@ -151,8 +152,8 @@ impl MetaStore {
 
     /// Every upload session ID with a row.
     pub async fn upload_ids(&self) -> Result<std::collections::HashSet<String>> {
-        Ok(sqlx::query_scalar("SELECT id FROM uploads")
-            .fetch_all(&self.read)
+        Ok(query_scalar("SELECT id FROM uploads")
+            .fetch_all(self.db.read())
             .await?
             .into_iter()
             .collect())
@@ -161,9 +162,9 @@ impl MetaStore {
     /// Whether a blob has a row.
     pub async fn blob_known(&self, digest: &str) -> Result<bool> {
         Ok(
-            sqlx::query_scalar::<_, i64>("SELECT 1 FROM blobs WHERE digest = $1")
+            query_scalar::<i64>("SELECT CAST(1 AS BIGINT) FROM blobs WHERE digest = $1")
                 .bind(digest)
-                .fetch_optional(&self.write)
+                .fetch_optional(self.db.write())
                 .await?
                 .is_some(),
         )
@@ -172,19 +173,19 @@ impl MetaStore {
     /// Upload sessions not touched since `before`: (id, repository).
     pub async fn stale_uploads(&self, before: i64) -> Result<Vec<String>> {
         Ok(
-            sqlx::query_scalar("SELECT id FROM uploads WHERE updated_at < $1 ORDER BY id")
+            query_scalar("SELECT id FROM uploads WHERE updated_at < $1 ORDER BY id")
                 .bind(before)
-                .fetch_all(&self.read)
+                .fetch_all(self.db.read())
                 .await?,
         )
     }
 
     /// Delete an upload session's row if it is still untouched since `before`.
     pub async fn delete_upload_if_stale(&self, id: &str, before: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM uploads WHERE id = $1 AND updated_at < $2")
+        let done = query("DELETE FROM uploads WHERE id = $1 AND updated_at < $2")
             .bind(id)
             .bind(before)
-            .execute(&self.write)
+            .execute(self.db.write())
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -192,9 +193,9 @@ impl MetaStore {
     /// Whether an upload session has a row.
     pub async fn upload_known(&self, id: &str) -> Result<bool> {
         Ok(
-            sqlx::query_scalar::<_, i64>("SELECT 1 FROM uploads WHERE id = $1")
+            query_scalar::<i64>("SELECT CAST(1 AS BIGINT) FROM uploads WHERE id = $1")
                 .bind(id)
-                .fetch_optional(&self.write)
+                .fetch_optional(self.db.write())
                 .await?
                 .is_some(),
         )
@@ -205,24 +206,24 @@ impl MetaStore {
 impl MetaStore {
     /// Tags whose manifest row is missing: (repository, tag).
     pub async fn dangling_tags(&self) -> Result<Vec<(i64, String)>> {
-        Ok(sqlx::query_as(
+        Ok(query_as(
             "SELECT t.repository_id, t.name FROM tags t
              LEFT JOIN manifests m ON m.id = t.manifest_id
              WHERE m.id IS NULL OR m.repository_id != t.repository_id",
         )
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?)
     }
 
     pub async fn delete_dangling_tag(&self, repo: i64, tag: &str) -> Result<bool> {
-        let done = sqlx::query(
+        let done = query(
             "DELETE FROM tags WHERE repository_id = $1 AND name = $2
              AND NOT EXISTS (SELECT 1 FROM manifests m WHERE m.id = tags.manifest_id
                              AND m.repository_id = tags.repository_id)",
         )
         .bind(repo)
         .bind(tag)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -230,7 +231,7 @@ impl MetaStore {
     /// Blobs manifests reference: (repository, manifest digest, blob digest, whether the blob
     /// has a row, whether the repository links it).
     pub async fn manifest_references(&self) -> Result<Vec<(i64, String, String, bool, bool)>> {
-        Ok(sqlx::query_as(
+        Ok(query_as(
             "SELECT m.repository_id, m.digest, mb.digest,
                     EXISTS (SELECT 1 FROM blobs b WHERE b.digest = mb.digest),
                     EXISTS (SELECT 1 FROM repository_blobs rb
@@ -238,20 +239,20 @@ impl MetaStore {
              FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
              ORDER BY m.repository_id, m.digest, mb.digest",
         )
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?)
     }
 
     /// Re-create a repository's link to a blob that has a row (a repair).
     pub async fn relink(&self, repo: i64, digest: &str) -> Result<bool> {
-        let done = sqlx::query(
+        let done = query(
             "INSERT INTO repository_blobs (repository_id, digest, created_at)
              SELECT $1, digest, $2 FROM blobs WHERE digest = $3 ON CONFLICT DO NOTHING",
         )
         .bind(repo)
         .bind(crate::now_millis())
         .bind(digest)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -259,8 +260,8 @@ impl MetaStore {
     /// Every blob row: (digest, size, marked unreferenced since).
     pub async fn all_blobs(&self) -> Result<Vec<(String, i64, Option<i64>)>> {
         Ok(
-            sqlx::query_as("SELECT digest, size, unreferenced_since FROM blobs ORDER BY digest")
-                .fetch_all(&self.read)
+            query_as("SELECT digest, size, unreferenced_since FROM blobs ORDER BY digest")
+                .fetch_all(self.db.read())
                 .await?,
         )
     }
@@ -268,8 +269,8 @@ impl MetaStore {
     /// Repository names by ID (for reports).
     pub async fn repository_names(&self) -> Result<Vec<(i64, String, String)>> {
         Ok(
-            sqlx::query_as("SELECT id, account_id, name FROM repositories ORDER BY id")
-                .fetch_all(&self.read)
+            query_as("SELECT id, account_id, name FROM repositories ORDER BY id")
+                .fetch_all(self.db.read())
                 .await?,
         )
     }
@@ -309,9 +310,9 @@ impl MetaStore {
             return Ok(());
         }
         let month = month_of(now);
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.db.begin().await?;
         for (repo, bytes, n) in t {
-            sqlx::query(
+            query(
                 "INSERT INTO repository_transfer (repository_id, month, bytes_out, downloads)
                  SELECT id, $1, $2, $3 FROM repositories WHERE id = $4
                  ON CONFLICT (repository_id, month) DO UPDATE
@@ -321,7 +322,7 @@ impl MetaStore {
             .bind(*bytes as i64)
             .bind(*n as i64)
             .bind(repo)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
         }
         tx.commit().await?;
@@ -330,20 +331,20 @@ impl MetaStore {
 
     /// Every repository's usage (this month's transfer), by account and name.
     pub async fn repository_usage(&self, month: &str) -> Result<Vec<RepositoryUsage>> {
-        let rows: Vec<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
+        let rows: Vec<(String, String, i64, i64, i64, i64)> = query_as(
             "SELECT r.account_id, r.name,
                     (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id),
-                    coalesce((SELECT sum(b.size) FROM blobs b WHERE b.digest IN
+                    coalesce((SELECT CAST(sum(b.size) AS BIGINT) FROM blobs b WHERE b.digest IN
                         (SELECT mb.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
                          WHERE m.repository_id = r.id)), 0)
-                    + coalesce((SELECT sum(m.size) FROM manifests m WHERE m.repository_id = r.id), 0),
+                    + coalesce((SELECT CAST(sum(m.size) AS BIGINT) FROM manifests m WHERE m.repository_id = r.id), 0),
                     coalesce((SELECT bytes_out FROM repository_transfer t WHERE t.repository_id = r.id AND t.month = $1), 0),
                     coalesce((SELECT downloads FROM repository_transfer t WHERE t.repository_id = r.id AND t.month = $2), 0)
              FROM repositories r ORDER BY r.account_id, r.name",
         )
         .bind(month)
         .bind(month)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         Ok(rows
             .into_iter()
@@ -363,25 +364,25 @@ impl MetaStore {
     /// An account's storage with shared blobs counted once: distinct blobs its manifests
     /// reference, plus the manifests.
     pub async fn account_bytes(&self, account: &str) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT coalesce((SELECT sum(b.size) FROM blobs b WHERE b.digest IN
+        Ok(query_scalar(
+            "SELECT coalesce((SELECT CAST(sum(b.size) AS BIGINT) FROM blobs b WHERE b.digest IN
                  (SELECT mb.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
                   JOIN repositories r ON r.id = m.repository_id WHERE r.account_id = $1)), 0)
-             + coalesce((SELECT sum(m.size) FROM manifests m JOIN repositories r ON r.id = m.repository_id
+             + coalesce((SELECT CAST(sum(m.size) AS BIGINT) FROM manifests m JOIN repositories r ON r.id = m.repository_id
                          WHERE r.account_id = $1), 0)",
         )
         .bind(account)
-        .fetch_one(&self.read)
+        .fetch_one(self.db.read())
         .await?)
     }
 
     /// What the whole store holds: (blob rows, their bytes, manifest bytes).
     pub async fn store_bytes(&self) -> Result<(i64, i64, i64)> {
-        Ok(sqlx::query_as(
-            "SELECT (SELECT count(*) FROM blobs), coalesce((SELECT sum(size) FROM blobs), 0),
-                    coalesce((SELECT sum(size) FROM manifests), 0)",
+        Ok(query_as(
+            "SELECT (SELECT count(*) FROM blobs), coalesce((SELECT CAST(sum(size) AS BIGINT) FROM blobs), 0),
+                    coalesce((SELECT CAST(sum(size) AS BIGINT) FROM manifests), 0)",
         )
-        .fetch_one(&self.read)
+        .fetch_one(self.db.read())
         .await?)
     }
 }

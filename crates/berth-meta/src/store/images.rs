@@ -1,8 +1,8 @@
 //! Images as the ECR control plane sees them: listings of image identifiers and details, paged,
 //! and deletion by tag or digest with ECR's semantics.
 
+use crate::db::{query, query_as, query_scalar, DbRow};
 use berth_oci::Digest;
-use sqlx::Row;
 
 use super::{digest, placeholders, MetaStore};
 use crate::{ImageDeletion, ImageDetail, MetaError, Result, TagStatus};
@@ -18,7 +18,7 @@ fn tag_condition(status: TagStatus) -> &'static str {
     }
 }
 
-fn detail_row(r: &sqlx::sqlite::SqliteRow) -> Result<ImageDetail> {
+fn detail_row(r: &DbRow) -> Result<ImageDetail> {
     let d: String = r.get(1);
     let subject: Option<String> = r.get(5);
     Ok(ImageDetail {
@@ -29,7 +29,7 @@ fn detail_row(r: &sqlx::sqlite::SqliteRow) -> Result<ImageDetail> {
         config_media_type: r.get(3),
         artifact_type: r.get(4),
         subject: subject.as_deref().map(digest).transpose()?,
-        image_size: r.get::<i64, _>(6) as u64,
+        image_size: r.get::<i64>(6) as u64,
         pushed_at: r.get(7),
         last_pulled_at: r.get(8),
     })
@@ -51,7 +51,7 @@ impl MetaStore {
             TagStatus::Any => "",
         };
         let (after_digest, after_tag) = after.unwrap_or(("", ""));
-        let rows: Vec<(String, Option<String>)> = sqlx::query_as(&format!(
+        let rows: Vec<(String, Option<String>)> = query_as(&format!(
             "SELECT m.digest, t.name FROM manifests m
              LEFT JOIN tags t ON t.manifest_id = m.id
              WHERE m.repository_id = $1 {filter}
@@ -62,7 +62,7 @@ impl MetaStore {
         .bind(after_digest)
         .bind(after_tag)
         .bind(limit as i64)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         rows.into_iter()
             .map(|(d, t)| Ok((digest(&d)?, t)))
@@ -77,7 +77,7 @@ impl MetaStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<ImageDetail>> {
-        let rows = sqlx::query(&format!(
+        let rows = query(&format!(
             "SELECT {DETAIL_COLUMNS} FROM manifests m
              WHERE m.repository_id = $1 AND m.digest > $2 {}
              ORDER BY m.digest LIMIT $3",
@@ -86,7 +86,7 @@ impl MetaStore {
         .bind(repo)
         .bind(after.unwrap_or(""))
         .bind(limit as i64)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         let mut images = rows.iter().map(detail_row).collect::<Result<Vec<_>>>()?;
         self.fill_tags(&mut images).await?;
@@ -95,30 +95,30 @@ impl MetaStore {
 
     /// One image by digest, with its tags.
     pub async fn image_by_digest(&self, repo: i64, d: &Digest) -> Result<Option<ImageDetail>> {
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "SELECT {DETAIL_COLUMNS} FROM manifests m WHERE m.repository_id = $1 AND m.digest = $2"
         ))
         .bind(repo)
         .bind(d.to_string())
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         self.one_image(row).await
     }
 
     /// The image a tag names, with all its tags.
     pub async fn image_by_tag(&self, repo: i64, tag: &str) -> Result<Option<ImageDetail>> {
-        let row = sqlx::query(&format!(
+        let row = query(&format!(
             "SELECT {DETAIL_COLUMNS} FROM tags t JOIN manifests m ON m.id = t.manifest_id
              WHERE t.repository_id = $1 AND t.name = $2"
         ))
         .bind(repo)
         .bind(tag)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         self.one_image(row).await
     }
 
-    async fn one_image(&self, row: Option<sqlx::sqlite::SqliteRow>) -> Result<Option<ImageDetail>> {
+    async fn one_image(&self, row: Option<DbRow>) -> Result<Option<ImageDetail>> {
         let Some(row) = row else {
             return Ok(None);
         };
@@ -135,11 +135,11 @@ impl MetaStore {
             "SELECT manifest_id, name FROM tags WHERE manifest_id IN ({}) ORDER BY name",
             placeholders(1, images.len())
         );
-        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+        let mut q = query_as::<(i64, String)>(&sql);
         for i in images.iter() {
             q = q.bind(i.id);
         }
-        for (id, name) in q.fetch_all(&self.read).await? {
+        for (id, name) in q.fetch_all(self.db.read()).await? {
             if let Some(i) = images.iter_mut().find(|i| i.id == id) {
                 i.tags.push(name);
             }
@@ -150,13 +150,13 @@ impl MetaStore {
     /// Whether a manifest of the repository references blob `d` (a layer that is part of an
     /// image, as opposed to one only uploaded).
     pub async fn blob_in_image(&self, repo: i64, d: &Digest) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
+        let found: Option<i64> = query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
              WHERE m.repository_id = $1 AND mb.digest = $2 LIMIT 1",
         )
         .bind(repo)
         .bind(d.to_string())
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(found.is_some())
     }
@@ -164,37 +164,37 @@ impl MetaStore {
     /// Delete a tag as ECR's BatchDeleteImage does: the tag alone while the image has others (or
     /// an index lists it), else the image with it.
     pub async fn delete_image_tag(&self, repo: i64, tag: &str) -> Result<ImageDeletion> {
-        let mut tx = self.write.begin().await?;
-        let row: Option<(i64, String)> = sqlx::query_as(
+        let mut tx = self.db.begin().await?;
+        let row: Option<(i64, String)> = query_as(
             "SELECT m.id, m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id
              WHERE t.repository_id = $1 AND t.name = $2",
         )
         .bind(repo)
         .bind(tag)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(tx.conn())
         .await?;
         let Some((id, d)) = row else {
             return Ok(ImageDeletion::NotFound);
         };
-        let (others, listed): (i64, i64) = sqlx::query_as(
+        let (others, listed): (i64, i64) = query_as(
             "SELECT (SELECT count(*) FROM tags WHERE manifest_id = $1 AND name <> $2),
                     EXISTS (SELECT 1 FROM manifest_children WHERE child_id = $1)",
         )
         .bind(id)
         .bind(tag)
-        .fetch_one(&mut *tx)
+        .fetch_one(tx.conn())
         .await?;
         let manifest_deleted = others == 0 && listed == 0;
         if manifest_deleted {
-            sqlx::query("DELETE FROM manifests WHERE id = $1")
+            query("DELETE FROM manifests WHERE id = $1")
                 .bind(id)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
         } else {
-            sqlx::query("DELETE FROM tags WHERE repository_id = $1 AND name = $2")
+            query("DELETE FROM tags WHERE repository_id = $1 AND name = $2")
                 .bind(repo)
                 .bind(tag)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
         }
         tx.commit().await?;
@@ -208,32 +208,33 @@ impl MetaStore {
     /// Delete an image by digest, with all its tags. Refused while an index of the repository
     /// lists it.
     pub async fn delete_image_digest(&self, repo: i64, d: &Digest) -> Result<ImageDeletion> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.db.begin().await?;
         let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2")
+            query_scalar("SELECT id FROM manifests WHERE repository_id = $1 AND digest = $2")
                 .bind(repo)
                 .bind(d.to_string())
-                .fetch_optional(&mut *tx)
+                .fetch_optional(tx.conn())
                 .await?;
         let Some(id) = id else {
             return Ok(ImageDeletion::NotFound);
         };
-        let listed: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM manifest_children WHERE child_id = $1 LIMIT 1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let listed: Option<i64> = query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM manifest_children WHERE child_id = $1 LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?;
         if listed.is_some() {
             return Ok(ImageDeletion::ReferencedByIndex);
         }
         let tags: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM tags WHERE manifest_id = $1 ORDER BY name")
+            query_scalar("SELECT name FROM tags WHERE manifest_id = $1 ORDER BY name")
                 .bind(id)
-                .fetch_all(&mut *tx)
+                .fetch_all(tx.conn())
                 .await?;
-        let done = sqlx::query("DELETE FROM manifests WHERE id = $1")
+        let done = query("DELETE FROM manifests WHERE id = $1")
             .bind(id)
-            .execute(&mut *tx)
+            .execute(tx.conn())
             .await?;
         if done.rows_affected() != 1 {
             return Err(MetaError::Corrupt(format!("manifest {d} vanished")));

@@ -1,7 +1,7 @@
 //! Lifecycle policies: the policy of a repository, the images its rules see, previews, and the
 //! record of expirations.
 
-use sqlx::Row;
+use crate::db::{query, query_as};
 
 use super::MetaStore;
 use crate::Result;
@@ -47,12 +47,12 @@ impl MetaStore {
         account: &str,
         name: &str,
     ) -> Result<Option<(Option<String>, Option<i64>)>> {
-        Ok(sqlx::query_as(
+        Ok(query_as(
             "SELECT lifecycle_policy, lifecycle_evaluated_at FROM repositories WHERE account_id = $1 AND name = $2",
         )
         .bind(account)
         .bind(name)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?)
     }
 
@@ -64,40 +64,40 @@ impl MetaStore {
         name: &str,
         text: Option<&str>,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let done = query(
             "UPDATE repositories SET lifecycle_policy = $1 WHERE account_id = $2 AND name = $3",
         )
         .bind(text)
         .bind(account)
         .bind(name)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
     pub async fn set_lifecycle_evaluated(&self, repo: i64, at: i64) -> Result<()> {
-        sqlx::query("UPDATE repositories SET lifecycle_evaluated_at = $1 WHERE id = $2")
+        query("UPDATE repositories SET lifecycle_evaluated_at = $1 WHERE id = $2")
             .bind(at)
             .bind(repo)
-            .execute(&self.write)
+            .execute(self.db.write())
             .await?;
         Ok(())
     }
 
     /// Every repository with a lifecycle policy: (id, account, name, policy), by account and name.
     pub async fn lifecycle_repositories(&self) -> Result<Vec<(i64, String, String, String)>> {
-        Ok(sqlx::query_as(
+        Ok(query_as(
             "SELECT id, account_id, name, lifecycle_policy FROM repositories
              WHERE lifecycle_policy IS NOT NULL ORDER BY account_id, name",
         )
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?)
     }
 
     /// The images of a repository that lifecycle rules judge. Children of an index stay while the
     /// index does, and referrers while their subject does: neither is a candidate.
     pub async fn lifecycle_images(&self, repo: i64) -> Result<Vec<LifecycleImage>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT m.digest, m.pushed_at, m.last_pulled_at, m.media_type, m.size,
                     (SELECT json_group_array(t.name) FROM tags t WHERE t.manifest_id = m.id)
              FROM manifests m
@@ -108,7 +108,7 @@ impl MetaStore {
              ORDER BY m.pushed_at, m.digest",
         )
         .bind(repo)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
@@ -128,7 +128,7 @@ impl MetaStore {
     }
 
     pub async fn put_lifecycle_preview(&self, repo: i64, p: &LifecyclePreview) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO lifecycle_previews (repository_id, policy, status, results, started_at)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (repository_id) DO UPDATE SET policy = excluded.policy,
@@ -139,17 +139,17 @@ impl MetaStore {
         .bind(&p.status)
         .bind(&p.results)
         .bind(p.started_at)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(())
     }
 
     pub async fn lifecycle_preview(&self, repo: i64) -> Result<Option<LifecyclePreview>> {
-        let row: Option<(String, String, String, i64)> = sqlx::query_as(
+        let row: Option<(String, String, String, i64)> = query_as(
             "SELECT policy, status, results, started_at FROM lifecycle_previews WHERE repository_id = $1",
         )
         .bind(repo)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?;
         Ok(
             row.map(|(policy, status, results, started_at)| LifecyclePreview {
@@ -162,7 +162,7 @@ impl MetaStore {
     }
 
     pub async fn record_lifecycle_event(&self, e: &LifecycleEvent) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO lifecycle_events (account_id, repository, digest, tags, rule_priority, actor, expired_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -173,7 +173,7 @@ impl MetaStore {
         .bind(e.rule_priority)
         .bind(&e.actor)
         .bind(e.expired_at)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(())
     }
@@ -186,7 +186,7 @@ impl MetaStore {
         repository: Option<&str>,
         limit: i64,
     ) -> Result<Vec<LifecycleEvent>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT account_id, repository, digest, tags, rule_priority, actor, expired_at
              FROM lifecycle_events WHERE account_id = $1 AND ($2 IS NULL OR repository = $2)
              ORDER BY expired_at DESC, id DESC LIMIT $3",
@@ -194,7 +194,7 @@ impl MetaStore {
         .bind(account)
         .bind(repository)
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         Ok(rows
             .iter()
@@ -202,7 +202,7 @@ impl MetaStore {
                 account_id: r.get(0),
                 repository: r.get(1),
                 digest: r.get(2),
-                tags: serde_json::from_str(&r.get::<String, _>(3)).unwrap_or_default(),
+                tags: serde_json::from_str(&r.get::<String>(3)).unwrap_or_default(),
                 rule_priority: r.get(4),
                 actor: r.get(5),
                 expired_at: r.get(6),

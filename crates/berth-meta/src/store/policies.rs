@@ -2,7 +2,7 @@
 //! attached) of principals and groups. Documents are stored as given; `berth-iam` validates
 //! them before they get here and parses them when it reads them.
 
-use sqlx::Row;
+use crate::db::{query, query_as, query_scalar};
 
 use super::MetaStore;
 use crate::{now_millis, Result};
@@ -45,10 +45,10 @@ impl MetaStore {
         name: &str,
     ) -> Result<Option<Option<String>>> {
         Ok(
-            sqlx::query_scalar("SELECT policy FROM repositories WHERE account_id = $1 AND name = $2")
+            query_scalar("SELECT policy FROM repositories WHERE account_id = $1 AND name = $2")
                 .bind(account)
                 .bind(name)
-                .fetch_optional(&self.read)
+                .fetch_optional(self.db.read())
                 .await?,
         )
     }
@@ -61,23 +61,22 @@ impl MetaStore {
         name: &str,
         document: Option<&str>,
     ) -> Result<bool> {
-        let done =
-            sqlx::query("UPDATE repositories SET policy = $1 WHERE account_id = $2 AND name = $3")
-                .bind(document)
-                .bind(account)
-                .bind(name)
-                .execute(&self.write)
-                .await?;
+        let done = query("UPDATE repositories SET policy = $1 WHERE account_id = $2 AND name = $3")
+            .bind(document)
+            .bind(account)
+            .bind(name)
+            .execute(self.db.write())
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// The repositories of an account that have a policy, with it (for authorising listings).
     pub async fn repository_policies(&self, account: &str) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
+        Ok(query_as(
             "SELECT name, policy FROM repositories WHERE account_id = $1 AND policy IS NOT NULL",
         )
         .bind(account)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?)
     }
 
@@ -87,14 +86,14 @@ impl MetaStore {
         account: &str,
         name: &str,
     ) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
+        Ok(query_as(
             "SELECT t.key, t.value FROM repository_tags t
              JOIN repositories r ON r.id = t.repository_id
              WHERE r.account_id = $1 AND r.name = $2 ORDER BY t.key",
         )
         .bind(account)
         .bind(name)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?)
     }
 
@@ -102,50 +101,50 @@ impl MetaStore {
 
     pub async fn registry_policy(&self, account: &str) -> Result<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT document FROM registry_policies WHERE account_id = $1")
+            query_scalar("SELECT document FROM registry_policies WHERE account_id = $1")
                 .bind(account)
-                .fetch_optional(&self.read)
+                .fetch_optional(self.db.read())
                 .await?,
         )
     }
 
     pub async fn put_registry_policy(&self, account: &str, document: &str) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO registry_policies (account_id, document, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (account_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at",
         )
         .bind(account)
         .bind(document)
         .bind(now_millis())
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(())
     }
 
     /// Remove an account's registry policy; the document it had, if any.
     pub async fn delete_registry_policy(&self, account: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "DELETE FROM registry_policies WHERE account_id = $1 RETURNING document",
+        Ok(
+            query_scalar("DELETE FROM registry_policies WHERE account_id = $1 RETURNING document")
+                .bind(account)
+                .fetch_optional(self.db.write())
+                .await?,
         )
-        .bind(account)
-        .fetch_optional(&self.write)
-        .await?)
     }
 
     // ---- identity policies ----
 
     /// Every identity policy of a principal: its own and its groups', inline and attached.
     pub async fn identity_documents(&self, principal_id: i64) -> Result<IdentityDocuments> {
-        let inline: Vec<String> = sqlx::query_scalar(
+        let inline: Vec<String> = query_scalar(
             "SELECT document FROM iam_inline_policies
              WHERE (owner_kind = 'principal' AND owner_id = $1)
                 OR (owner_kind = 'group' AND owner_id IN
                     (SELECT group_id FROM iam_group_members WHERE principal_id = $1))",
         )
         .bind(principal_id)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT DISTINCT a.policy_arn, m.document FROM iam_attachments a
              LEFT JOIN iam_managed_policies m ON m.arn = a.policy_arn
              WHERE (a.owner_kind = 'principal' AND a.owner_id = $1)
@@ -153,7 +152,7 @@ impl MetaStore {
                     (SELECT group_id FROM iam_group_members WHERE principal_id = $1))",
         )
         .bind(principal_id)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         Ok(IdentityDocuments {
             inline,
@@ -169,7 +168,7 @@ impl MetaStore {
         document: &str,
     ) -> Result<()> {
         let (kind, id) = owner.parts();
-        sqlx::query(
+        query(
             "INSERT INTO iam_inline_policies (owner_kind, owner_id, name, document) VALUES ($1, $2, $3, $4)
              ON CONFLICT (owner_kind, owner_id, name) DO UPDATE SET document = excluded.document",
         )
@@ -177,44 +176,44 @@ impl MetaStore {
         .bind(id)
         .bind(name)
         .bind(document)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(())
     }
 
     pub async fn inline_policy(&self, owner: PolicyOwner, name: &str) -> Result<Option<String>> {
         let (kind, id) = owner.parts();
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "SELECT document FROM iam_inline_policies WHERE owner_kind = $1 AND owner_id = $2 AND name = $3",
         )
         .bind(kind)
         .bind(id)
         .bind(name)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.db.read())
         .await?)
     }
 
     /// Names of an owner's inline policies, in order.
     pub async fn inline_policy_names(&self, owner: PolicyOwner) -> Result<Vec<String>> {
         let (kind, id) = owner.parts();
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "SELECT name FROM iam_inline_policies WHERE owner_kind = $1 AND owner_id = $2 ORDER BY name",
         )
         .bind(kind)
         .bind(id)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?)
     }
 
     pub async fn delete_inline_policy(&self, owner: PolicyOwner, name: &str) -> Result<bool> {
         let (kind, id) = owner.parts();
-        let done = sqlx::query(
+        let done = query(
             "DELETE FROM iam_inline_policies WHERE owner_kind = $1 AND owner_id = $2 AND name = $3",
         )
         .bind(kind)
         .bind(id)
         .bind(name)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -222,27 +221,27 @@ impl MetaStore {
     /// Attach a managed policy (idempotent, as IAM's AttachUserPolicy is).
     pub async fn attach_policy(&self, owner: PolicyOwner, arn: &str) -> Result<()> {
         let (kind, id) = owner.parts();
-        sqlx::query(
+        query(
             "INSERT INTO iam_attachments (owner_kind, owner_id, policy_arn) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
         )
         .bind(kind)
         .bind(id)
         .bind(arn)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(())
     }
 
     pub async fn detach_policy(&self, owner: PolicyOwner, arn: &str) -> Result<bool> {
         let (kind, id) = owner.parts();
-        let done = sqlx::query(
+        let done = query(
             "DELETE FROM iam_attachments WHERE owner_kind = $1 AND owner_id = $2 AND policy_arn = $3",
         )
         .bind(kind)
         .bind(id)
         .bind(arn)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -250,12 +249,12 @@ impl MetaStore {
     /// ARNs of the managed policies attached to an owner, in order.
     pub async fn attached_policies(&self, owner: PolicyOwner) -> Result<Vec<String>> {
         let (kind, id) = owner.parts();
-        Ok(sqlx::query_scalar(
+        Ok(query_scalar(
             "SELECT policy_arn FROM iam_attachments WHERE owner_kind = $1 AND owner_id = $2 ORDER BY policy_arn",
         )
         .bind(kind)
         .bind(id)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?)
     }
 }

@@ -1,9 +1,9 @@
 //! Repositories as the ECR control plane sees them: settings, resource tags, listing, deletion,
 //! and account settings.
 
-use sqlx::SqliteConnection;
+use crate::db::{query, query_as, query_scalar, InTx};
 
-use super::{repo_row, Batched, MetaStore, REPO_COLUMNS};
+use super::{repo_row, MetaStore, REPO_COLUMNS};
 use crate::{now_millis, MetaError, NewRepository, Repository, Result};
 
 impl MetaStore {
@@ -11,8 +11,8 @@ impl MetaStore {
     /// [`MetaError::RepositoryExists`] when the name is taken.
     pub async fn create_repository_with(&self, r: &NewRepository) -> Result<Repository> {
         let filters = filters_column(&r.mutability_filters);
-        let mut tx: Batched = self.batched().await?;
-        let row = sqlx::query(&format!(
+        let mut tx = self.batched().await?;
+        let row = query(&format!(
             "BEGIN;
              INSERT INTO repositories (account_id, name, created_at, tag_mutability,
                                        mutability_filters, scan_on_push, encryption_type, kms_key)
@@ -34,8 +34,8 @@ impl MetaStore {
             return Err(MetaError::RepositoryExists);
         };
         let repo = repo_row(&row);
-        upsert_tags(tx.conn(), repo.id, &r.tags).await?;
-        sqlx::query("COMMIT").execute(tx.conn()).await?;
+        upsert_tags(&mut tx, repo.id, &r.tags).await?;
+        query("COMMIT").execute(tx.conn()).await?;
         tx.committed();
         Ok(repo)
     }
@@ -47,14 +47,14 @@ impl MetaStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Repository>> {
-        let rows = sqlx::query(&format!(
+        let rows = query(&format!(
             "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = $1 AND name > $2
              ORDER BY name LIMIT $3"
         ))
         .bind(account)
         .bind(after.unwrap_or(""))
         .bind(limit as i64)
-        .fetch_all(&self.read)
+        .fetch_all(self.db.read())
         .await?;
         Ok(rows.iter().map(repo_row).collect())
     }
@@ -64,7 +64,7 @@ impl MetaStore {
     /// the collector; the rows of its manifests, tags, links, uploads and resource tags go with it.
     pub async fn delete_repository(&self, id: i64, force: bool) -> Result<()> {
         let mut tx = self.batched().await?;
-        let (exists, images): (bool, bool) = sqlx::query_as(
+        let (exists, images): (bool, bool) = query_as(
             "BEGIN;
              SELECT EXISTS (SELECT 1 FROM repositories WHERE id = $1),
                     EXISTS (SELECT 1 FROM manifests WHERE repository_id = $1)",
@@ -80,7 +80,7 @@ impl MetaStore {
                 MetaError::RepositoryNotFound
             });
         }
-        sqlx::query(
+        query(
             "UPDATE blobs SET unreferenced_since = $2
              WHERE unreferenced_since IS NULL
                AND digest IN (SELECT digest FROM repository_blobs WHERE repository_id = $1)
@@ -106,22 +106,20 @@ impl MetaStore {
         filters: &[String],
     ) -> Result<()> {
         let filters = filters_column(filters);
-        sqlx::query(
-            "UPDATE repositories SET tag_mutability = $1, mutability_filters = $2 WHERE id = $3",
-        )
-        .bind(mutability)
-        .bind(filters)
-        .bind(id)
-        .execute(&self.write)
-        .await?;
+        query("UPDATE repositories SET tag_mutability = $1, mutability_filters = $2 WHERE id = $3")
+            .bind(mutability)
+            .bind(filters)
+            .bind(id)
+            .execute(self.db.write())
+            .await?;
         Ok(())
     }
 
     pub async fn set_scan_on_push(&self, id: i64, on: bool) -> Result<()> {
-        sqlx::query("UPDATE repositories SET scan_on_push = $1 WHERE id = $2")
+        query("UPDATE repositories SET scan_on_push = $1 WHERE id = $2")
             .bind(on as i64)
             .bind(id)
-            .execute(&self.write)
+            .execute(self.db.write())
             .await?;
         Ok(())
     }
@@ -129,12 +127,14 @@ impl MetaStore {
     // ---- resource tags ----
 
     pub async fn repository_tags(&self, id: i64) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT key, value FROM repository_tags WHERE repository_id = $1 ORDER BY key",
+        Ok(
+            query_as(
+                "SELECT key, value FROM repository_tags WHERE repository_id = $1 ORDER BY key",
+            )
+            .bind(id)
+            .fetch_all(self.db.read())
+            .await?,
         )
-        .bind(id)
-        .fetch_all(&self.read)
-        .await?)
     }
 
     /// Add or overwrite tags, refusing with `Ok(false)` (and changing nothing) when the
@@ -145,12 +145,12 @@ impl MetaStore {
         tags: &[(String, String)],
         max: usize,
     ) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.db.begin().await?;
         upsert_tags(&mut tx, id, tags).await?;
         let count: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM repository_tags WHERE repository_id = $1")
+            query_scalar("SELECT count(*) FROM repository_tags WHERE repository_id = $1")
                 .bind(id)
-                .fetch_one(&mut *tx)
+                .fetch_one(tx.conn())
                 .await?;
         if count as usize > max {
             tx.rollback().await?;
@@ -161,12 +161,12 @@ impl MetaStore {
     }
 
     pub async fn untag_repository(&self, id: i64, keys: &[String]) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.db.begin().await?;
         for k in keys {
-            sqlx::query("DELETE FROM repository_tags WHERE repository_id = $1 AND key = $2")
+            query("DELETE FROM repository_tags WHERE repository_id = $1 AND key = $2")
                 .bind(id)
                 .bind(k)
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await?;
         }
         tx.commit().await?;
@@ -176,24 +176,24 @@ impl MetaStore {
     // ---- account settings ----
 
     pub async fn account_setting(&self, account: &str, name: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT value FROM account_settings WHERE account_id = $1 AND name = $2",
+        Ok(
+            query_scalar("SELECT value FROM account_settings WHERE account_id = $1 AND name = $2")
+                .bind(account)
+                .bind(name)
+                .fetch_optional(self.db.read())
+                .await?,
         )
-        .bind(account)
-        .bind(name)
-        .fetch_optional(&self.read)
-        .await?)
     }
 
     pub async fn put_account_setting(&self, account: &str, name: &str, value: &str) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO account_settings (account_id, name, value) VALUES ($1, $2, $3)
              ON CONFLICT (account_id, name) DO UPDATE SET value = excluded.value",
         )
         .bind(account)
         .bind(name)
         .bind(value)
-        .execute(&self.write)
+        .execute(self.db.write())
         .await?;
         Ok(())
     }
@@ -205,20 +205,16 @@ fn filters_column(filters: &[String]) -> Option<String> {
 }
 
 /// Add or overwrite resource tags of a repository, inside the caller's transaction.
-async fn upsert_tags(
-    conn: &mut SqliteConnection,
-    id: i64,
-    tags: &[(String, String)],
-) -> Result<()> {
+async fn upsert_tags(tx: &mut impl InTx, id: i64, tags: &[(String, String)]) -> Result<()> {
     for (k, v) in tags {
-        sqlx::query(
+        query(
             "INSERT INTO repository_tags (repository_id, key, value) VALUES ($1, $2, $3)
              ON CONFLICT (repository_id, key) DO UPDATE SET value = excluded.value",
         )
         .bind(id)
         .bind(k)
         .bind(v)
-        .execute(&mut *conn)
+        .execute(tx.conn())
         .await?;
     }
     Ok(())

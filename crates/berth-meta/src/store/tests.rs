@@ -4,13 +4,59 @@ fn d(b: &[u8]) -> Digest {
     Digest::sha256_of(b)
 }
 
-async fn store() -> (tempfile::TempDir, MetaStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = MetaStore::open_sqlite(&dir.path().join("meta.db"))
-        .await
-        .unwrap();
+/// The backends every test here runs on: the same behaviour is expected of both.
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where a test's store lives: a temporary directory, or a fresh PostgreSQL database.
+struct Place {
+    _dir: tempfile::TempDir,
+    url: String,
+}
+
+impl Place {
+    /// `None` when the backend is not available (PostgreSQL without `BERTH_TEST_POSTGRES_URL`,
+    /// outside CI).
+    async fn new(b: Backend) -> Option<Place> {
+        let dir = tempfile::tempdir().unwrap();
+        let url = match b {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("meta.db").display()),
+            Backend::Postgres => crate::test_postgres_database().await?,
+        };
+        Some(Place { _dir: dir, url })
+    }
+
+    async fn open(&self) -> MetaStore {
+        MetaStore::open_url(&self.url, 8).await.unwrap()
+    }
+}
+
+async fn store(b: Backend) -> Option<(Place, MetaStore)> {
+    let place = Place::new(b).await?;
+    let s = place.open().await;
     s.ensure_account("000000000000").await.unwrap();
-    (dir, s)
+    Some((place, s))
+}
+
+/// Each test once per backend, as `sqlite::NAME` and `postgres::NAME`.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::Sqlite).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name(super::Backend::Postgres).await
+            })*
+        }
+    };
 }
 
 fn manifest(
@@ -37,21 +83,20 @@ fn manifest(
     }
 }
 
-#[tokio::test]
-async fn reopening_runs_migrations_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("meta.db");
-    let s = MetaStore::open_sqlite(&p).await.unwrap();
+async fn reopening_runs_migrations_once(b: Backend) {
+    let Some(p) = Place::new(b).await else { return };
+    let s = p.open().await;
     s.ensure_account("000000000000").await.unwrap();
     s.create_repository("000000000000", "a/b").await.unwrap();
     s.close().await;
-    let s = MetaStore::open_sqlite(&p).await.unwrap();
+    let s = p.open().await;
     assert!(s.repository("000000000000", "a/b").await.unwrap().is_some());
 }
 
-#[tokio::test]
-async fn repositories_are_listed_in_byte_order() {
-    let (_d, s) = store().await;
+async fn repositories_are_listed_in_byte_order(b: Backend) {
+    let Some((_d, s)) = store(b).await else {
+        return;
+    };
     for n in ["b", "a/z", "a", "a-b", "c"] {
         s.create_repository("000000000000", n).await.unwrap();
     }
@@ -71,9 +116,10 @@ async fn repositories_are_listed_in_byte_order() {
     );
 }
 
-#[tokio::test]
-async fn manifests_need_their_blobs_and_children() {
-    let (_d, s) = store().await;
+async fn manifests_need_their_blobs_and_children(b: Backend) {
+    let Some((_d, s)) = store(b).await else {
+        return;
+    };
     let r = s.create_repository("000000000000", "repo").await.unwrap();
     let other = s.create_repository("000000000000", "other").await.unwrap();
     let (cfg, layer) = (d(b"cfg"), d(b"layer"));
@@ -148,9 +194,10 @@ async fn manifests_need_their_blobs_and_children() {
     assert_eq!(s.account_blob("000000000000", &cfg).await.unwrap(), Some(3));
 }
 
-#[tokio::test]
-async fn tags_move_and_page() {
-    let (_d, s) = store().await;
+async fn tags_move_and_page(b: Backend) {
+    let Some((_d, s)) = store(b).await else {
+        return;
+    };
     let r = s.create_repository("000000000000", "repo").await.unwrap();
     s.put_manifest(&manifest(r.id, b"one", vec![], vec![], Some("t")))
         .await
@@ -182,9 +229,10 @@ async fn tags_move_and_page() {
     assert!(!s.delete_tag(r.id, "a").await.unwrap());
 }
 
-#[tokio::test]
-async fn referrers_pulls_uploads_keys() {
-    let (_d, s) = store().await;
+async fn referrers_pulls_uploads_keys(b: Backend) {
+    let Some((_d, s)) = store(b).await else {
+        return;
+    };
     let r = s.create_repository("000000000000", "repo").await.unwrap();
     let subject = d(b"subject");
     for (body, at) in [
@@ -259,9 +307,10 @@ async fn referrers_pulls_uploads_keys() {
     );
 }
 
-#[tokio::test]
-async fn manifests_with_more_references_than_one_batch() {
-    let (_d, s) = store().await;
+async fn manifests_with_more_references_than_one_batch(b: Backend) {
+    let Some((_d, s)) = store(b).await else {
+        return;
+    };
     let r = s.create_repository("000000000000", "wide").await.unwrap();
     let blobs: Vec<Digest> = (0..1_203u32).map(|i| d(&i.to_le_bytes())).collect();
     for b in &blobs {
@@ -286,9 +335,10 @@ async fn manifests_with_more_references_than_one_batch() {
 
 /// A write transaction abandoned midway (its request cancelled) leaves nothing behind, and the
 /// writer connection goes on working.
-#[tokio::test]
-async fn cancelled_writes_roll_back() {
-    let (_d, s) = store().await;
+async fn cancelled_writes_roll_back(b: Backend) {
+    let Some((_d, s)) = store(b).await else {
+        return;
+    };
     let r = s.create_repository("000000000000", "repo").await.unwrap();
     let cfg = d(b"cfg");
     s.link_blob(r.id, &cfg, 3).await.unwrap();
@@ -346,9 +396,10 @@ async fn cancelled_writes_roll_back() {
     eprintln!("{cancelled} writes cancelled, {rolled_back} of them rolled back");
 }
 
-#[tokio::test]
-async fn collection_marks_waits_out_the_grace_and_rechecks() {
-    let (_d, s) = store().await;
+async fn collection_marks_waits_out_the_grace_and_rechecks(b: Backend) {
+    let Some((_d, s)) = store(b).await else {
+        return;
+    };
     let repo = s
         .create_repository("000000000000", "gc/app")
         .await
@@ -401,3 +452,14 @@ async fn collection_marks_waits_out_the_grace_and_rechecks() {
     assert_eq!(gone.len(), 2);
     assert!(s.blob_digests().await.unwrap().is_empty());
 }
+
+conformance!(
+    reopening_runs_migrations_once,
+    repositories_are_listed_in_byte_order,
+    manifests_need_their_blobs_and_children,
+    tags_move_and_page,
+    referrers_pulls_uploads_keys,
+    manifests_with_more_references_than_one_batch,
+    cancelled_writes_roll_back,
+    collection_marks_waits_out_the_grace_and_rechecks,
+);

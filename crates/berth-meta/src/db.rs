@@ -1,0 +1,565 @@
+//! One query API over both backends. Statements are written once, with numbered `$N` parameters
+//! (which SQLite and PostgreSQL both take); values are bound to a backend-neutral list and the
+//! statement runs on the native driver of the store's backend, whose rows decode natively (no
+//! `Any` conversion of every value on the hot paths).
+//!
+//! A text of several statements (`BEGIN; …; COMMIT`) is sent to SQLite as one batch. PostgreSQL
+//! prepares one statement at a time, so there it is split and each statement is sent with the
+//! parameters it names (their types are declared, so unreferenced ones are allowed).
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnection, PgPool, PgRow};
+use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
+use sqlx::{Decode, FromRow, Postgres, Sqlite, Type};
+
+/// What a PostgreSQL batch returns (rows changed by the last statement, or its rows), boxed.
+type PgRun<'a> = Pin<Box<dyn Future<Output = sqlx::Result<(u64, Vec<PgRow>)>> + Send + 'a>>;
+
+/// The store's pools.
+#[derive(Clone)]
+pub(crate) enum Db {
+    /// One writer connection (so transactions never race for SQLite's write lock) and a pool of
+    /// read-only connections.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+impl Db {
+    pub(crate) fn read(&self) -> Conn<'_> {
+        match self {
+            Db::Sqlite { read, .. } => Conn::SqlitePool(read),
+            Db::Postgres(p) => Conn::PgPool(p),
+        }
+    }
+
+    pub(crate) fn write(&self) -> Conn<'_> {
+        match self {
+            Db::Sqlite { write, .. } => Conn::SqlitePool(write),
+            Db::Postgres(p) => Conn::PgPool(p),
+        }
+    }
+
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Db::Postgres(_))
+    }
+
+    /// A transaction on the writer.
+    pub(crate) async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A writer connection for a transaction sent as batches of statements (see [`Batched`]).
+    pub(crate) async fn batched(&self) -> sqlx::Result<Batched> {
+        Ok(Batched {
+            conn: match self {
+                Db::Sqlite { write, .. } => PooledConn::Sqlite(write.acquire().await?),
+                Db::Postgres(p) => PooledConn::Postgres(p.acquire().await?),
+            },
+            finished: false,
+        })
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Where a statement runs.
+pub(crate) enum Conn<'c> {
+    SqlitePool(&'c SqlitePool),
+    PgPool(&'c PgPool),
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+/// Either kind of transaction, for helpers that run inside one.
+pub(crate) trait InTx {
+    fn conn(&mut self) -> Conn<'_>;
+}
+
+impl InTx for Tx {
+    fn conn(&mut self) -> Conn<'_> {
+        Tx::conn(self)
+    }
+}
+
+impl InTx for Batched {
+    fn conn(&mut self) -> Conn<'_> {
+        Batched::conn(self)
+    }
+}
+
+/// A transaction; rolled back when dropped unfinished.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Postgres(t) => Conn::Postgres(t),
+        }
+    }
+
+    pub(crate) async fn rollback(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Postgres(t) => t.rollback().await,
+        }
+    }
+
+    pub(crate) async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+enum PooledConn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// A write transaction sent as few batches of statements, each batch one round trip to SQLite's
+/// worker thread (where `begin()`, every statement and `commit()` would each be one): the first
+/// batch starts with `BEGIN;`, the last ends with `; COMMIT`. Dropped before it is finished (an
+/// error, or the request's future cancelled midway) its connection is closed instead of going back
+/// to the pool, which rolls the transaction back.
+pub(crate) struct Batched {
+    conn: PooledConn,
+    finished: bool,
+}
+
+impl Batched {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match &mut self.conn {
+            PooledConn::Sqlite(c) => Conn::Sqlite(c),
+            PooledConn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+
+    /// The last batch ended with `COMMIT` and succeeded.
+    pub(crate) fn committed(mut self) {
+        self.finished = true;
+    }
+
+    pub(crate) async fn rollback(mut self) -> sqlx::Result<()> {
+        query("ROLLBACK").execute(self.conn()).await?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for Batched {
+    fn drop(&mut self) {
+        if !self.finished {
+            match &mut self.conn {
+                PooledConn::Sqlite(c) => c.close_on_drop(),
+                PooledConn::Postgres(c) => c.close_on_drop(),
+            }
+        }
+    }
+}
+
+/// A bound value.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg<'q> {
+    I64(Option<i64>),
+    Str(Option<&'q str>),
+    String(Option<String>),
+    Bytes(&'q [u8]),
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(v: i64) -> Self {
+        Arg::I64(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg<'_> {
+    fn from(v: Option<i64>) -> Self {
+        Arg::I64(v)
+    }
+}
+impl From<&Option<i64>> for Arg<'_> {
+    fn from(v: &Option<i64>) -> Self {
+        Arg::I64(*v)
+    }
+}
+impl From<&i64> for Arg<'_> {
+    fn from(v: &i64) -> Self {
+        Arg::I64(Some(*v))
+    }
+}
+impl<'q> From<&'q str> for Arg<'q> {
+    fn from(v: &'q str) -> Self {
+        Arg::Str(Some(v))
+    }
+}
+impl<'q> From<&'q String> for Arg<'q> {
+    fn from(v: &'q String) -> Self {
+        Arg::Str(Some(v))
+    }
+}
+impl<'q> From<&&'q str> for Arg<'q> {
+    fn from(v: &&'q str) -> Self {
+        Arg::Str(Some(v))
+    }
+}
+impl<'q> From<Option<&'q str>> for Arg<'q> {
+    fn from(v: Option<&'q str>) -> Self {
+        Arg::Str(v)
+    }
+}
+impl<'q> From<&'q Option<String>> for Arg<'q> {
+    fn from(v: &'q Option<String>) -> Self {
+        Arg::Str(v.as_deref())
+    }
+}
+impl From<String> for Arg<'_> {
+    fn from(v: String) -> Self {
+        Arg::String(Some(v))
+    }
+}
+impl From<Option<String>> for Arg<'_> {
+    fn from(v: Option<String>) -> Self {
+        Arg::String(v)
+    }
+}
+impl<'q> From<&'q [u8]> for Arg<'q> {
+    fn from(v: &'q [u8]) -> Self {
+        Arg::Bytes(v)
+    }
+}
+impl<'q> From<&'q Vec<u8>> for Arg<'q> {
+    fn from(v: &'q Vec<u8>) -> Self {
+        Arg::Bytes(v)
+    }
+}
+
+/// A statement (or a batch of them) with its values.
+pub(crate) struct Query<'q> {
+    sql: &'q str,
+    args: Vec<Arg<'q>>,
+}
+
+pub(crate) fn query(sql: &str) -> Query<'_> {
+    Query {
+        sql,
+        args: Vec::new(),
+    }
+}
+
+/// A statement whose rows decode as `T` (a tuple, on either backend).
+pub(crate) fn query_as<T>(sql: &str) -> QueryAs<'_, T> {
+    QueryAs {
+        q: query(sql),
+        _t: PhantomData,
+    }
+}
+
+/// A statement whose rows' first column decodes as `T`.
+pub(crate) fn query_scalar<T>(sql: &str) -> QueryScalar<'_, T> {
+    QueryScalar { q: query_as(sql) }
+}
+
+/// A row of either backend.
+pub(crate) enum DbRow {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+/// A column type both backends decode.
+pub(crate) trait Col:
+    for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+impl<T> Col for T where
+    T: for<'r> Decode<'r, Sqlite> + Type<Sqlite> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+
+/// Rows both backends decode into.
+pub(crate) trait Rows:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Rows for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+impl DbRow {
+    /// Column `i`, which must decode as `T` (a bug in the statement otherwise).
+    pub(crate) fn get<T: Col>(&self, i: usize) -> T {
+        use sqlx::Row;
+        match self {
+            DbRow::Sqlite(r) => r.get(i),
+            DbRow::Postgres(r) => r.get(i),
+        }
+    }
+
+    fn decode<T: Rows>(&self) -> sqlx::Result<T> {
+        match self {
+            DbRow::Sqlite(r) => T::from_row(r),
+            DbRow::Postgres(r) => T::from_row(r),
+        }
+    }
+}
+
+/// What a statement changed.
+pub(crate) struct Done(u64);
+
+impl Done {
+    pub(crate) fn rows_affected(&self) -> u64 {
+        self.0
+    }
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::I64(v) => q.bind(v),
+                Arg::Str(v) => q.bind(v),
+                Arg::String(v) => q.bind(v),
+                Arg::Bytes(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+/// The statements of a PostgreSQL batch, each with whether it takes parameters.
+fn pg_statements(sql: &str) -> Vec<(&str, bool)> {
+    let mut out = Vec::new();
+    for s in sql.split(';') {
+        let s = s.trim();
+        if !s.is_empty() {
+            out.push((s, s.contains('$')));
+        }
+    }
+    out
+}
+
+impl<'q> Query<'q> {
+    pub(crate) fn bind(mut self, v: impl Into<Arg<'q>>) -> Self {
+        self.args.push(v.into());
+        self
+    }
+
+    /// Runs a batch on PostgreSQL one statement at a time: what the last one returned, its rows
+    /// when `fetch`, else the rows it changed. Boxed, so that the future's lifetimes are concrete
+    /// (and it is `Send` inside the handlers' futures).
+    fn pg_script<'a>(
+        self,
+        c: &'a mut PgConnection,
+        fetch: bool,
+    ) -> PgRun<'a>
+    where
+        'q: 'a,
+    {
+        Box::pin(async move {
+            let stmts: Vec<(&str, bool)> = pg_statements(self.sql);
+            let n = stmts.len();
+            let mut out = (0, Vec::new());
+            for (i, (s, params)) in stmts.into_iter().enumerate() {
+                let args = if params {
+                    self.args.clone()
+                } else {
+                    Vec::new()
+                };
+                let fetch = fetch && i + 1 == n;
+                out = pg_statement(&mut *c, s, args, fetch).await?;
+            }
+            Ok(out)
+        })
+    }
+
+    async fn pg_pooled(self, p: &PgPool, fetch: bool) -> sqlx::Result<(u64, Vec<PgRow>)> {
+        let mut c = p.acquire().await?;
+        self.pg_script(&mut c, fetch).await
+    }
+
+    pub(crate) async fn execute(self, c: Conn<'_>) -> sqlx::Result<Done> {
+        let n = match c {
+            Conn::SqlitePool(p) => bind_all!(sqlx::query(self.sql), self.args)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Conn::Sqlite(c) => bind_all!(sqlx::query(self.sql), self.args)
+                .execute(c)
+                .await?
+                .rows_affected(),
+            Conn::PgPool(p) if !self.sql.contains(';') => {
+                bind_all!(sqlx::query(self.sql), self.args)
+                    .execute(p)
+                    .await?
+                    .rows_affected()
+            }
+            Conn::PgPool(p) => self.pg_pooled(p, false).await?.0,
+            Conn::Postgres(c) => self.pg_script(c, false).await?.0,
+        };
+        Ok(Done(n))
+    }
+
+    pub(crate) async fn fetch_all(self, c: Conn<'_>) -> sqlx::Result<Vec<DbRow>> {
+        Ok(match c {
+            Conn::SqlitePool(p) => bind_all!(sqlx::query(self.sql), self.args)
+                .fetch_all(p)
+                .await?
+                .into_iter()
+                .map(DbRow::Sqlite)
+                .collect(),
+            Conn::Sqlite(c) => bind_all!(sqlx::query(self.sql), self.args)
+                .fetch_all(c)
+                .await?
+                .into_iter()
+                .map(DbRow::Sqlite)
+                .collect(),
+            Conn::PgPool(p) if !self.sql.contains(';') => {
+                bind_all!(sqlx::query(self.sql), self.args)
+                    .fetch_all(p)
+                    .await?
+                    .into_iter()
+                    .map(DbRow::Postgres)
+                    .collect()
+            }
+            Conn::PgPool(p) => pg_rows(self.pg_pooled(p, true).await?),
+            Conn::Postgres(c) => pg_rows(self.pg_script(c, true).await?),
+        })
+    }
+
+    pub(crate) async fn fetch_optional(self, c: Conn<'_>) -> sqlx::Result<Option<DbRow>> {
+        Ok(match c {
+            Conn::SqlitePool(p) => bind_all!(sqlx::query(self.sql), self.args)
+                .fetch_optional(p)
+                .await?
+                .map(DbRow::Sqlite),
+            Conn::Sqlite(c) => bind_all!(sqlx::query(self.sql), self.args)
+                .fetch_optional(c)
+                .await?
+                .map(DbRow::Sqlite),
+            Conn::PgPool(p) if !self.sql.contains(';') => {
+                bind_all!(sqlx::query(self.sql), self.args)
+                    .fetch_optional(p)
+                    .await?
+                    .map(DbRow::Postgres)
+            }
+            Conn::PgPool(p) => pg_rows(self.pg_pooled(p, true).await?).into_iter().next(),
+            Conn::Postgres(c) => pg_rows(self.pg_script(c, true).await?).into_iter().next(),
+        })
+    }
+
+    pub(crate) async fn fetch_one(self, c: Conn<'_>) -> sqlx::Result<DbRow> {
+        self.fetch_optional(c)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+}
+
+/// One statement of a PostgreSQL batch (see [`Query::pg_script`]).
+fn pg_statement<'a>(
+    c: &'a mut PgConnection,
+    sql: &'a str,
+    args: Vec<Arg<'a>>,
+    fetch: bool,
+) -> PgRun<'a> {
+    Box::pin(async move {
+        let q = bind_all!(sqlx::query(sql), args);
+        Ok(if fetch {
+            (0, q.fetch_all(c).await?)
+        } else {
+            (q.execute(c).await?.rows_affected(), Vec::new())
+        })
+    })
+}
+
+fn pg_rows((_, rows): (u64, Vec<PgRow>)) -> Vec<DbRow> {
+    rows.into_iter().map(DbRow::Postgres).collect()
+}
+
+pub(crate) struct QueryAs<'q, T> {
+    q: Query<'q>,
+    _t: PhantomData<T>,
+}
+
+impl<'q, T: Rows> QueryAs<'q, T> {
+    pub(crate) fn bind(mut self, v: impl Into<Arg<'q>>) -> Self {
+        self.q = self.q.bind(v);
+        self
+    }
+
+    pub(crate) async fn fetch_all(self, c: Conn<'_>) -> sqlx::Result<Vec<T>> {
+        self.q
+            .fetch_all(c)
+            .await?
+            .iter()
+            .map(DbRow::decode)
+            .collect()
+    }
+
+    pub(crate) async fn fetch_optional(self, c: Conn<'_>) -> sqlx::Result<Option<T>> {
+        self.q
+            .fetch_optional(c)
+            .await?
+            .as_ref()
+            .map(DbRow::decode)
+            .transpose()
+    }
+
+    pub(crate) async fn fetch_one(self, c: Conn<'_>) -> sqlx::Result<T> {
+        self.q.fetch_one(c).await?.decode()
+    }
+}
+
+pub(crate) struct QueryScalar<'q, T> {
+    q: QueryAs<'q, (T,)>,
+}
+
+impl<'q, T> QueryScalar<'q, T>
+where
+    (T,): Rows,
+{
+    pub(crate) fn bind(mut self, v: impl Into<Arg<'q>>) -> Self {
+        self.q = self.q.bind(v);
+        self
+    }
+
+    pub(crate) async fn fetch_all(self, c: Conn<'_>) -> sqlx::Result<Vec<T>> {
+        Ok(self
+            .q
+            .fetch_all(c)
+            .await?
+            .into_iter()
+            .map(|(t,)| t)
+            .collect())
+    }
+
+    pub(crate) async fn fetch_optional(self, c: Conn<'_>) -> sqlx::Result<Option<T>> {
+        Ok(self.q.fetch_optional(c).await?.map(|(t,)| t))
+    }
+
+    pub(crate) async fn fetch_one(self, c: Conn<'_>) -> sqlx::Result<T> {
+        Ok(self.q.fetch_one(c).await?.0)
+    }
+}

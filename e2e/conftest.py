@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+import uuid
 
 import pytest
 
@@ -52,6 +53,45 @@ class Berth:
         return f"{self.key}:{self.secret}"
 
 
+# BERTH_E2E_CLUSTER=1 runs every server of a suite in cluster mode: its metadata in a new
+# PostgreSQL database (on BERTH_TEST_POSTGRES_URL's server) and its blobs under a new prefix of
+# the S3 bucket (BERTH_TEST_S3_*), with a master key given in the environment. A second server on
+# the same data directory gets the same database, prefix and key.
+CLUSTER = os.environ.get("BERTH_E2E_CLUSTER") == "1"
+_cluster = {}
+
+
+def s3_settings() -> dict:
+    env = {k: os.environ.get(f"BERTH_TEST_S3_{k}") for k in
+           ("ENDPOINT", "BUCKET", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "REGION")}
+    if not all(env.values()):
+        if os.environ.get("CI") == "true":
+            pytest.fail("BERTH_TEST_S3_* must be set in CI (scripts/test starts Garage)")
+        pytest.skip("no S3-compatible server (scripts/garage start DIR)")
+    return env
+
+
+def postgres_database() -> str:
+    """A new database on the test PostgreSQL server, as a URL."""
+    base = os.environ.get("BERTH_TEST_POSTGRES_URL")
+    if not base:
+        if os.environ.get("CI") == "true":
+            pytest.fail("BERTH_TEST_POSTGRES_URL must be set in CI (scripts/test starts PostgreSQL)")
+        pytest.skip("no PostgreSQL server (scripts/postgres start DIR)")
+    name = f"e2e_{uuid.uuid4().hex}"
+    run(require("psql"), base, "-q", "-c", f"CREATE DATABASE {name}")
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def cluster_node(data_dir: str, s3: dict, database: str, key: str, prefix: str):
+    """Arguments and environment of a cluster node."""
+    args = ["--database-url", database, "--storage-url", f"s3://{s3['BUCKET']}/{prefix}",
+            "--s3-endpoint", s3["ENDPOINT"]]
+    env = {"BERTH_MASTER_KEY": key, "AWS_ACCESS_KEY_ID": s3["ACCESS_KEY_ID"],
+           "AWS_SECRET_ACCESS_KEY": s3["SECRET_ACCESS_KEY"], "AWS_REGION": s3["REGION"]}
+    return args, env
+
+
 def start_berth(extra_args=(), extra_env=None, data_dir=None, wrapper=()) -> Berth:
     """Start `berth serve` on a free port: on a new data directory unless given one (a second
     server on the same directory), run through `wrapper` if given (e.g. faketime)."""
@@ -64,6 +104,13 @@ def start_berth(extra_args=(), extra_env=None, data_dir=None, wrapper=()) -> Ber
     out = open(f"{data_dir}.{port}.stdout", "wb")
     log = open(log_path, "wb")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BERTH_")}
+    if CLUSTER and "--database-url" not in extra_args:
+        if data_dir not in _cluster:
+            _cluster[data_dir] = (postgres_database(), os.urandom(32).hex(), f"e2e-{uuid.uuid4()}")
+        database, key, prefix = _cluster[data_dir]
+        args, node_env = cluster_node(data_dir, s3_settings(), database, key, prefix)
+        extra_args = [*args, *extra_args]
+        env.update(node_env)
     env.update(extra_env or {})
     proc = subprocess.Popen(
         # debug logging, so that the check that no secret is logged covers the most output

@@ -10,20 +10,14 @@ import uuid
 import boto3
 import pytest
 
-from conftest import require, run, start_berth
+from conftest import require, run, s3_settings, start_berth
 from test_admin import admin
 from test_gc import V2, config_of, fsck, sha, stop
 
 
 @pytest.fixture(scope="module")
 def s3():
-    env = {k: os.environ.get(f"BERTH_TEST_S3_{k}") for k in
-           ("ENDPOINT", "BUCKET", "ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "REGION")}
-    if not all(env.values()):
-        if os.environ.get("CI") == "true":
-            pytest.fail("BERTH_TEST_S3_* must be set in CI (scripts/test starts Garage)")
-        pytest.skip("no S3-compatible server (scripts/garage start DIR)")
-    return env
+    return s3_settings()
 
 
 def test_push_pull_chunks_and_collection_on_s3(s3):

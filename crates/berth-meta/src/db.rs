@@ -349,6 +349,29 @@ macro_rules! bind_all {
     }};
 }
 
+/// The highest `$N` in a statement.
+fn max_parameter(sql: &str) -> usize {
+    let b = sql.as_bytes();
+    let mut max = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            let start = i + 1;
+            let mut j = start;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            if let Ok(n) = sql[start..j].parse::<usize>() {
+                max = max.max(n);
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    max
+}
+
 /// The statements of a PostgreSQL batch, each with whether it takes parameters.
 fn pg_statements(sql: &str) -> Vec<(&str, bool)> {
     let mut out = Vec::new();
@@ -370,11 +393,7 @@ impl<'q> Query<'q> {
     /// Runs a batch on PostgreSQL one statement at a time: what the last one returned, its rows
     /// when `fetch`, else the rows it changed. Boxed, so that the future's lifetimes are concrete
     /// (and it is `Send` inside the handlers' futures).
-    fn pg_script<'a>(
-        self,
-        c: &'a mut PgConnection,
-        fetch: bool,
-    ) -> PgRun<'a>
+    fn pg_script<'a>(self, c: &'a mut PgConnection, fetch: bool) -> PgRun<'a>
     where
         'q: 'a,
     {
@@ -383,8 +402,10 @@ impl<'q> Query<'q> {
             let n = stmts.len();
             let mut out = (0, Vec::new());
             for (i, (s, params)) in stmts.into_iter().enumerate() {
+                // the arguments up to the highest `$N` the statement names: its text then always
+                // comes with the same number of them (prepared statements are cached by text)
                 let args = if params {
-                    self.args.clone()
+                    self.args[..max_parameter(s).min(self.args.len())].to_vec()
                 } else {
                     Vec::new()
                 };
@@ -561,5 +582,25 @@ where
 
     pub(crate) async fn fetch_one(self, c: Conn<'_>) -> sqlx::Result<T> {
         Ok(self.q.fetch_one(c).await?.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_and_their_parameters() {
+        assert_eq!(max_parameter("SELECT $1, $12 FROM t WHERE a = $3"), 12);
+        assert_eq!(max_parameter("BEGIN"), 0);
+        assert_eq!(
+            pg_statements("BEGIN; INSERT INTO t VALUES ($1);\n UPDATE t SET a = $2; COMMIT"),
+            vec![
+                ("BEGIN", false),
+                ("INSERT INTO t VALUES ($1)", true),
+                ("UPDATE t SET a = $2", true),
+                ("COMMIT", false)
+            ]
+        );
     }
 }

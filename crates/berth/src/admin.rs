@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use berth_api::admin::{execute, AdminCaller, SIGNING_SERVICE, TARGET_PREFIX};
 use berth_iam::{sigv4, Iam};
-use berth_meta::MetaStore;
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
 
@@ -349,10 +348,9 @@ async fn local(args: &AdminArgs, op: &str, body: &[u8]) -> anyhow::Result<Value>
     } else {
         None
     };
-    let master = crate::setup::master_key(&dir)?;
-    let meta = MetaStore::open_sqlite(&dir.join("berth.db"))
-        .await
-        .context("opening the metadata database")?;
+    let config = crate::config::Config::new(([127, 0, 0, 1], 0).into(), dir.clone());
+    let master = crate::setup::master_key(&config)?;
+    let meta = crate::setup::open_meta(&config).await?;
     let iam = Iam::new(meta.clone(), master);
     let store = berth_storage::FsBlobStore::open(&dir, true)
         .await

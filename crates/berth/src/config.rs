@@ -86,6 +86,18 @@ pub struct ServeArgs {
     /// Seconds an upload may go untouched before the collector abandons it [default: 86400].
     #[arg(long, env = "BERTH_UPLOAD_TTL", value_name = "SECONDS")]
     pub upload_ttl: Option<u64>,
+    /// The metadata database: `sqlite://PATH` [default: DATA_DIR/berth.db] or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, which several nodes may share.
+    #[arg(long, env = "BERTH_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Connections each node keeps to PostgreSQL at most [default: 32].
+    #[arg(long, env = "BERTH_DATABASE_MAX_CONNECTIONS", value_name = "N")]
+    pub database_max_connections: Option<u32>,
+    /// A file holding the 32-byte master key that seals secrets and tokens [default:
+    /// DATA_DIR/master.key, created at first start]. Every node of a cluster needs the same key;
+    /// `BERTH_MASTER_KEY` (64 hex digits) gives it directly.
+    #[arg(long, env = "BERTH_MASTER_KEY_FILE", value_name = "PATH")]
+    pub master_key_file: Option<PathBuf>,
     /// Where blobs live: `file://PATH` (default: the data directory) or `s3://BUCKET[/PREFIX]`
     /// (credentials from the standard AWS environment variables).
     #[arg(long, env = "BERTH_STORAGE_URL", value_name = "URL")]
@@ -126,6 +138,9 @@ struct FileConfig {
     gc_interval: Option<u64>,
     gc_grace: Option<u64>,
     upload_ttl: Option<u64>,
+    database_url: Option<String>,
+    database_max_connections: Option<u32>,
+    master_key_file: Option<PathBuf>,
     storage_url: Option<String>,
     s3_endpoint: Option<String>,
     s3_region: Option<String>,
@@ -153,6 +168,11 @@ pub struct Config {
     pub gc_interval: Option<Duration>,
     pub gc_grace: Duration,
     pub upload_ttl: Duration,
+    /// The metadata database URL; `None` is DATA_DIR/berth.db.
+    pub database_url: Option<String>,
+    pub database_max_connections: u32,
+    /// Where the master key comes from; `None` is DATA_DIR/master.key (or `BERTH_MASTER_KEY`).
+    pub master_key_file: Option<PathBuf>,
     /// The blob store: the data directory, or an S3 bucket.
     pub storage: Storage,
     /// Blob GETs redirect to presigned URLs (S3 only).
@@ -219,6 +239,9 @@ impl Config {
             gc_interval: Some(Duration::from_secs(3600)),
             gc_grace: Duration::from_secs(86_400),
             upload_ttl: Duration::from_secs(86_400),
+            database_url: None,
+            database_max_connections: 32,
+            master_key_file: None,
             storage: Storage::File(None),
             blob_redirect: false,
         }
@@ -283,6 +306,12 @@ impl Config {
                 .or(file.upload_ttl)
                 .map(Duration::from_secs)
                 .unwrap_or(defaults.upload_ttl),
+            database_url: args.database_url.or(file.database_url),
+            database_max_connections: args
+                .database_max_connections
+                .or(file.database_max_connections)
+                .unwrap_or(defaults.database_max_connections),
+            master_key_file: args.master_key_file.or(file.master_key_file),
             storage: storage(
                 args.storage_url.or(file.storage_url),
                 args.s3_endpoint.or(file.s3_endpoint),
@@ -295,7 +324,19 @@ impl Config {
         Ok(config)
     }
 
+    /// Whether the metadata lives in a database several nodes may share.
+    pub fn shared_database(&self) -> bool {
+        self.database_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+    }
+
     pub fn validate(&self) -> anyhow::Result<()> {
+        if let Some(url) = &self.database_url {
+            if !(self.shared_database() || url.starts_with("sqlite://")) {
+                bail!("--database-url must be sqlite://PATH or postgres://…, not {url:?}");
+            }
+        }
         if self.blob_redirect && !matches!(self.storage, Storage::S3(_)) {
             bail!(
                 "--blob-redirect needs an s3:// --storage-url (a filesystem store cannot presign)"

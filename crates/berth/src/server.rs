@@ -9,7 +9,6 @@ use anyhow::Context;
 use axum::extract::ConnectInfo;
 use berth_api::AppState;
 use berth_iam::Iam;
-use berth_meta::MetaStore;
 use berth_registry::gc::GcOptions;
 use berth_registry::{Registry, RegistryConfig};
 use berth_storage::FsBlobStore;
@@ -86,10 +85,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             config.data_dir.display()
         )
     })?;
-    let master = setup::master_key(&config.data_dir)?;
-    let meta = MetaStore::open_sqlite(&config.data_dir.join("berth.db"))
-        .await
-        .context("opening the metadata database")?;
+    let master = setup::master_key(&config)?;
+    let meta = setup::open_meta(&config).await?;
     let store: Arc<dyn berth_storage::BlobStore> = match &config.storage {
         crate::config::Storage::File(dir) => Arc::new(
             FsBlobStore::open(dir.as_ref().unwrap_or(&config.data_dir), config.fsync)

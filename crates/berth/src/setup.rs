@@ -3,8 +3,11 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use berth_iam::{Iam, MasterKey, NewRootCredentials};
+use berth_meta::MetaStore;
+
+use crate::config::Config;
 
 /// Create `dir` (mode 0700 on Unix) if needed.
 pub(crate) fn data_dir(dir: &Path) -> anyhow::Result<()> {
@@ -37,8 +40,54 @@ fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
 }
 
 /// The master key that seals secrets: `DATA_DIR/master.key`, made at first start.
-pub(crate) fn master_key(dir: &Path) -> anyhow::Result<MasterKey> {
-    let path = dir.join("master.key");
+/// The metadata store the configuration names.
+pub(crate) async fn open_meta(config: &Config) -> anyhow::Result<MetaStore> {
+    match &config.database_url {
+        Some(url) => MetaStore::open_url(url, config.database_max_connections)
+            .await
+            .with_context(|| format!("opening the metadata database {}", redact(url))),
+        None => MetaStore::open_sqlite(&config.data_dir.join("berth.db"))
+            .await
+            .context("opening the metadata database"),
+    }
+}
+
+/// A database URL without its password, for messages.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The master key: `BERTH_MASTER_KEY` (64 hex digits), else `--master-key-file`, else
+/// DATA_DIR/master.key (created at first start). On a shared database the key must be given:
+/// every node needs the same one, and a key made up by the first node would seal the root
+/// credentials so that no other node could read them.
+pub(crate) fn master_key(config: &Config) -> anyhow::Result<MasterKey> {
+    if let Ok(hex_key) = std::env::var("BERTH_MASTER_KEY") {
+        let bytes = hex::decode(hex_key.trim()).context("BERTH_MASTER_KEY is not hex")?;
+        return MasterKey::from_bytes(&bytes).context("BERTH_MASTER_KEY is not a 32-byte key");
+    }
+    if let Some(path) = &config.master_key_file {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        return MasterKey::from_bytes(&bytes)
+            .with_context(|| format!("{} is not a 32-byte key", path.display()));
+    }
+    if config.shared_database() {
+        bail!(
+            "a shared (PostgreSQL) database needs the same master key on every node: set \
+             BERTH_MASTER_KEY (64 hex digits) or --master-key-file (generate one with \
+             `head -c 32 /dev/urandom > master.key`)"
+        );
+    }
+    let path = config.data_dir.join("master.key");
     match std::fs::read(&path) {
         Ok(bytes) => MasterKey::from_bytes(&bytes).context("master.key is not a 32-byte key"),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -316,7 +316,8 @@ impl MetaStore {
                 "INSERT INTO repository_transfer (repository_id, month, bytes_out, downloads)
                  SELECT id, $1, $2, $3 FROM repositories WHERE id = $4
                  ON CONFLICT (repository_id, month) DO UPDATE
-                 SET bytes_out = bytes_out + excluded.bytes_out, downloads = downloads + excluded.downloads",
+                 SET bytes_out = repository_transfer.bytes_out + excluded.bytes_out,
+                     downloads = repository_transfer.downloads + excluded.downloads",
             )
             .bind(&month)
             .bind(*bytes as i64)

@@ -176,7 +176,7 @@ impl MetaStore {
         let Some((id, d)) = row else {
             return Ok(ImageDeletion::NotFound);
         };
-        let (others, listed): (i64, i64) = query_as(
+        let (others, listed): (i64, bool) = query_as(
             "SELECT (SELECT count(*) FROM tags WHERE manifest_id = $1 AND name <> $2),
                     EXISTS (SELECT 1 FROM manifest_children WHERE child_id = $1)",
         )
@@ -184,7 +184,7 @@ impl MetaStore {
         .bind(tag)
         .fetch_one(tx.conn())
         .await?;
-        let manifest_deleted = others == 0 && listed == 0;
+        let manifest_deleted = others == 0 && !listed;
         if manifest_deleted {
             query("DELETE FROM manifests WHERE id = $1")
                 .bind(id)

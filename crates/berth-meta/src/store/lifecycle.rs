@@ -98,8 +98,7 @@ impl MetaStore {
     /// index does, and referrers while their subject does: neither is a candidate.
     pub async fn lifecycle_images(&self, repo: i64) -> Result<Vec<LifecycleImage>> {
         let rows = query(
-            "SELECT m.digest, m.pushed_at, m.last_pulled_at, m.media_type, m.size,
-                    (SELECT json_group_array(t.name) FROM tags t WHERE t.manifest_id = m.id)
+            "SELECT m.digest, m.pushed_at, m.last_pulled_at, m.media_type, m.size, m.id
              FROM manifests m
              WHERE m.repository_id = $1
                AND NOT EXISTS (SELECT 1 FROM manifest_children c WHERE c.child_id = m.id)
@@ -110,11 +109,19 @@ impl MetaStore {
         .bind(repo)
         .fetch_all(self.db.read())
         .await?;
+        let mut tags_of: std::collections::HashMap<i64, Vec<String>> = Default::default();
+        for (id, tag) in query_as::<(i64, String)>(
+            "SELECT manifest_id, name FROM tags WHERE repository_id = $1 ORDER BY name",
+        )
+        .bind(repo)
+        .fetch_all(self.db.read())
+        .await?
+        {
+            tags_of.entry(id).or_default().push(tag);
+        }
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let tags: String = r.get(5);
-            let mut tags: Vec<String> = serde_json::from_str(&tags).unwrap_or_default();
-            tags.sort();
+            let tags = tags_of.remove(&r.get::<i64>(5)).unwrap_or_default();
             out.push(LifecycleImage {
                 digest: r.get(0),
                 pushed_at: r.get(1),

@@ -17,6 +17,13 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "local_disk: reads the data directory's database file or blob files, so it applies to "
+        "the embedded defaults only (the cluster run deselects it with -m 'not local_disk')")
+
+
 def require(tool: str) -> str:
     path = shutil.which(tool)
     if path:
@@ -35,6 +42,11 @@ def free_port() -> int:
 class Berth:
     def __init__(self, data_dir: str, port: int, proc: subprocess.Popen, log_path: str):
         self.data_dir = data_dir
+        # what `berth admin` on this server's data needs besides --data-dir (cluster mode)
+        self.admin_args, self.admin_env = [], {}
+        if data_dir in _cluster:
+            database, key, _ = _cluster[data_dir]
+            self.admin_args, self.admin_env = ["--database-url", database], {"BERTH_MASTER_KEY": key}
         self.log_path = log_path
         self.port = port
         self.host = f"127.0.0.1:{port}"

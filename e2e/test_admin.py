@@ -22,7 +22,9 @@ def berth_bin():
 
 def admin(berth, *args, endpoint=False, creds=None, check=True):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BERTH_"))}
-    where = ["--endpoint", f"http://{berth.host}"] if endpoint else ["--data-dir", berth.data_dir]
+    where = ["--endpoint", f"http://{berth.host}"] if endpoint else ["--data-dir", berth.data_dir, *berth.admin_args]
+    if not endpoint:
+        env.update(berth.admin_env)
     if endpoint:
         key, secret = creds or (berth.key, berth.secret)
         env.update(AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret)
@@ -35,6 +37,7 @@ def ecr_client(berth, key, secret):
                         aws_access_key_id=key, aws_secret_access_key=secret)
 
 
+@pytest.mark.local_disk
 def test_users_and_keys_on_the_data_directory(berth):
     user = admin(berth, "create-user", "--user-name", "alice")["User"]
     assert user["Arn"] == "arn:aws:iam::000000000000:user/alice"

@@ -134,6 +134,7 @@ def test_a_pass_frees_what_nothing_references(berth):
     assert fsck(berth, "--grace", "0")["problems"] == []
 
 
+@pytest.mark.local_disk
 def test_abandoned_uploads_and_the_data_directory_lock(berth):
     v2 = V2(berth)
     r = urllib.request.Request(f"{v2.base}/gc/uploads/blobs/uploads/", method="POST",
@@ -269,6 +270,7 @@ def test_sigkill_during_pushes_and_during_collection():
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+@pytest.mark.local_disk
 def test_fsck_finds_and_repairs(berth):
     v2 = V2(berth)
     layer = os.urandom(4000)
@@ -300,6 +302,7 @@ def test_fsck_finds_and_repairs(berth):
     v2.check_image("gc/fsck", d)
 
 
+@pytest.mark.local_disk
 def test_usage_against_the_bytes_stored():
     b = start_berth(["--gc-interval", "0"])
     try:

@@ -170,8 +170,9 @@ def test_age_rules_and_indexes_under_a_later_clock(berth, ecr):
     # 30 days later: the untagged image by rule 2, v1 by rule 3; the index is retained by rule 1
     # and its child, an untagged image, stays with it
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BERTH_"))}
+    env.update(berth.admin_env)
     p = run(faketime, "-f", "+30d", berth_bin(), "admin", "--data-dir", berth.data_dir,
-            "lifecycle", "run", repo, env=env)
+            *berth.admin_args, "lifecycle", "run", repo, env=env)
     expired = {(x["ImageDigest"], x["AppliedRulePriority"]) for x in json.loads(p.stdout)["Runs"][0]["Expired"]}
     assert expired == {(untagged, 2), (old, 3)}
     left = tags_of(ecr, repo)

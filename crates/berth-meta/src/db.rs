@@ -24,37 +24,36 @@ type PgRun<'a> = Pin<Box<dyn Future<Output = sqlx::Result<(u64, Vec<PgRow>)>> + 
 pub(crate) enum Db {
     /// One writer connection (so transactions never race for SQLite's write lock) and a pool of
     /// read-only connections.
-    Sqlite {
-        read: SqlitePool,
-        write: SqlitePool,
-    },
-    Postgres(PgPool),
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    /// The pool, and a small one whose connections hold blob locks (so that holders waiting
+    /// for the main pool cannot starve it).
+    Postgres { pool: PgPool, locks: PgPool },
 }
 
 impl Db {
     pub(crate) fn read(&self) -> Conn<'_> {
         match self {
             Db::Sqlite { read, .. } => Conn::SqlitePool(read),
-            Db::Postgres(p) => Conn::PgPool(p),
+            Db::Postgres { pool: p, .. } => Conn::PgPool(p),
         }
     }
 
     pub(crate) fn write(&self) -> Conn<'_> {
         match self {
             Db::Sqlite { write, .. } => Conn::SqlitePool(write),
-            Db::Postgres(p) => Conn::PgPool(p),
+            Db::Postgres { pool: p, .. } => Conn::PgPool(p),
         }
     }
 
     pub(crate) fn is_postgres(&self) -> bool {
-        matches!(self, Db::Postgres(_))
+        matches!(self, Db::Postgres { .. })
     }
 
     /// A transaction on the writer.
     pub(crate) async fn begin(&self) -> sqlx::Result<Tx> {
         Ok(match self {
             Db::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Postgres { pool: p, .. } => Tx::Postgres(p.begin().await?),
         })
     }
 
@@ -63,7 +62,7 @@ impl Db {
         Ok(Batched {
             conn: match self {
                 Db::Sqlite { write, .. } => PooledConn::Sqlite(write.acquire().await?),
-                Db::Postgres(p) => PooledConn::Postgres(p.acquire().await?),
+                Db::Postgres { pool: p, .. } => PooledConn::Postgres(p.acquire().await?),
             },
             finished: false,
         })
@@ -75,9 +74,50 @@ impl Db {
                 read.close().await;
                 write.close().await;
             }
-            Db::Postgres(p) => p.close().await,
+            Db::Postgres { pool, locks } => {
+                locks.close().await;
+                pool.close().await;
+            }
         }
     }
+}
+
+/// Blob locks across every node sharing the database: PostgreSQL advisory locks held by a
+/// transaction, so that they go with it (and with the connection, if the node dies). On SQLite
+/// one process owns the database, and its in-process locks suffice: nothing is held.
+pub struct ClusterLock {
+    _tx: Option<sqlx::Transaction<'static, Postgres>>,
+}
+
+impl Db {
+    /// Lock blobs by digest, in a fixed order (so that two holders of several cannot deadlock),
+    /// waiting for other nodes' holders.
+    pub(crate) async fn lock_blobs(&self, digests: &[&str]) -> sqlx::Result<ClusterLock> {
+        let Db::Postgres { locks, .. } = self else {
+            return Ok(ClusterLock { _tx: None });
+        };
+        let mut keys: Vec<i64> = digests.iter().map(|d| lock_key(d)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut tx = locks.begin().await?;
+        for k in keys {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(k)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(ClusterLock { _tx: Some(tx) })
+    }
+}
+
+/// An advisory lock key: FNV-1a of a name (a blob's digest).
+pub(crate) fn lock_key(digest: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in digest.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
 }
 
 /// Where a statement runs.

@@ -11,6 +11,7 @@ const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_policies.sql")),
     (5, include_str!("../migrations/sqlite/0005_lifecycle.sql")),
     (6, include_str!("../migrations/sqlite/0006_gc.sql")),
+    (7, include_str!("../migrations/sqlite/0007_jobs.sql")),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -20,6 +21,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_policies.sql")),
     (5, include_str!("../migrations/postgres/0005_lifecycle.sql")),
     (6, include_str!("../migrations/postgres/0006_gc.sql")),
+    (7, include_str!("../migrations/postgres/0007_jobs.sql")),
 ];
 
 /// The advisory lock that serialises nodes migrating one PostgreSQL database.

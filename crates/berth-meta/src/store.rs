@@ -116,14 +116,20 @@ impl MetaStore {
             .max_connections(max_connections.max(2))
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(60))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         {
             let mut conn = pool.acquire().await?;
             crate::migrate::postgres(&mut conn).await?;
         }
+        let locks = PgPoolOptions::new()
+            .max_connections(16)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options)
+            .await?;
         Ok(MetaStore {
-            db: Db::Postgres(pool),
+            db: Db::Postgres { pool, locks },
         })
     }
 
@@ -136,6 +142,11 @@ impl MetaStore {
             let path = url.strip_prefix("sqlite://").unwrap_or(url);
             Self::open_sqlite(Path::new(path)).await
         }
+    }
+
+    /// Lock blobs across the nodes sharing this database (see [`ClusterLock`]).
+    pub async fn lock_blobs(&self, digests: &[&str]) -> Result<crate::ClusterLock> {
+        Ok(self.db.lock_blobs(digests).await?)
     }
 
     /// Whether this store is PostgreSQL (shared by several nodes).
@@ -615,11 +626,18 @@ impl MetaStore {
         .await?;
         // every blob it references is linked to the repository (batches keep under SQLite's
         // variable limit)
+        // On PostgreSQL, where other nodes' transactions run beside this one, the check writes the
+        // links (clearing any collector's mark): a collector deleting one waits for this
+        // transaction and then re-reads the row, finding it referenced, or went first and the
+        // link is missing here. SQLite runs one write transaction at a time.
+        let check = if self.db.is_postgres() {
+            "UPDATE repository_blobs SET unreferenced_since = NULL
+             WHERE repository_id = $1 AND digest IN ({}) RETURNING digest"
+        } else {
+            "SELECT digest FROM repository_blobs WHERE repository_id = $1 AND digest IN ({})"
+        };
         for batch in m.blobs.chunks(BATCH) {
-            let sql = format!(
-                "SELECT digest FROM repository_blobs WHERE repository_id = $1 AND digest IN ({})",
-                placeholders(2, batch.len())
-            );
+            let sql = check.replace("{}", &placeholders(2, batch.len()));
             let mut q = query_scalar::<String>(&sql).bind(m.repository_id);
             for b in batch {
                 q = q.bind(b.to_string());
@@ -634,6 +652,16 @@ impl MetaStore {
         // an immutable tag may only be set again to the same manifest (checked inside the
         // transaction, so two pushes cannot both move it)
         if let (Some(tag), true) = (&m.tag, m.tag_immutable) {
+            if self.db.is_postgres() {
+                // two nodes pushing the tag at once: one waits for the other's commit
+                query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(crate::db::lock_key(&format!(
+                        "tag {} {tag}",
+                        m.repository_id
+                    )))
+                    .execute(tx.conn())
+                    .await?;
+            }
             let current: Option<String> = query_scalar(
                 "SELECT m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id
                  WHERE t.repository_id = $1 AND t.name = $2",

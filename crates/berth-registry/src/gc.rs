@@ -109,10 +109,8 @@ impl Registry {
         for batch in stale.chunks(BATCH).filter(|_| !opts.dry_run) {
             // each blob's lock (commits and mounts take it too), then one transaction that
             // re-checks and deletes the rows, then the bytes of those that went
-            let mut guards = Vec::with_capacity(batch.len());
-            for (digest, _) in batch {
-                guards.push(self.blob_locks.lock(digest).await);
-            }
+            let names: Vec<&str> = batch.iter().map(|(d, _)| d.as_str()).collect();
+            let held = self.blob_locks.lock_all(&self.meta, &names).await?;
             let digests: Vec<String> = batch.iter().map(|(d, _)| d.clone()).collect();
             let gone = self.meta.delete_stale_blobs(&digests, cutoff).await?;
             for (digest, size) in batch.iter().filter(|(d, _)| gone.contains(d)) {
@@ -123,7 +121,7 @@ impl Registry {
                 r.blobs_deleted += 1;
                 r.bytes_deleted += *size as u64;
             }
-            drop(guards);
+            drop(held);
         }
         // a dry run deletes nothing: all it found marked stays
         let (gone, gone_bytes) = if opts.dry_run {
@@ -184,7 +182,7 @@ impl Registry {
             }
             if !opts.dry_run {
                 // an upload that committed these bytes holds the lock until its row exists
-                let _lock = self.blob_locks.lock(&digest).await;
+                let _lock = self.blob_locks.lock(&self.meta, &digest).await?;
                 if self.meta.blob_known(&digest).await? {
                     continue;
                 }

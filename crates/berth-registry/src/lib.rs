@@ -308,7 +308,7 @@ impl Registry {
         };
         let repo = self.repository_for_push(account, name).await?;
         // the collector may have removed the blob since it was looked up
-        let _lock = self.blob_locks.lock(&d.to_string()).await;
+        let _lock = self.blob_locks.lock(&self.meta, &d.to_string()).await?;
         if !self.meta.blob_known(&d.to_string()).await? {
             return Ok(None);
         }

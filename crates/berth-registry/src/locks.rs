@@ -1,9 +1,13 @@
 //! Per-blob locks between the writers that make a blob exist (an upload's commit and its row, a
 //! mount's link) and the garbage collector that removes it (its row, then its bytes). Either
 //! runs entirely before the other, so the collector never removes bytes a new row points at.
+//! In-process locks first (so that a node's own contenders queue without holding a database
+//! connection), then, on a shared database, the same blobs' locks across the cluster.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+use berth_meta::{ClusterLock, MetaError, MetaStore};
 
 type Slot = Arc<tokio::sync::Mutex<()>>;
 
@@ -20,8 +24,35 @@ pub(crate) struct BlobGuard<'a> {
     guard: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
+/// Blobs held, in this process and across the cluster.
+pub(crate) struct Held<'a> {
+    _cluster: ClusterLock,
+    _local: Vec<BlobGuard<'a>>,
+}
+
 impl BlobLocks {
-    pub(crate) async fn lock(&self, digest: &str) -> BlobGuard<'_> {
+    /// One blob's lock.
+    pub(crate) async fn lock(&self, meta: &MetaStore, digest: &str) -> Result<Held<'_>, MetaError> {
+        self.lock_all(meta, &[digest]).await
+    }
+
+    /// Several blobs' locks, held together.
+    pub(crate) async fn lock_all(
+        &self,
+        meta: &MetaStore,
+        digests: &[&str],
+    ) -> Result<Held<'_>, MetaError> {
+        let mut local = Vec::with_capacity(digests.len());
+        for d in digests {
+            local.push(self.local(d).await);
+        }
+        Ok(Held {
+            _cluster: meta.lock_blobs(digests).await?,
+            _local: local,
+        })
+    }
+
+    async fn local(&self, digest: &str) -> BlobGuard<'_> {
         let slot = {
             let mut m = self.slots.lock().unwrap_or_else(|p| p.into_inner());
             m.entry(digest.to_string()).or_default().clone()
@@ -59,12 +90,12 @@ mod tests {
     #[tokio::test]
     async fn one_holder_per_blob_and_no_leftovers() {
         let locks = Arc::new(BlobLocks::default());
-        let g = locks.lock("sha256:a").await;
+        let g = locks.local("sha256:a").await;
         // another blob is not held up
-        drop(locks.lock("sha256:b").await);
+        drop(locks.local("sha256:b").await);
         let l2 = locks.clone();
         let waiter = tokio::spawn(async move {
-            let _g = l2.lock("sha256:a").await;
+            let _g = l2.local("sha256:a").await;
         });
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         assert!(!waiter.is_finished());

@@ -10,6 +10,8 @@ use berth_storage::{ByteStream, StorageError};
 use futures_util::StreamExt;
 use uuid::Uuid;
 
+use berth_meta::Upload;
+
 use crate::{Registry, RegistryError, Result};
 
 /// A request body and the length the client declared for it.
@@ -95,6 +97,10 @@ impl Registry {
         name: &RepositoryName,
         id: Uuid,
     ) -> Result<i64> {
+        Ok(self.upload_row(account, name, id).await?.repository_id)
+    }
+
+    async fn upload_row(&self, account: &str, name: &RepositoryName, id: Uuid) -> Result<Upload> {
         match self
             .meta
             .upload_by_repository_name(account, name.as_str(), &id.to_string())
@@ -102,19 +108,29 @@ impl Registry {
         {
             None => Err(RegistryError::name_unknown(account, name)),
             Some(None) => Err(RegistryError::BlobUploadUnknown),
-            Some(Some(u)) => Ok(u.repository_id),
+            Some(Some(u)) => Ok(u),
         }
     }
 
-    /// Bytes received so far by upload `id`.
-    pub async fn upload_size(&self, account: &str, name: &RepositoryName, id: Uuid) -> Result<u64> {
-        self.upload_repository(account, name, id).await?;
-        let slot = self.uploads.slot(id);
-        let guard = slot.lock().await;
-        match guard.as_ref() {
-            Some(s) => Ok(s.size),
-            None => Ok(self.store.upload_size(id).await?),
+    /// The upload's hash state: this node's, when it is still current (another node sharing the
+    /// database may have appended since: the recorded size tells), else recomputed from the
+    /// bytes stored so far.
+    async fn current_state(
+        &self,
+        id: Uuid,
+        cached: Option<HashState>,
+        recorded: u64,
+    ) -> Result<HashState> {
+        match cached {
+            Some(s) if s.size == recorded => Ok(s),
+            _ => self.state(id).await,
         }
+    }
+
+    /// Bytes received so far by upload `id`, as recorded after each append (by whichever node
+    /// took it).
+    pub async fn upload_size(&self, account: &str, name: &RepositoryName, id: Uuid) -> Result<u64> {
+        Ok(self.upload_row(account, name, id).await?.size)
     }
 
     async fn state(&self, id: Uuid) -> Result<HashState> {
@@ -138,13 +154,10 @@ impl Registry {
         range: Option<ChunkRange>,
         body: UploadBody,
     ) -> Result<u64> {
-        self.upload_repository(account, name, id).await?;
+        let row = self.upload_row(account, name, id).await?;
         let slot = self.uploads.slot(id);
         let mut guard = slot.lock().await;
-        let state = match guard.take() {
-            Some(s) => s,
-            None => self.state(id).await?,
-        };
+        let state = self.current_state(id, guard.take(), row.size).await?;
         let mut declared = body.declared;
         if let Some(r) = range {
             if r.start != state.size || r.end < r.start {
@@ -196,13 +209,11 @@ impl Registry {
         digest: &Digest,
         body: Option<UploadBody>,
     ) -> Result<u64> {
-        let repo_id = self.upload_repository(account, name, id).await?;
+        let row = self.upload_row(account, name, id).await?;
+        let repo_id = row.repository_id;
         let slot = self.uploads.slot(id);
         let mut guard = slot.lock().await;
-        let mut state = match guard.take() {
-            Some(s) => s,
-            None => self.state(id).await?,
-        };
+        let mut state = self.current_state(id, guard.take(), row.size).await?;
         let (body, whole) = match body {
             Some(b) if state.size == 0 => (None, Some(b)),
             other => (other, None),
@@ -211,7 +222,10 @@ impl Registry {
         let blob_lock;
         let stored = if let Some(body) = whole {
             // The whole blob in this request (the monolithic POST + PUT): stored in one step.
-            blob_lock = self.blob_locks.lock(&digest.to_string()).await;
+            blob_lock = self
+                .blob_locks
+                .lock(&self.meta, &digest.to_string())
+                .await?;
             self.store.put(id, digest, body.stream, body.declared).await
         } else {
             if let Some(body) = body {
@@ -234,7 +248,10 @@ impl Registry {
                 }
             }
             let computed = (digest.algorithm() == Algorithm::Sha256).then(|| state.hasher.finish());
-            blob_lock = self.blob_locks.lock(&digest.to_string()).await;
+            blob_lock = self
+                .blob_locks
+                .lock(&self.meta, &digest.to_string())
+                .await?;
             self.store.commit(id, digest, computed).await
         };
         // Whatever happened, the session is over: the store removed or renamed its bytes.
@@ -279,7 +296,10 @@ impl Registry {
         body: UploadBody,
     ) -> Result<u64> {
         let repo = self.repository_for_push(account, name).await?;
-        let _lock = self.blob_locks.lock(&digest.to_string()).await;
+        let _lock = self
+            .blob_locks
+            .lock(&self.meta, &digest.to_string())
+            .await?;
         let size = self
             .store
             .put(Uuid::new_v4(), digest, body.stream, body.declared)

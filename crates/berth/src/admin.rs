@@ -19,6 +19,23 @@ pub struct AdminArgs {
         conflicts_with = "endpoint"
     )]
     pub data_dir: Option<PathBuf>,
+    /// The metadata database, as `berth serve --database-url` has it (a cluster's PostgreSQL);
+    /// with a shared database the master key comes from BERTH_MASTER_KEY or --master-key-file.
+    #[arg(
+        long,
+        env = "BERTH_DATABASE_URL",
+        value_name = "URL",
+        conflicts_with = "endpoint"
+    )]
+    pub database_url: Option<String>,
+    /// The master key file, as `berth serve --master-key-file` has it.
+    #[arg(
+        long,
+        env = "BERTH_MASTER_KEY_FILE",
+        value_name = "PATH",
+        conflicts_with = "endpoint"
+    )]
+    pub master_key_file: Option<PathBuf>,
     /// Work through the server at this URL, signing with the access key in
     /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (an account's root).
     #[arg(long, value_name = "URL")]
@@ -336,6 +353,16 @@ async fn local(args: &AdminArgs, op: &str, body: &[u8]) -> anyhow::Result<Value>
         .clone()
         .unwrap_or_else(|| PathBuf::from("./berth-data"));
     crate::setup::data_dir(&dir)?;
+    let mut config = crate::config::Config::new(([127, 0, 0, 1], 0).into(), dir.clone());
+    config.database_url = args.database_url.clone();
+    config.master_key_file = args.master_key_file.clone();
+    config.validate()?;
+    if config.shared_database() && matches!(op, "RunGc" | "Fsck") {
+        anyhow::bail!(
+            "on a shared database the blobs are in the cluster's store: run this through a node \
+             (berth admin --endpoint URL …)"
+        );
+    }
     // a collection pass needs the data directory to itself (the blob locks of a running server
     // are in its memory); the lock is held until the pass ends
     let _exclusive = if op == "RunGc" {
@@ -348,7 +375,6 @@ async fn local(args: &AdminArgs, op: &str, body: &[u8]) -> anyhow::Result<Value>
     } else {
         None
     };
-    let config = crate::config::Config::new(([127, 0, 0, 1], 0).into(), dir.clone());
     let master = crate::setup::master_key(&config)?;
     let meta = crate::setup::open_meta(&config).await?;
     let iam = Iam::new(meta.clone(), master);

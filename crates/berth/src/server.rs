@@ -127,9 +127,12 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
+    // this node's name in job claims: nodes sharing a database run each scheduled job once
+    let node = format!("{}:{}", addr, std::process::id());
     if let Some(interval) = config.lifecycle_interval {
         let registry = registry.clone();
-        tokio::spawn(every(interval, stopped.clone(), move || {
+        let job = Job::new("lifecycle", &node, interval, registry.meta().clone());
+        tokio::spawn(every(job, stopped.clone(), move || {
             scheduled_lifecycle(registry.clone())
         }));
     }
@@ -140,7 +143,8 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             dry_run: false,
         };
         let registry = registry.clone();
-        tokio::spawn(every(interval, stopped.clone(), move || {
+        let job = Job::new("gc", &node, interval, registry.meta().clone());
+        tokio::spawn(every(job, stopped.clone(), move || {
             let registry = registry.clone();
             async move {
                 // the pass logs what it did; a failure is logged here
@@ -161,17 +165,57 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     })
 }
 
-/// Run `job` every `every`, the first time one interval after start, until the server stops.
-async fn every<F, Fut>(every: Duration, mut stopped: watch::Receiver<bool>, mut job: F)
+/// A scheduled job, claimed through the database before each run so that, of the nodes sharing
+/// it, one runs it per interval. The claim lasts an interval; its holder renews it at its next
+/// tick, and when it stops another node takes the job over within two intervals.
+struct Job {
+    name: &'static str,
+    node: String,
+    every: Duration,
+    meta: berth_meta::MetaStore,
+}
+
+impl Job {
+    fn new(name: &'static str, node: &str, every: Duration, meta: berth_meta::MetaStore) -> Self {
+        Job {
+            name,
+            node: node.to_string(),
+            every,
+            meta,
+        }
+    }
+
+    async fn claim(&self) -> bool {
+        let lease = berth_meta::now_millis() + self.every.as_millis() as i64;
+        match self.meta.claim_job(self.name, &self.node, lease).await {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::debug!(job = self.name, "another node holds this run");
+                false
+            }
+            Err(e) => {
+                tracing::error!(job = self.name, error = %e, "could not claim the scheduled job");
+                false
+            }
+        }
+    }
+}
+
+/// Run `job` every interval, the first time one interval after start, until the server stops.
+async fn every<F, Fut>(job: Job, mut stopped: watch::Receiver<bool>, mut run: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + job.every, job.every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = ticks.tick() => job().await,
+            _ = ticks.tick() => {
+                if job.claim().await {
+                    run().await;
+                }
+            }
             _ = stopped.changed() => break,
         }
     }

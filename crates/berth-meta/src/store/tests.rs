@@ -453,7 +453,28 @@ async fn collection_marks_waits_out_the_grace_and_rechecks(b: Backend) {
     assert!(s.blob_digests().await.unwrap().is_empty());
 }
 
+async fn jobs_are_claimed_by_one_owner_at_a_time(b: Backend) {
+    let Some((_d, s)) = store(b).await else {
+        return;
+    };
+    let later = now_millis() + 60_000;
+    assert!(s.claim_job("gc", "node-a", later).await.unwrap());
+    // another node waits for the lease; the owner renews it
+    assert!(!s.claim_job("gc", "node-b", later).await.unwrap());
+    assert!(s.claim_job("gc", "node-a", later + 1).await.unwrap());
+    // other jobs are separate
+    assert!(s.claim_job("lifecycle", "node-b", later).await.unwrap());
+    // an expired lease goes to whoever asks
+    assert!(s
+        .claim_job("expired", "node-a", now_millis() - 1)
+        .await
+        .unwrap());
+    assert!(s.claim_job("expired", "node-b", later).await.unwrap());
+    assert!(!s.claim_job("expired", "node-a", later).await.unwrap());
+}
+
 conformance!(
+    jobs_are_claimed_by_one_owner_at_a_time,
     reopening_runs_migrations_once,
     repositories_are_listed_in_byte_order,
     manifests_need_their_blobs_and_children,

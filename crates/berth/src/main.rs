@@ -19,9 +19,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the registry.
-    Serve(Box<ServeArgs>),
+    Serve(ServeArgs),
     /// Manage accounts, IAM users and access keys (on a data directory or through a server).
-    Admin(berth::admin::AdminArgs),
+    Admin(Box<berth::admin::AdminArgs>),
 }
 
 fn init_logging(config: &Config) {
@@ -91,7 +91,7 @@ async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => {
-            let config = Config::resolve(*args)?;
+            let config = Config::resolve(args)?;
             init_logging(&config);
             let server = berth::start(config).await?;
             let stop = server.stopper();
@@ -103,7 +103,7 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(args) => {
-            let out = berth::admin::run(args).await?;
+            let out = berth::admin::run(*args).await?;
             match &out {
                 // a report rendered as text (usage's table)
                 serde_json::Value::String(text) => print!("{text}"),

@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the registry.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage accounts, IAM users and access keys (on a data directory or through a server).
     Admin(Box<berth::admin::AdminArgs>),
 }
@@ -91,7 +91,7 @@ async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => {
-            let config = Config::resolve(args)?;
+            let config = Config::resolve(*args)?;
             init_logging(&config);
             let server = berth::start(config).await?;
             let stop = server.stopper();

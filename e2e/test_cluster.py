@@ -1,0 +1,187 @@
+"""Two `berth serve` nodes on one PostgreSQL database and one S3 bucket (Garage), as behind a load
+balancer: docker pushes through node A and pulls through node B; a chunked upload begun on A is
+finished on B; A is killed (SIGKILL) in the middle of 20 concurrent pushes, whose clients retry
+against B; afterwards every acknowledged image pulls intact through B and fsck is clean."""
+
+import os
+import shutil
+import signal
+import subprocess
+import tarfile
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+from conftest import (cluster_node, postgres_database, require, run, s3_settings,
+                      start_berth)
+from test_gc import V2, fsck, sha, stop
+
+
+def start_node(s3, database, key, prefix, first=None):
+    """A node of the cluster; a later node gets the first one's root credentials file (the
+    root principal is created once, by the first node, in the shared database)."""
+    data_dir = tempfile.mkdtemp(prefix="berth-cluster-")
+    if first is not None:
+        shutil.copy(os.path.join(first.data_dir, "root-credentials"), data_dir)
+    args, env = cluster_node(data_dir, s3, database, key, prefix)
+    return start_berth([*args, "--gc-interval", "0", "--lifecycle-interval", "0"],
+                       extra_env=env, data_dir=data_dir)
+
+
+@pytest.fixture
+def cluster():
+    s3 = s3_settings()
+    database = postgres_database()
+    key = os.urandom(32).hex()
+    prefix = f"cluster-{uuid.uuid4()}"
+    a = start_node(s3, database, key, prefix)
+    b = start_node(s3, database, key, prefix, first=a)
+    yield a, b
+    for n in (a, b):
+        if n.proc.poll() is None:
+            stop(n)
+        shutil.rmtree(n.data_dir, ignore_errors=True)
+
+
+def docker_env():
+    path = require("docker")
+    info = subprocess.run([path, "info"], capture_output=True, text=True)
+    if info.returncode != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the Docker Engine is required in CI: {info.stderr}")
+        pytest.skip("no Docker Engine")
+    return path, dict(os.environ, DOCKER_CONFIG=tempfile.mkdtemp(prefix="berth-docker-"))
+
+
+def test_push_through_one_node_pull_through_the_other(cluster):
+    a, b = cluster
+    docker, env = docker_env()
+    for node in (a, b):
+        run(docker, "login", "-u", node.key, "--password-stdin", node.host, input=node.secret, env=env)
+    tmp = tempfile.mkdtemp()
+    root = os.path.join(tmp, "rootfs")
+    os.makedirs(os.path.join(root, "etc"))
+    with open(os.path.join(root, "etc", "motd"), "w") as f:
+        f.write(f"berth cluster {uuid.uuid4()}\n")
+    with open(os.path.join(root, "etc", "big"), "wb") as f:
+        f.write(os.urandom(7 * 1024 * 1024))  # a layer of several multipart parts
+    tarball = os.path.join(tmp, "rootfs.tar")
+    with tarfile.open(tarball, "w") as tar:
+        tar.add(root, arcname=".")
+    pushed, pulled = f"{a.host}/cluster/app:v1", f"{b.host}/cluster/app:v1"
+    try:
+        image_id = run(docker, "import", tarball, pushed, env=env).stdout.strip()
+        run(docker, "push", pushed, env=env)
+        run(docker, "pull", pulled, env=env)
+        assert run(docker, "image", "inspect", "--format", "{{.Id}}", pulled,
+                   env=env).stdout.strip() == image_id
+    finally:
+        subprocess.run([docker, "rmi", "-f", pushed, pulled], capture_output=True, env=env)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_chunked_upload_begun_on_one_node_finishes_on_the_other(cluster):
+    a, b = cluster
+    va, vb = V2(a), V2(b)
+    data = os.urandom(11 * 1024 * 1024)
+    cut1, cut2 = 5 * 1024 * 1024 + 3, 8 * 1024 * 1024 + 11
+
+    def request(node, method, location, body=None, headers=None):
+        r = urllib.request.Request(f"http://{node.host}{location}", data=body, method=method,
+                                   headers={"Authorization": V2(node).auth, **(headers or {})})
+        try:
+            with urllib.request.urlopen(r, timeout=60) as resp:
+                return resp.status, resp.headers
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers
+
+    status, h = request(a, "POST", "/v2/chunks/app/blobs/uploads/")
+    assert status == 202
+    location = h["Location"]
+    # first chunk on A, second on B, status asked of A (B appended since), last chunk and commit on A
+    status, h = request(a, "PATCH", location, data[:cut1], {
+        "Content-Type": "application/octet-stream", "Content-Range": f"0-{cut1 - 1}"})
+    assert status == 202, status
+    status, h = request(b, "PATCH", h["Location"], data[cut1:cut2], {
+        "Content-Type": "application/octet-stream", "Content-Range": f"{cut1}-{cut2 - 1}"})
+    assert status == 202, status
+    status, h = request(a, "GET", h["Location"])
+    assert (status, h["Range"]) == (204, f"0-{cut2 - 1}")
+    # a chunk at the wrong offset is refused by the node that did not take the last one
+    status, _ = request(a, "PATCH", location, data[cut1:cut2], {
+        "Content-Type": "application/octet-stream", "Content-Range": f"{cut1}-{cut2 - 1}"})
+    assert status == 416
+    status, h = request(b, "PUT", f"{location}{'&' if '?' in location else '?'}digest={sha(data)}",
+                        data[cut2:], {"Content-Type": "application/octet-stream"})
+    assert status == 201, status
+    for node in (va, vb):
+        status, blob = node.req("GET", f"/chunks/app/blobs/{sha(data)}")
+        assert status == 200 and sha(blob) == sha(data)
+    # a wrong digest at the commit is refused wherever it lands, and nothing is stored
+    status, h = request(b, "POST", "/v2/chunks/app/blobs/uploads/")
+    other = h["Location"]
+    request(b, "PATCH", other, b"x" * 1000, {"Content-Type": "application/octet-stream"})
+    status, _ = request(a, "PUT", f"{other}{'&' if '?' in other else '?'}digest={sha(b'y')}")
+    assert status == 400
+
+
+def test_a_node_killed_during_pushes_loses_no_acknowledged_image(cluster):
+    a, b = cluster
+    va, vb = V2(a), V2(b)
+    shared = os.urandom(64 * 1024)
+    acknowledged, failures, retried = [], [], []
+    lock = threading.Lock()
+    killed = threading.Event()
+
+    def client(i):
+        for n in range(6):
+            layers = [shared, os.urandom(20_000 + i * 100 + n)]
+            repo, tag = f"kill/app-{i % 5}", f"c{i}-{n}"
+            errors = []
+            # against A until it fails (killed), then against B: what a load balancer would do
+            for node in (vb if killed.is_set() else va, vb, vb):
+                try:
+                    d = node.push(repo, tag, layers)
+                except (OSError, AssertionError) as e:
+                    errors.append(repr(e))
+                    continue
+                if d is not None:
+                    with lock:
+                        acknowledged.append((repo, d))
+                        retried.extend(errors[:1])
+                    break
+            else:
+                with lock:
+                    failures.append((repo, tag, errors))
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    # kill A once some pushes are through, while the rest are in flight
+    while True:
+        with lock:
+            if len(acknowledged) >= 20:
+                break
+        if not any(t.is_alive() for t in threads):
+            break
+        time.sleep(0.01)
+    a.proc.send_signal(signal.SIGKILL)
+    a.proc.wait(timeout=30)
+    killed.set()
+    for t in threads:
+        t.join(timeout=300)
+    assert not failures, failures[:5]
+    assert len(acknowledged) == 120
+    # the kill did cut pushes short (they were retried against B)
+    assert retried, "no push was in flight when A was killed"
+    print(f"pushes retried after the kill: {len(retried)}; acknowledged before it: 20+")
+    # every acknowledged image pulls intact through the surviving node
+    for repo, d in acknowledged:
+        vb.check_image(repo, d)
+    report = fsck(b, "--grace", "0")
+    assert report["problems"] == [], report["problems"][:5]

@@ -1,8 +1,10 @@
 """Two `berth serve` nodes on one PostgreSQL database and one S3 bucket (Garage), as behind a load
 balancer: docker pushes through node A and pulls through node B; a chunked upload begun on A is
 finished on B; A is killed (SIGKILL) in the middle of 20 concurrent pushes, whose clients retry
-against B; afterwards every acknowledged image pulls intact through B and fsck is clean."""
+against B; afterwards every acknowledged image pulls intact through B and fsck is clean. And
+`berth admin migrate` of a single-node installation into a cluster."""
 
+import json
 import os
 import shutil
 import signal
@@ -19,6 +21,7 @@ import pytest
 
 from conftest import (cluster_node, postgres_database, require, run, s3_settings,
                       start_berth)
+from test_admin import admin, berth_bin
 from test_gc import V2, fsck, sha, stop
 
 
@@ -185,3 +188,49 @@ def test_a_node_killed_during_pushes_loses_no_acknowledged_image(cluster):
         vb.check_image(repo, d)
     report = fsck(b, "--grace", "0")
     assert report["problems"] == [], report["problems"][:5]
+
+
+def test_migrate_a_single_node_installation_into_the_cluster():
+    s3 = s3_settings()
+    single = start_berth()
+    v2 = V2(single)
+    images = [(f"migrate/app-{i}", v2.push(f"migrate/app-{i}", "v1", [os.urandom(6 * 1024 * 1024 + i), b"shared"]))
+              for i in range(3)]
+    user = admin(single, "create-user", "--user-name", "carol")["User"]
+    stop(single)
+
+    database = postgres_database()
+    prefix = f"migrate-{uuid.uuid4()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BERTH_"))}
+    env.update(AWS_ACCESS_KEY_ID=s3["ACCESS_KEY_ID"], AWS_SECRET_ACCESS_KEY=s3["SECRET_ACCESS_KEY"],
+               AWS_REGION=s3["REGION"])
+    migrate = [berth_bin(), "admin", "--data-dir", single.data_dir, "migrate",
+               "--to-database-url", database, "--to-storage-url", f"s3://{s3['BUCKET']}/{prefix}",
+               "--s3-endpoint", s3["ENDPOINT"]]
+    out = json.loads(run(*migrate, env=env).stdout)
+    # three own layers, three configs and the shared layer, each written and read back
+    assert (out["Blobs"], out["BlobsCopied"], out["BlobsVerified"]) == (7, 7, 7)
+    rows = {t["Table"]: t["Rows"] for t in out["Tables"]}
+    assert rows["manifests"] == 3 and rows["repositories"] == 3 and rows["principals"] >= 2
+    # a second run finds the database in use and refuses
+    again = run(*migrate, env=env, check=False)
+    assert again.returncode != 0 and "not empty" in again.stderr
+
+    # a cluster node on the copy, with the installation's master key: the root's key (sealed
+    # with it) still signs, every image pulls intact, the IAM user is there, fsck is clean
+    data_dir = tempfile.mkdtemp(prefix="berth-cluster-")
+    shutil.copy(os.path.join(single.data_dir, "root-credentials"), data_dir)
+    args, node_env = cluster_node(data_dir, s3, database, "", prefix)
+    node_env.pop("BERTH_MASTER_KEY")
+    node = start_berth([*args, "--master-key-file", os.path.join(single.data_dir, "master.key"),
+                        "--gc-interval", "0"], extra_env=node_env, data_dir=data_dir)
+    try:
+        for repo, d in images:
+            V2(node).check_image(repo, d)
+        users = admin(node, "list-users", endpoint=True)["Users"]
+        assert [u["UserId"] for u in users if u["UserName"] == "carol"] == [user["UserId"]]
+        assert fsck(node, "--grace", "0")["problems"] == []
+    finally:
+        stop(node)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(single.data_dir, ignore_errors=True)

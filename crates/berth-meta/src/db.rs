@@ -227,6 +227,7 @@ pub(crate) enum Arg<'q> {
     Str(Option<&'q str>),
     String(Option<String>),
     Bytes(&'q [u8]),
+    Blob(Option<Vec<u8>>),
 }
 
 impl From<i64> for Arg<'_> {
@@ -383,6 +384,7 @@ macro_rules! bind_all {
                 Arg::Str(v) => q.bind(v),
                 Arg::String(v) => q.bind(v),
                 Arg::Bytes(v) => q.bind(v),
+                Arg::Blob(v) => q.bind(v),
             };
         }
         q

@@ -37,6 +37,8 @@ pub enum MetaError {
     ReferencedByIndex,
     #[error("blob is referenced by manifest {0} in this repository")]
     BlobInUse(Digest),
+    #[error("{0}")]
+    Unsupported(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
 }

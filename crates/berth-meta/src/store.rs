@@ -909,6 +909,7 @@ fn manifest_from_row(r: &DbRow) -> Result<Option<Manifest>> {
     }))
 }
 
+mod copy;
 mod directory;
 pub use directory::{Group, ManagedPolicy, Role};
 mod gc;

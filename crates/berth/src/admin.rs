@@ -159,6 +159,26 @@ pub enum AdminCommand {
         #[arg(long, value_name = "USD")]
         transfer_price: Option<f64>,
     },
+    /// Copy this single-node installation (--data-dir, its SQLite database and blobs) into
+    /// cluster mode: a new PostgreSQL database and an S3 bucket. Every blob is verified by digest.
+    /// The server must be stopped meanwhile; upload sessions in progress are not copied.
+    Migrate {
+        /// The target database, postgres://… (new and empty).
+        #[arg(long, value_name = "URL")]
+        to_database_url: String,
+        /// The target blob store, s3://BUCKET[/PREFIX] (or file://PATH).
+        #[arg(long, value_name = "URL")]
+        to_storage_url: String,
+        /// The S3 endpoint of an S3-compatible server.
+        #[arg(long, value_name = "URL")]
+        s3_endpoint: Option<String>,
+        /// The bucket's region [default: AWS_REGION, else us-east-1].
+        #[arg(long, value_name = "REGION")]
+        s3_region: Option<String>,
+        /// Path-style S3 requests [default: true with --s3-endpoint].
+        #[arg(long, value_name = "BOOL")]
+        s3_path_style: Option<bool>,
+    },
     /// Check consistency: tags, manifests' blobs (rows, links, bytes with their sizes and
     /// digests), unreferenced data past the grace period. Exits 1 when problems remain.
     Fsck {
@@ -283,6 +303,8 @@ impl AdminCommand {
                 }
                 "RunGc"
             }
+            // run locally by `run`, never sent as a request
+            AdminCommand::Migrate { .. } => "Migrate",
             AdminCommand::Fsck {
                 repair,
                 sizes_only,
@@ -328,6 +350,36 @@ impl AdminCommand {
 
 /// Run the command; the output (JSON) is returned for printing.
 pub async fn run(args: AdminArgs) -> anyhow::Result<Value> {
+    if let AdminCommand::Migrate {
+        to_database_url,
+        to_storage_url,
+        s3_endpoint,
+        s3_region,
+        s3_path_style,
+    } = &args.command
+    {
+        if args.endpoint.is_some() {
+            anyhow::bail!("migrate works on a data directory (--data-dir), not through a server");
+        }
+        let dir = args
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("./berth-data"));
+        let storage = crate::config::storage(
+            Some(to_storage_url.clone()),
+            s3_endpoint.clone(),
+            s3_region.clone(),
+            *s3_path_style,
+        )?;
+        return crate::migrate::run(
+            &dir,
+            crate::migrate::Target {
+                database_url: to_database_url,
+                storage,
+            },
+        )
+        .await;
+    }
     let (op, mut input) = args.command.request();
     // `file://PATH` documents, as the aws CLI reads them
     if let Some(Value::String(doc)) = input.get("PolicyDocument") {

@@ -188,7 +188,7 @@ pub enum Storage {
 }
 
 /// Parse `--storage-url` with the S3 settings.
-fn storage(
+pub(crate) fn storage(
     url: Option<String>,
     endpoint: Option<String>,
     region: Option<String>,

@@ -11,7 +11,6 @@ use berth_api::AppState;
 use berth_iam::Iam;
 use berth_registry::gc::GcOptions;
 use berth_registry::{Registry, RegistryConfig};
-use berth_storage::FsBlobStore;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -87,16 +86,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     })?;
     let master = setup::master_key(&config)?;
     let meta = setup::open_meta(&config).await?;
-    let store: Arc<dyn berth_storage::BlobStore> = match &config.storage {
-        crate::config::Storage::File(dir) => Arc::new(
-            FsBlobStore::open(dir.as_ref().unwrap_or(&config.data_dir), config.fsync)
-                .await
-                .context("opening the blob store")?,
-        ),
-        crate::config::Storage::S3(c) => {
-            Arc::new(berth_storage::S3BlobStore::open(c).context("configuring the S3 blob store")?)
-        }
-    };
+    let store = setup::open_store(&config.storage, &config.data_dir, config.fsync).await?;
     let iam = Arc::new(Iam::new(meta.clone(), master));
     setup::root_credentials(&iam, &config.data_dir, &config.account_id).await?;
     let registry = Arc::new(Registry::new(

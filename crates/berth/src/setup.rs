@@ -52,6 +52,24 @@ pub(crate) async fn open_meta(config: &Config) -> anyhow::Result<MetaStore> {
     }
 }
 
+/// The blob store the configuration names.
+pub(crate) async fn open_store(
+    storage: &crate::config::Storage,
+    data_dir: &Path,
+    fsync: bool,
+) -> anyhow::Result<std::sync::Arc<dyn berth_storage::BlobStore>> {
+    Ok(match storage {
+        crate::config::Storage::File(dir) => std::sync::Arc::new(
+            berth_storage::FsBlobStore::open(dir.as_deref().unwrap_or(data_dir), fsync)
+                .await
+                .context("opening the blob store")?,
+        ),
+        crate::config::Storage::S3(c) => std::sync::Arc::new(
+            berth_storage::S3BlobStore::open(c).context("configuring the S3 blob store")?,
+        ),
+    })
+}
+
 /// A database URL without its password, for messages.
 pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -484,3 +484,60 @@ conformance!(
     cancelled_writes_roll_back,
     collection_marks_waits_out_the_grace_and_rechecks,
 );
+
+#[tokio::test]
+async fn sqlite_copies_into_an_empty_postgres() {
+    let Some(target) = Place::new(Backend::Postgres).await else {
+        return;
+    };
+    let (_d, src) = store(Backend::Sqlite).await.unwrap();
+    let repo = src
+        .create_repository("000000000000", "copy/app")
+        .await
+        .unwrap();
+    let layer = d(b"layer");
+    src.link_blob(repo.id, &layer, 5).await.unwrap();
+    src.put_manifest(&manifest(
+        repo.id,
+        b"m1",
+        vec![layer.clone()],
+        vec![],
+        Some("v1"),
+    ))
+    .await
+    .unwrap();
+    let dst = target.open().await;
+    let copied = src.copy_into(&dst).await.unwrap();
+    let rows = |t: &str| copied.iter().find(|(n, _)| n == t).map(|(_, c)| *c);
+    assert_eq!(rows("repositories"), Some(1));
+    assert_eq!(rows("manifest_blobs"), Some(1));
+    let r = dst
+        .repository("000000000000", "copy/app")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r, repo);
+    let m = dst
+        .manifest_by_tag_name("000000000000", "copy/app", "v1", true)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.body, b"m1");
+    assert_eq!(
+        dst.blob_by_repository_name("000000000000", "copy/app", &layer)
+            .await
+            .unwrap(),
+        Some(Some(5))
+    );
+    // identities continue past the copied rows; a second copy is refused
+    let next = dst
+        .create_repository("000000000000", "copy/next")
+        .await
+        .unwrap();
+    assert!(next.id > repo.id);
+    assert!(matches!(
+        src.copy_into(&dst).await,
+        Err(MetaError::Unsupported(_))
+    ));
+}

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tarfile
 import tempfile
 import time
 import urllib.request
@@ -155,6 +156,25 @@ def berth():
     b.proc.terminate()
     b.proc.wait(timeout=30)
     shutil.rmtree(b.data_dir, ignore_errors=True)
+
+
+def import_image(docker: str, image: str, env: dict, files=None) -> str:
+    """`docker import` an image of one unique file (`etc/motd`), plus `files` (path: bytes),
+    tagged `image`; its image ID."""
+    tmp = tempfile.mkdtemp()
+    try:
+        root = os.path.join(tmp, "rootfs")
+        contents = {"etc/motd": f"berth e2e {uuid.uuid4()}\n".encode(), **(files or {})}
+        for path, data in contents.items():
+            os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
+            with open(os.path.join(root, path), "wb") as f:
+                f.write(data)
+        tarball = os.path.join(tmp, "rootfs.tar")
+        with tarfile.open(tarball, "w") as tar:
+            tar.add(root, arcname=".")
+        return run(docker, "import", tarball, image, env=env).stdout.strip()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run(*cmd, check=True, input=None, env=None) -> subprocess.CompletedProcess:

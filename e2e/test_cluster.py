@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tarfile
 import tempfile
 import threading
 import time
@@ -19,8 +18,8 @@ import uuid
 
 import pytest
 
-from conftest import (cluster_node, postgres_database, require, run, s3_settings,
-                      start_berth)
+from conftest import (cluster_node, import_image, postgres_database, require, run,
+                      s3_settings, start_berth)
 from test_admin import admin, berth_bin
 from test_gc import V2, fsck, sha, stop
 
@@ -66,26 +65,16 @@ def test_push_through_one_node_pull_through_the_other(cluster):
     docker, env = docker_env()
     for node in (a, b):
         run(docker, "login", "-u", node.key, "--password-stdin", node.host, input=node.secret, env=env)
-    tmp = tempfile.mkdtemp()
-    root = os.path.join(tmp, "rootfs")
-    os.makedirs(os.path.join(root, "etc"))
-    with open(os.path.join(root, "etc", "motd"), "w") as f:
-        f.write(f"berth cluster {uuid.uuid4()}\n")
-    with open(os.path.join(root, "etc", "big"), "wb") as f:
-        f.write(os.urandom(7 * 1024 * 1024))  # a layer of several multipart parts
-    tarball = os.path.join(tmp, "rootfs.tar")
-    with tarfile.open(tarball, "w") as tar:
-        tar.add(root, arcname=".")
     pushed, pulled = f"{a.host}/cluster/app:v1", f"{b.host}/cluster/app:v1"
     try:
-        image_id = run(docker, "import", tarball, pushed, env=env).stdout.strip()
+        # a layer of several multipart parts
+        image_id = import_image(docker, pushed, env, {"etc/big": os.urandom(7 * 1024 * 1024)})
         run(docker, "push", pushed, env=env)
         run(docker, "pull", pulled, env=env)
         assert run(docker, "image", "inspect", "--format", "{{.Id}}", pulled,
                    env=env).stdout.strip() == image_id
     finally:
         subprocess.run([docker, "rmi", "-f", pushed, pulled], capture_output=True, env=env)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_a_chunked_upload_begun_on_one_node_finishes_on_the_other(cluster):

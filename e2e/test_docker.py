@@ -4,13 +4,11 @@ and a multi-arch index pulled by platform."""
 import json
 import os
 import subprocess
-import tarfile
 import tempfile
-import uuid
 
 import pytest
 
-from conftest import require, run
+from conftest import import_image, require, run
 from ocilayout import Layout
 
 
@@ -41,17 +39,9 @@ def test_login_refuses_a_wrong_secret(berth, docker):
 def test_push_rmi_pull_keeps_the_image_id(berth, docker):
     path, env, images = docker
     run(path, "login", "-u", berth.key, "--password-stdin", berth.host, input=berth.secret, env=env)
-    tmp = tempfile.mkdtemp()
-    root = os.path.join(tmp, "rootfs")
-    os.makedirs(os.path.join(root, "etc"))
-    with open(os.path.join(root, "etc", "motd"), "w") as f:
-        f.write(f"berth e2e {uuid.uuid4()}\n")
-    tarball = os.path.join(tmp, "rootfs.tar")
-    with tarfile.open(tarball, "w") as tar:
-        tar.add(root, arcname=".")
     image = f"{berth.host}/e2e/docker/app:v1"
     images.append(image)
-    image_id = run(path, "import", tarball, image, env=env).stdout.strip()
+    image_id = import_image(path, image, env)
     push = run(path, "push", image, env=env)
     assert "digest: sha256:" in push.stdout
     run(path, "rmi", image, env=env)

@@ -7,16 +7,14 @@ import datetime
 import json
 import os
 import subprocess
-import tarfile
 import tempfile
-import uuid
 
 import boto3
 import botocore.exceptions
 import pytest
 
 from awsapi import call, send, signed_request, validate_output
-from conftest import ROOT, require, run
+from conftest import ROOT, import_image, require, run
 
 
 @pytest.fixture(scope="module")
@@ -238,15 +236,7 @@ def test_no_secret_in_the_log(berth):
 
 
 def make_image(docker, env, image):
-    tmp = tempfile.mkdtemp()
-    root = os.path.join(tmp, "rootfs")
-    os.makedirs(root)
-    with open(os.path.join(root, "hello"), "w") as f:
-        f.write(f"berth ecr e2e {uuid.uuid4()}\n")
-    tarball = os.path.join(tmp, "rootfs.tar")
-    with tarfile.open(tarball, "w") as tar:
-        tar.add(root, arcname=".")
-    run(docker, "import", tarball, image, env=env)
+    import_image(docker, image, env)
 
 
 def test_docker_login_with_get_login_password(berth, ecr):

@@ -6,19 +6,16 @@ import base64
 import hashlib
 import json
 import os
-import shutil
-import tarfile
 import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 
 import boto3
 import botocore.exceptions
 import pytest
 
-from conftest import require, run, start_berth
+from conftest import import_image, require, run, start_berth
 from test_admin import admin
 from test_docker import docker  # noqa: F401  (the Docker Engine fixture)
 from test_ecr import aws_cli, cli_env
@@ -62,16 +59,7 @@ def docker_env():
 
 def make_image(docker_path, image, env):
     """`docker import` a one-file image tagged `image`."""
-    tmp = tempfile.mkdtemp()
-    root = os.path.join(tmp, "rootfs")
-    os.makedirs(os.path.join(root, "etc"))
-    with open(os.path.join(root, "etc", "motd"), "w") as f:
-        f.write(f"berth permissions {uuid.uuid4()}\n")
-    tarball = os.path.join(tmp, "rootfs.tar")
-    with tarfile.open(tarball, "w") as tar:
-        tar.add(root, arcname=".")
-    run(docker_path, "import", tarball, image, env=env)
-    shutil.rmtree(tmp, ignore_errors=True)
+    import_image(docker_path, image, env)
 
 
 def cli_login(berth, docker_path, env, key, secret, token=None):

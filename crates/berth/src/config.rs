@@ -420,6 +420,35 @@ mod tests {
     }
 
     #[test]
+    fn database_urls() {
+        let mut c = Config::new(([127, 0, 0, 1], 0).into(), "/tmp/x");
+        assert!(!c.shared_database() && c.validate().is_ok());
+        c.database_url = Some("sqlite:///srv/berth.db".into());
+        assert!(!c.shared_database() && c.validate().is_ok());
+        for url in ["postgres://u:p@db:5432/berth", "postgresql://db/berth"] {
+            c.database_url = Some(url.into());
+            assert!(c.shared_database() && c.validate().is_ok());
+        }
+        c.database_url = Some("mysql://db/berth".into());
+        assert!(c.validate().is_err());
+        // the TOML key
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("berth.toml");
+        std::fs::write(
+            &file,
+            "database_url = \"postgres://db/berth\"\ndatabase_max_connections = 8\n",
+        )
+        .unwrap();
+        let c = Config::resolve(ServeArgs {
+            config: Some(file),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.database_url.as_deref(), Some("postgres://db/berth"));
+        assert_eq!(c.database_max_connections, 8);
+    }
+
+    #[test]
     fn flags_beat_file_beats_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("berth.toml");

@@ -179,3 +179,37 @@ pub(crate) fn lock_data_dir(dir: &Path, exclusive: bool) -> anyhow::Result<Optio
     }
     Ok(Some(f))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            redact("postgres://berth:s3cret@db:5432/berth"),
+            "postgres://berth:***@db:5432/berth"
+        );
+        assert_eq!(
+            redact("postgres://berth@db/berth"),
+            "postgres://berth@db/berth"
+        );
+        assert_eq!(redact("sqlite:///srv/b.db"), "sqlite:///srv/b.db");
+    }
+
+    #[test]
+    fn a_shared_database_needs_a_given_master_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Config::new(([127, 0, 0, 1], 0).into(), dir.path());
+        c.database_url = Some("postgres://db/berth".into());
+        let e = master_key(&c)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("same master key on every node"), "{e}");
+        let file = dir.path().join("k");
+        std::fs::write(&file, [7u8; 32]).unwrap();
+        c.master_key_file = Some(file);
+        assert!(master_key(&c).is_ok());
+    }
+}

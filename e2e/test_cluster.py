@@ -16,12 +16,15 @@ import urllib.error
 import urllib.request
 import uuid
 
+import botocore.exceptions
+
 import pytest
 
 from conftest import (cluster_node, import_image, postgres_database, require, run,
                       s3_settings, start_berth)
 from test_admin import admin, berth_bin
 from test_gc import V2, fsck, sha, stop
+from test_permissions import client, doc, new_user
 
 
 def start_node(s3, database, key, prefix, first=None):
@@ -120,6 +123,36 @@ def test_a_chunked_upload_begun_on_one_node_finishes_on_the_other(cluster):
     request(b, "PATCH", other, b"x" * 1000, {"Content-Type": "application/octet-stream"})
     status, _ = request(a, "PUT", f"{other}{'&' if '?' in other else '?'}digest={sha(b'y')}")
     assert status == 400
+
+
+def test_identity_changes_through_one_node_apply_on_the_other_at_once(cluster):
+    """The other node forgets what it cached when notified (PostgreSQL NOTIFY), well before its
+    caches would expire (5 s for policies, 30 s for verified keys)."""
+    a, b = cluster
+    iam = client(a, "iam", a.key, a.secret)
+    key, secret = new_user(iam, "dave", policy=doc(
+        {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}))
+    on_b = client(b, "ecr", key, secret)
+    on_b.get_authorization_token()  # B now caches dave's key and policies
+
+    def seconds_until_refused(expected):
+        started = time.time()
+        while time.time() - started < 4:
+            try:
+                on_b.get_authorization_token()
+            except botocore.exceptions.ClientError as e:
+                assert e.response["Error"]["Code"] == expected
+                return time.time() - started
+            time.sleep(0.05)
+        raise AssertionError(f"still allowed after 4 s (expected {expected})")
+
+    iam.put_user_policy(UserName="dave", PolicyName="deny", PolicyDocument=doc(
+        {"Effect": "Deny", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}))
+    assert seconds_until_refused("AccessDeniedException") < 2
+    iam.delete_user_policy(UserName="dave", PolicyName="deny")
+    on_b.get_authorization_token()
+    iam.delete_access_key(UserName="dave", AccessKeyId=key)
+    assert seconds_until_refused("UnrecognizedClientException") < 2
 
 
 def test_a_node_killed_during_pushes_loses_no_acknowledged_image(cluster):

@@ -148,6 +148,13 @@ impl Iam {
         self.policies.generation.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Forget every cached policy and verified credential: another node sharing the database
+    /// changed identities or policies.
+    pub fn forget_cached(&self) {
+        self.policies_changed();
+        self.forget_verified();
+    }
+
     /// The identity policies of a principal (none for an account's root user).
     pub async fn identity_policies(&self, p: &Principal) -> Result<Policies, AuthError> {
         if p.kind == "root" {

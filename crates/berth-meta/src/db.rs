@@ -120,6 +120,31 @@ pub(crate) fn lock_key(digest: &str) -> i64 {
     h as i64
 }
 
+/// Notifications of identity and policy changes made by any node (PostgreSQL's `berth_iam`
+/// channel, fed by triggers).
+pub struct IdentityChanges {
+    listener: sqlx::postgres::PgListener,
+}
+
+impl IdentityChanges {
+    /// Wait for the next change. `Ok(false)` when the connection was lost meanwhile (it is
+    /// re-established on the next call): changes may have been missed.
+    pub async fn next(&mut self) -> sqlx::Result<bool> {
+        Ok(self.listener.try_recv().await?.is_some())
+    }
+}
+
+impl Db {
+    pub(crate) async fn identity_changes(&self) -> sqlx::Result<Option<IdentityChanges>> {
+        let Db::Postgres { pool, .. } = self else {
+            return Ok(None);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen("berth_iam").await?;
+        Ok(Some(IdentityChanges { listener }))
+    }
+}
+
 /// Where a statement runs.
 pub(crate) enum Conn<'c> {
     SqlitePool(&'c SqlitePool),

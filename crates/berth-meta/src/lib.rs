@@ -5,7 +5,7 @@
 //! (one writer connection, a pool of readers, WAL). This crate depends on `berth-oci` only.
 
 mod db;
-pub use db::ClusterLock;
+pub use db::{ClusterLock, IdentityChanges};
 mod migrate;
 mod store;
 

@@ -22,6 +22,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (5, include_str!("../migrations/postgres/0005_lifecycle.sql")),
     (6, include_str!("../migrations/postgres/0006_gc.sql")),
     (7, include_str!("../migrations/postgres/0007_jobs.sql")),
+    (8, include_str!("../migrations/postgres/0008_notify.sql")),
 ];
 
 /// The advisory lock that serialises nodes migrating one PostgreSQL database.

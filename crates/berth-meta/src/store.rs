@@ -149,6 +149,12 @@ impl MetaStore {
         Ok(self.db.lock_blobs(digests).await?)
     }
 
+    /// Changes to identities and policies made through any node sharing this database; `None`
+    /// on SQLite, where this process makes them all.
+    pub async fn identity_changes(&self) -> Result<Option<crate::IdentityChanges>> {
+        Ok(self.db.identity_changes().await?)
+    }
+
     /// Whether this store is PostgreSQL (shared by several nodes).
     pub fn is_shared(&self) -> bool {
         self.db.is_postgres()

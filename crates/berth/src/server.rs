@@ -88,6 +88,10 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     let meta = setup::open_meta(&config).await?;
     let store = setup::open_store(&config.storage, &config.data_dir, config.fsync).await?;
     let iam = Arc::new(Iam::new(meta.clone(), master));
+    let changes = meta
+        .identity_changes()
+        .await
+        .context("listening for identity changes")?;
     setup::root_credentials(&iam, &config.data_dir, &config.account_id).await?;
     let registry = Arc::new(Registry::new(
         meta,
@@ -103,7 +107,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
     };
     let app = berth_api::app(AppState {
         registry: registry.clone(),
-        iam,
+        iam: iam.clone(),
         body_idle_timeout: config.upload_idle_timeout,
         region: config.region.clone(),
         domain: config.domain.clone(),
@@ -117,6 +121,9 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         .with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
+    if let Some(changes) = changes {
+        tokio::spawn(forget_on_change(changes, iam.clone(), stopped.clone()));
+    }
     // this node's name in job claims: nodes sharing a database run each scheduled job once
     let node = format!("{}:{}", addr, std::process::id());
     if let Some(interval) = config.lifecycle_interval {
@@ -153,6 +160,28 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         task,
         _lock: lock,
     })
+}
+
+/// On a shared database: forget cached policies and credentials whenever a node changes
+/// identities or policies, or when the notifications may have been missed (a lost connection).
+async fn forget_on_change(
+    mut changes: berth_meta::IdentityChanges,
+    iam: Arc<Iam>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            next = changes.next() => {
+                tracing::debug!(notified = ?next, "identities or policies changed: forgetting cached ones");
+                iam.forget_cached();
+                if let Err(e) = next {
+                    tracing::warn!(error = %e, "identity change notifications interrupted");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+            _ = stopped.changed() => break,
+        }
+    }
 }
 
 /// A scheduled job, claimed through the database before each run so that, of the nodes sharing

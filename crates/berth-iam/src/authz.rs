@@ -207,6 +207,29 @@ impl Iam {
         Ok(v)
     }
 
+    /// Read the policies of these repositories into the cache in one query, so that deciding on
+    /// each entry of a listing's page reads nothing more.
+    pub async fn prefetch_repository_policies(
+        &self,
+        account: &str,
+        names: &[&str],
+    ) -> Result<(), AuthError> {
+        let generation = self.policies.generation.load(Ordering::Relaxed);
+        for (name, doc) in self.meta.repository_policies(account, names).await? {
+            let v = match doc {
+                Some(d) => Some(Arc::new(parse_stored(&d, PolicyKind::Resource)?)),
+                None => None,
+            };
+            store(
+                &self.policies.resource,
+                (account.to_string(), name),
+                v,
+                generation,
+            );
+        }
+        Ok(())
+    }
+
     /// An account's registry policy, if it has one.
     pub async fn registry_policy(&self, account: &str) -> Result<Option<Arc<Policy>>, AuthError> {
         let generation = self.policies.generation.load(Ordering::Relaxed);

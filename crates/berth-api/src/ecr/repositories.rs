@@ -246,6 +246,12 @@ pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
         .await
         .map_err(core_error)?;
     // a listing shows only the repositories the caller may describe
+    let names: Vec<&str> = repos.iter().map(|r| r.name.as_str()).collect();
+    ctx.state
+        .iam
+        .prefetch_repository_policies(&account, &names)
+        .await
+        .map_err(super::authorization_failed)?;
     let mut shown = Vec::with_capacity(repos.len());
     for r in &repos {
         let d = ctx

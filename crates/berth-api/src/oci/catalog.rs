@@ -20,6 +20,12 @@ pub(crate) async fn list(
     let mut page = state.registry.catalog(&caller.account, n, last).await?;
     // a page keeps its place in the listing (and its Link) even when some names are withheld
     let cursor = page.items.last().cloned();
+    let names: Vec<&str> = page.items.iter().map(String::as_str).collect();
+    state
+        .iam
+        .prefetch_repository_policies(&caller.account, &names)
+        .await
+        .map_err(super::authorization_failed)?;
     let mut allowed = Vec::with_capacity(page.items.len());
     for name in std::mem::take(&mut page.items) {
         match subject

@@ -53,6 +53,28 @@ impl MetaStore {
         )
     }
 
+    /// The policies of some of an account's repositories, by name, in one query per 500 (for a
+    /// listing's page); names that are not repositories are left out.
+    pub async fn repository_policies(
+        &self,
+        account: &str,
+        names: &[&str],
+    ) -> Result<Vec<(String, Option<String>)>> {
+        let mut out = Vec::with_capacity(names.len());
+        for batch in names.chunks(super::BATCH) {
+            let sql = format!(
+                "SELECT name, policy FROM repositories WHERE account_id = $1 AND name IN ({})",
+                super::placeholders(2, batch.len())
+            );
+            let mut q = query_as::<(String, Option<String>)>(&sql).bind(account);
+            for n in batch {
+                q = q.bind(*n);
+            }
+            out.extend(q.fetch_all(self.db.read()).await?);
+        }
+        Ok(out)
+    }
+
     /// Set (or with `None` remove) a repository's policy; `false` when the repository does not
     /// exist.
     pub async fn set_repository_policy(
@@ -68,16 +90,6 @@ impl MetaStore {
             .execute(self.db.write())
             .await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    /// The repositories of an account that have a policy, with it (for authorising listings).
-    pub async fn repository_policies(&self, account: &str) -> Result<Vec<(String, String)>> {
-        Ok(query_as(
-            "SELECT name, policy FROM repositories WHERE account_id = $1 AND policy IS NOT NULL",
-        )
-        .bind(account)
-        .fetch_all(self.db.read())
-        .await?)
     }
 
     /// A repository's resource tags, by account and name (for `aws:ResourceTag/…` conditions).

@@ -473,7 +473,30 @@ async fn jobs_are_claimed_by_one_owner_at_a_time(b: Backend) {
     assert!(!s.claim_job("expired", "node-a", later).await.unwrap());
 }
 
+async fn a_page_of_repository_policies_in_one_query(b: Backend) {
+    let Some((_d, s)) = store(b).await else {
+        return;
+    };
+    for n in ["p/a", "p/b"] {
+        s.create_repository("000000000000", n).await.unwrap();
+    }
+    assert!(s
+        .set_repository_policy("000000000000", "p/b", Some("{}"))
+        .await
+        .unwrap());
+    let mut got = s
+        .repository_policies("000000000000", &["p/a", "p/b", "p/missing"])
+        .await
+        .unwrap();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![("p/a".into(), None), ("p/b".into(), Some("{}".into()))]
+    );
+}
+
 conformance!(
+    a_page_of_repository_policies_in_one_query,
     jobs_are_claimed_by_one_owner_at_a_time,
     reopening_runs_migrations_once,
     repositories_are_listed_in_byte_order,

@@ -101,13 +101,19 @@ impl Db {
         keys.dedup();
         let mut tx = locks.begin().await?;
         for k in keys {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(k)
-                .execute(&mut *tx)
-                .await?;
+            advisory_lock(Conn::Postgres(&mut tx), k).await?;
         }
         Ok(ClusterLock { _tx: Some(tx) })
     }
+}
+
+/// Take PostgreSQL's transaction-scoped advisory lock `key`, waiting for its holder.
+pub(crate) async fn advisory_lock(c: Conn<'_>, key: i64) -> sqlx::Result<()> {
+    query("SELECT pg_advisory_xact_lock($1)")
+        .bind(key)
+        .execute(c)
+        .await?;
+    Ok(())
 }
 
 /// An advisory lock key: FNV-1a of a name (a blob's digest).
@@ -439,16 +445,12 @@ fn max_parameter(sql: &str) -> usize {
     max
 }
 
-/// The statements of a PostgreSQL batch, each with whether it takes parameters.
-fn pg_statements(sql: &str) -> Vec<(&str, bool)> {
-    let mut out = Vec::new();
-    for s in sql.split(';') {
-        let s = s.trim();
-        if !s.is_empty() {
-            out.push((s, s.contains('$')));
-        }
-    }
-    out
+/// The statements of a PostgreSQL batch.
+fn pg_statements(sql: &str) -> Vec<&str> {
+    sql.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 impl<'q> Query<'q> {
@@ -465,17 +467,14 @@ impl<'q> Query<'q> {
         'q: 'a,
     {
         Box::pin(async move {
-            let stmts: Vec<(&str, bool)> = pg_statements(self.sql);
+            let stmts = pg_statements(self.sql);
             let n = stmts.len();
             let mut out = (0, Vec::new());
-            for (i, (s, params)) in stmts.into_iter().enumerate() {
-                // the arguments up to the highest `$N` the statement names: its text then always
-                // comes with the same number of them (prepared statements are cached by text)
-                let args = if params {
-                    self.args[..max_parameter(s).min(self.args.len())].to_vec()
-                } else {
-                    Vec::new()
-                };
+            for (i, s) in stmts.into_iter().enumerate() {
+                // the arguments up to the highest `$N` the statement names (none for `BEGIN`):
+                // its text then always comes with the same number of them (prepared statements
+                // are cached by text)
+                let args = self.args[..max_parameter(s).min(self.args.len())].to_vec();
                 let fetch = fetch && i + 1 == n;
                 out = pg_statement(&mut *c, s, args, fetch).await?;
             }
@@ -498,12 +497,6 @@ impl<'q> Query<'q> {
                 .execute(c)
                 .await?
                 .rows_affected(),
-            Conn::PgPool(p) if !self.sql.contains(';') => {
-                bind_all!(sqlx::query(self.sql), self.args)
-                    .execute(p)
-                    .await?
-                    .rows_affected()
-            }
             Conn::PgPool(p) => self.pg_pooled(p, false).await?.0,
             Conn::Postgres(c) => self.pg_script(c, false).await?.0,
         };
@@ -524,14 +517,6 @@ impl<'q> Query<'q> {
                 .into_iter()
                 .map(DbRow::Sqlite)
                 .collect(),
-            Conn::PgPool(p) if !self.sql.contains(';') => {
-                bind_all!(sqlx::query(self.sql), self.args)
-                    .fetch_all(p)
-                    .await?
-                    .into_iter()
-                    .map(DbRow::Postgres)
-                    .collect()
-            }
             Conn::PgPool(p) => pg_rows(self.pg_pooled(p, true).await?),
             Conn::Postgres(c) => pg_rows(self.pg_script(c, true).await?),
         })
@@ -547,12 +532,6 @@ impl<'q> Query<'q> {
                 .fetch_optional(c)
                 .await?
                 .map(DbRow::Sqlite),
-            Conn::PgPool(p) if !self.sql.contains(';') => {
-                bind_all!(sqlx::query(self.sql), self.args)
-                    .fetch_optional(p)
-                    .await?
-                    .map(DbRow::Postgres)
-            }
             Conn::PgPool(p) => pg_rows(self.pg_pooled(p, true).await?).into_iter().next(),
             Conn::Postgres(c) => pg_rows(self.pg_script(c, true).await?).into_iter().next(),
         })
@@ -660,14 +639,18 @@ mod tests {
     fn statements_and_their_parameters() {
         assert_eq!(max_parameter("SELECT $1, $12 FROM t WHERE a = $3"), 12);
         assert_eq!(max_parameter("BEGIN"), 0);
+        let stmts =
+            pg_statements("BEGIN; INSERT INTO t VALUES ($1);\n UPDATE t SET a = $2; COMMIT");
         assert_eq!(
-            pg_statements("BEGIN; INSERT INTO t VALUES ($1);\n UPDATE t SET a = $2; COMMIT"),
+            stmts,
             vec![
-                ("BEGIN", false),
-                ("INSERT INTO t VALUES ($1)", true),
-                ("UPDATE t SET a = $2", true),
-                ("COMMIT", false)
+                "BEGIN",
+                "INSERT INTO t VALUES ($1)",
+                "UPDATE t SET a = $2",
+                "COMMIT"
             ]
         );
+        let params: Vec<usize> = stmts.iter().map(|s| max_parameter(s)).collect();
+        assert_eq!(params, vec![0, 1, 2, 0]);
     }
 }

@@ -217,37 +217,3 @@ pub struct Upload {
     pub repository_id: i64,
     pub size: u64,
 }
-
-/// For tests on PostgreSQL: a new, empty database on the server `BERTH_TEST_POSTGRES_URL` names
-/// (`postgres://user@host:port/db`), as a URL. `None` when the variable is unset, so that a
-/// developer without PostgreSQL can run the rest; under `CI=true` that is a failure instead.
-#[doc(hidden)]
-pub async fn test_postgres_database() -> Option<String> {
-    use sqlx::Connection;
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let Ok(base) = std::env::var("BERTH_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "BERTH_TEST_POSTGRES_URL is not set: with CI=true the PostgreSQL tests may not skip"
-        );
-        eprintln!("BERTH_TEST_POSTGRES_URL is not set: skipping the PostgreSQL case");
-        return None;
-    };
-    let name = format!(
-        "berth_test_{}_{}_{}",
-        std::process::id(),
-        now_millis(),
-        N.fetch_add(1, Ordering::Relaxed)
-    );
-    let mut admin = sqlx::PgConnection::connect(&base)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to {base}: {e}"));
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
-    let _ = admin.close().await;
-    let root = base.rsplit_once('/').map_or(base.as_str(), |(r, _)| r);
-    Some(format!("{root}/{name}"))
-}

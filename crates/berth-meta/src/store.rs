@@ -155,11 +155,6 @@ impl MetaStore {
         Ok(self.db.identity_changes().await?)
     }
 
-    /// Whether this store is PostgreSQL (shared by several nodes).
-    pub fn is_shared(&self) -> bool {
-        self.db.is_postgres()
-    }
-
     /// One round trip to the database (readiness checks).
     pub async fn ping(&self) -> Result<()> {
         query("SELECT 1").execute(self.db.read()).await?;
@@ -660,13 +655,8 @@ impl MetaStore {
         if let (Some(tag), true) = (&m.tag, m.tag_immutable) {
             if self.db.is_postgres() {
                 // two nodes pushing the tag at once: one waits for the other's commit
-                query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(crate::db::lock_key(&format!(
-                        "tag {} {tag}",
-                        m.repository_id
-                    )))
-                    .execute(tx.conn())
-                    .await?;
+                let key = crate::db::lock_key(&format!("tag {} {tag}", m.repository_id));
+                crate::db::advisory_lock(tx.conn(), key).await?;
             }
             let current: Option<String> = query_scalar(
                 "SELECT m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id

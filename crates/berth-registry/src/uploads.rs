@@ -91,15 +91,6 @@ impl Registry {
     }
 
     /// Check that upload `id` exists and belongs to repository `name`.
-    async fn upload_repository(
-        &self,
-        account: &str,
-        name: &RepositoryName,
-        id: Uuid,
-    ) -> Result<i64> {
-        Ok(self.upload_row(account, name, id).await?.repository_id)
-    }
-
     async fn upload_row(&self, account: &str, name: &RepositoryName, id: Uuid) -> Result<Upload> {
         match self
             .meta
@@ -278,7 +269,7 @@ impl Registry {
         name: &RepositoryName,
         id: Uuid,
     ) -> Result<()> {
-        self.upload_repository(account, name, id).await?;
+        self.upload_row(account, name, id).await?;
         let slot = self.uploads.slot(id);
         let _guard = slot.lock().await;
         self.store.delete_upload(id).await?;

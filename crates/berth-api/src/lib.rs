@@ -13,6 +13,9 @@ pub mod iam;
 pub mod oci;
 pub mod query;
 pub mod sts;
+mod watermark;
+
+pub use watermark::{ReceiveWatermark, BODY_LOW_WATER, MAX_READ_BUF};
 
 use std::sync::Arc;
 

@@ -7,6 +7,7 @@ pub mod config;
 mod migrate;
 pub mod server;
 mod setup;
+mod socket;
 
 pub use config::{Config, LogFormat};
 pub use server::{start, Server};

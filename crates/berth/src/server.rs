@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::ConnectInfo;
-use berth_api::AppState;
+use berth_api::{AppState, ReceiveWatermark, MAX_READ_BUF};
 use berth_iam::Iam;
 use berth_registry::gc::GcOptions;
 use berth_registry::{Registry, RegistryConfig};
@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
+use crate::socket::MarkedStream;
 use crate::{setup, Config};
 
 /// A running server.
@@ -276,8 +277,11 @@ async fn run(
                     }
                 };
                 let _ = tcp.set_nodelay(true);
+                let mark = ReceiveWatermark::new();
+                let tcp = MarkedStream::new(tcp, mark.clone());
                 let service = app.clone().map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
                     req.extensions_mut().insert(ConnectInfo(peer));
+                    req.extensions_mut().insert(mark.clone());
                     req
                 });
                 let service = TowerToHyperService::new(service);
@@ -289,7 +293,8 @@ async fn run(
                     builder
                         .http1()
                         .timer(TokioTimer::new())
-                        .header_read_timeout(Duration::from_secs(30));
+                        .header_read_timeout(Duration::from_secs(30))
+                        .max_buf_size(MAX_READ_BUF);
                     let result = match tls {
                         Some(acceptor) => match acceptor.accept(tcp).await {
                             Ok(stream) => watcher.watch(builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned()).await,

@@ -199,3 +199,72 @@ async fn health_and_readiness_need_no_credentials() {
         200
     );
 }
+
+/// Read one HTTP/1.1 response (head and `Content-Length` body) from a raw connection.
+async fn read_response(tcp: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = tcp.read(&mut buf).await.expect("read response");
+        assert!(
+            n > 0,
+            "connection closed: {}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&got).to_string();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length: usize = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            if got.len() >= end + 4 + length {
+                return text;
+            }
+        }
+    }
+}
+
+/// A long body raises the socket's receive low-water mark while it arrives. A client that sends
+/// it slowly still gets every byte read, and the next request on the same connection (a few
+/// hundred bytes, far below the mark) is answered at once.
+#[tokio::test]
+async fn long_bodies_slow_or_fast_leave_the_connection_usable() {
+    use tokio::io::AsyncWriteExt;
+    let s = Srv::start().await;
+    let size = 12 * 1024 * 1024;
+    let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+    let digest = sha256(&data);
+    let loc = s.start_upload("wm/slow").await;
+    let sep = if loc.contains('?') { '&' } else { '?' };
+    let path = format!("{loc}{sep}digest={digest}");
+    // the first 3 MiB trickle in (64 KiB every 20 ms: a megabyte takes 320 ms), the rest at once
+    let mut tcp = s.partial_request("PUT", &path, size, &[]).await;
+    let (slow, fast) = data.split_at(3 * 1024 * 1024);
+    for piece in slow.chunks(64 * 1024) {
+        tcp.write_all(piece).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tcp.write_all(fast).await.unwrap();
+    let text = tokio::time::timeout(std::time::Duration::from_secs(30), read_response(&mut tcp))
+        .await
+        .expect("the upload is answered");
+    assert!(text.starts_with("HTTP/1.1 201"), "{text}");
+    // a short request on the same connection
+    let head = format!(
+        "GET /v2/wm/slow/blobs/{digest} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nRange: bytes=0-9\r\n\r\n",
+        s.basic_auth()
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let text = tokio::time::timeout(std::time::Duration::from_secs(5), read_response(&mut tcp))
+        .await
+        .expect("a short request after a long body is answered at once");
+    assert!(text.starts_with("HTTP/1.1 206"), "{text}");
+    let r = s.get(&format!("/v2/wm/slow/blobs/{digest}")).await;
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &data[..]);
+}

@@ -193,15 +193,36 @@ async fn base(State(state): State<AppState>, method: Method, headers: HeaderMap)
 
 async fn dispatch(
     State(state): State<AppState>,
-    connect: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
-    method: Method,
-    uri: Uri,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Response {
-    let peer = connect.map(|c| c.0 .0.ip());
-    match route(&state, peer, method, &uri, &query, &headers, body).await {
+    let (parts, body) = request.into_parts();
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    // Only an HTTP/1 connection carries one request's body at a time; an HTTP/2 connection
+    // multiplexes streams, which one stream's mark would hold up.
+    let mark = parts
+        .extensions
+        .get::<crate::ReceiveWatermark>()
+        .filter(|_| parts.version <= http::Version::HTTP_11)
+        .filter(|_| parts.method == Method::PUT || parts.method == Method::PATCH);
+    let body = match (mark, content_length(&parts.headers)) {
+        (Some(mark), Ok(Some(n))) => crate::watermark::watermarked(body, mark.clone(), n),
+        _ => body,
+    };
+    match route(
+        &state,
+        peer,
+        parts.method,
+        &parts.uri,
+        &query,
+        &parts.headers,
+        body,
+    )
+    .await
+    {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }

@@ -183,30 +183,35 @@ pub async fn small_image(
 
 // ---------- 1 and 2: one large blob ----------
 
-pub struct BigBlob {
-    pub push_mibps: f64,
-    pub push_chunked_mibps: f64,
+/// Push one blob in `bench/big`, in one PUT or in 10 MiB PATCH chunks: MiB/s.
+pub async fn push_timed(reg: &Registry, data: &Bytes, chunked: bool) -> anyhow::Result<f64> {
+    let mib = data.len() as f64 / (1024.0 * 1024.0);
+    let digest = sha256(data);
+    let mut c = reg.conn().await?;
+    let t = Instant::now();
+    if chunked {
+        push_blob_chunked(&mut c, "bench/big", data.clone(), &digest, 10 * 1024 * 1024).await?;
+    } else {
+        push_blob(&mut c, "bench/big", data.clone(), &digest).await?;
+    }
+    Ok(mib / t.elapsed().as_secs_f64())
+}
+
+pub struct Pulls {
     pub pull_mibps: f64,
     pub pull8_mibps: f64,
 }
 
-pub async fn big_blob(reg: &Registry, data: &Bytes, data2: &Bytes) -> anyhow::Result<BigBlob> {
-    let mib = data.len() as f64 / (1024.0 * 1024.0);
-    let (d1, d2) = (sha256(data), sha256(data2));
+/// Pull a pushed blob of `len` bytes: the median of three reads by one client, then eight
+/// clients at once.
+pub async fn pull_blob(reg: &Registry, digest: &str, len: usize) -> anyhow::Result<Pulls> {
+    let mib = len as f64 / (1024.0 * 1024.0);
     let mut c = reg.conn().await?;
-    let t = Instant::now();
-    push_blob(&mut c, "bench/big", data.clone(), &d1).await?;
-    let push = mib / t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    push_blob_chunked(&mut c, "bench/big", data2.clone(), &d2, 10 * 1024 * 1024).await?;
-    let push_chunked = mib / t.elapsed().as_secs_f64();
-
-    let path = format!("/v2/bench/big/blobs/{d1}");
+    let path = format!("/v2/bench/big/blobs/{digest}");
     // one warm-up read so both registries serve from the page cache
     c.send(Method::GET, &path, &[], empty(), false)
         .await?
         .expect(200, "GET blob")?;
-    // the median of three reads
     let mut pulls = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
@@ -214,11 +219,10 @@ pub async fn big_blob(reg: &Registry, data: &Bytes, data2: &Bytes) -> anyhow::Re
             .send(Method::GET, &path, &[], empty(), false)
             .await?
             .expect(200, "GET blob")?;
-        anyhow::ensure!(r.len == data.len() as u64, "short blob read");
+        anyhow::ensure!(r.len == len as u64, "short blob read");
         pulls.push(mib / t.elapsed().as_secs_f64());
     }
-    pulls.sort_by(f64::total_cmp);
-    let pull = pulls[1];
+    let pull = median(pulls);
 
     let t = Instant::now();
     let mut tasks = Vec::new();
@@ -233,15 +237,19 @@ pub async fn big_blob(reg: &Registry, data: &Bytes, data2: &Bytes) -> anyhow::Re
     }
     for t in tasks {
         let r = t.await??;
-        anyhow::ensure!(r.len == data.len() as u64, "short blob read");
+        anyhow::ensure!(r.len == len as u64, "short blob read");
     }
     let pull8 = 8.0 * mib / t.elapsed().as_secs_f64();
-    Ok(BigBlob {
-        push_mibps: push,
-        push_chunked_mibps: push_chunked,
+    Ok(Pulls {
         pull_mibps: pull,
         pull8_mibps: pull8,
     })
+}
+
+/// The median of some figures (the upper one of an even count).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 // ---------- 3: manifest reads at 64 connections ----------

@@ -73,6 +73,35 @@ impl Subject {
             .await
     }
 
+    /// [`Subject::decide`] on each of `names`, repositories of `account` (a listing's page),
+    /// with their policies read at once.
+    pub async fn decide_repositories(
+        &self,
+        state: &AppState,
+        action: &str,
+        account: &str,
+        names: &[&str],
+    ) -> Result<Vec<Decision>, AuthError> {
+        state
+            .iam
+            .authorize_repositories(
+                &Request {
+                    principal: &self.principal,
+                    caller: &self.caller,
+                    action,
+                    account,
+                    repository: None,
+                    resource: "*",
+                    resource_policies: true,
+                    context: &self.context,
+                    proposed: None,
+                },
+                names,
+                |name| repository_arn(state, account, name),
+            )
+            .await
+    }
+
     /// As [`Subject::decide`], with extra context keys (`aws:RequestTag/…`, `aws:TagKeys`).
     pub async fn decide_with(
         &self,

@@ -207,29 +207,6 @@ impl Iam {
         Ok(v)
     }
 
-    /// Read the policies of these repositories into the cache in one query, so that deciding on
-    /// each entry of a listing's page reads nothing more.
-    pub async fn prefetch_repository_policies(
-        &self,
-        account: &str,
-        names: &[&str],
-    ) -> Result<(), AuthError> {
-        let generation = self.policies.generation.load(Ordering::Relaxed);
-        for (name, doc) in self.meta.repository_policies(account, names).await? {
-            let v = match doc {
-                Some(d) => Some(Arc::new(parse_stored(&d, PolicyKind::Resource)?)),
-                None => None,
-            };
-            store(
-                &self.policies.resource,
-                (account.to_string(), name),
-                v,
-                generation,
-            );
-        }
-        Ok(())
-    }
-
     /// An account's registry policy, if it has one.
     pub async fn registry_policy(&self, account: &str) -> Result<Option<Arc<Policy>>, AuthError> {
         let generation = self.policies.generation.load(Ordering::Relaxed);
@@ -257,12 +234,73 @@ impl Iam {
                     resource.push(p);
                 }
             }
-            if let Some(p) = self.registry_policy(r.account).await? {
-                if self.registry_policy_applies(r.account, r.action).await? {
-                    resource.push(p);
+            if let Some(p) = self.applicable_registry_policy(r.account, r.action).await? {
+                resource.push(p);
+            }
+        }
+        self.evaluate(r, &identity, &resource).await
+    }
+
+    /// Decide `r.action` on each of `names`, repositories of `r.account` (a listing's page):
+    /// their policies are read in one query and what is common to all of them (identity
+    /// policies, the registry policy) once. `r.repository`, `r.resource` and `r.proposed` are
+    /// not used; `arn_of` gives a repository's ARN.
+    pub async fn authorize_repositories(
+        &self,
+        r: &Request<'_>,
+        names: &[&str],
+        arn_of: impl Fn(&str) -> String,
+    ) -> Result<Vec<Decision>, AuthError> {
+        let identity = self.identity_policies(r.principal).await?;
+        let mut registry = None;
+        let mut stored: HashMap<String, Arc<Policy>> = HashMap::new();
+        if r.resource_policies {
+            registry = self.applicable_registry_policy(r.account, r.action).await?;
+            for (name, doc) in self.meta.repository_policies(r.account, names).await? {
+                if let Some(d) = doc {
+                    stored.insert(name, Arc::new(parse_stored(&d, PolicyKind::Resource)?));
                 }
             }
         }
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            let resource: Vec<Arc<Policy>> = stored
+                .get(*name)
+                .into_iter()
+                .chain(registry.as_ref())
+                .cloned()
+                .collect();
+            let arn = arn_of(name);
+            let one = Request {
+                repository: Some(name),
+                resource: &arn,
+                proposed: None,
+                ..*r
+            };
+            out.push(self.evaluate(&one, &identity, &resource).await?);
+        }
+        Ok(out)
+    }
+
+    /// The registry policy of `account`, when it takes part in deciding `action`.
+    async fn applicable_registry_policy(
+        &self,
+        account: &str,
+        action: &str,
+    ) -> Result<Option<Arc<Policy>>, AuthError> {
+        match self.registry_policy(account).await? {
+            Some(p) if self.registry_policy_applies(account, action).await? => Ok(Some(p)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Decide `r` with these identity and resource policies.
+    async fn evaluate(
+        &self,
+        r: &Request<'_>,
+        identity: &[Arc<Policy>],
+        resource: &[Arc<Policy>],
+    ) -> Result<Decision, AuthError> {
         // fast path: the account's own root user with nothing that could deny it
         if r.principal.kind == "root" && resource.is_empty() && r.caller.account == r.account {
             return Ok(Decision::Allow);

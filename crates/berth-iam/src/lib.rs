@@ -352,4 +352,100 @@ mod tests {
             Err(AuthError::Invalid(_))
         ));
     }
+
+    /// A page's decisions, made at once, are the decisions made one by one: a repository policy
+    /// that denies, one that grants another account, none, and a registry policy.
+    #[tokio::test]
+    async fn page_decisions_match_single_ones() {
+        use crate::authz::{caller_of, Request};
+        use crate::policy::{Context, Decision};
+        let (_d, iam) = iam().await;
+        let creds = iam
+            .bootstrap_root("000000000000", None)
+            .await
+            .unwrap()
+            .unwrap();
+        let root = iam
+            .authenticate_key(&creds.access_key_id, &creds.secret_access_key)
+            .await
+            .unwrap();
+        let names = ["p/open", "p/denied", "p/shared", "p/missing-policy"];
+        for n in names {
+            iam.meta.create_repository("000000000000", n).await.unwrap();
+        }
+        iam.set_repository_policy(
+            "000000000000",
+            "p/denied",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"ecr:DescribeRepositories"}]}"#,
+        )
+        .await
+        .unwrap();
+        iam.set_repository_policy(
+            "000000000000",
+            "p/shared",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"ecr:*"}]}"#,
+        )
+        .await
+        .unwrap();
+        let context = Context::new();
+        let arn = |n: &str| format!("arn:aws:ecr:us-east-1:000000000000:repository/{n}");
+        let caller = caller_of(&root, None);
+        let base = Request {
+            principal: &root,
+            caller: &caller,
+            action: "ecr:DescribeRepositories",
+            account: "000000000000",
+            repository: None,
+            resource: "*",
+            resource_policies: true,
+            context: &context,
+            proposed: None,
+        };
+        let check = |page: Vec<Decision>, singles: Vec<Decision>| {
+            assert_eq!(page, singles);
+            page
+        };
+        let mut singles = Vec::new();
+        for n in names {
+            let resource = arn(n);
+            singles.push(
+                iam.authorize(&Request {
+                    repository: Some(n),
+                    resource: &resource,
+                    ..base
+                })
+                .await
+                .unwrap(),
+            );
+        }
+        let page = iam
+            .authorize_repositories(&base, &names, arn)
+            .await
+            .unwrap();
+        let page = check(page, singles);
+        assert_eq!(
+            page,
+            [
+                Decision::Allow,
+                Decision::ExplicitDeny,
+                Decision::Allow,
+                Decision::Allow
+            ]
+        );
+        // a registry policy that denies the action everywhere takes part in every decision
+        iam.put_registry_policy(
+            "000000000000",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"ecr:DescribeRepositories","Resource":"*"}]}"#,
+        )
+        .await
+        .unwrap();
+        let page = iam
+            .authorize_repositories(&base, &names, arn)
+            .await
+            .unwrap();
+        assert!(
+            page.iter().all(|d| *d == Decision::ExplicitDeny),
+            "{page:?}"
+        );
+    }
 }

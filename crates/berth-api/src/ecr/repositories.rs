@@ -247,27 +247,17 @@ pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
         .map_err(core_error)?;
     // a listing shows only the repositories the caller may describe
     let names: Vec<&str> = repos.iter().map(|r| r.name.as_str()).collect();
-    ctx.state
-        .iam
-        .prefetch_repository_policies(&account, &names)
+    let decisions = ctx
+        .subject
+        .decide_repositories(ctx.state, "ecr:DescribeRepositories", &account, &names)
         .await
         .map_err(super::authorization_failed)?;
-    let mut shown = Vec::with_capacity(repos.len());
-    for r in &repos {
-        let d = ctx
-            .subject
-            .decide(
-                ctx.state,
-                "ecr:DescribeRepositories",
-                &account,
-                Some(&r.name),
-            )
-            .await
-            .map_err(super::authorization_failed)?;
-        if d.allowed() {
-            shown.push(shape(ctx, r));
-        }
-    }
+    let shown: Vec<Value> = repos
+        .iter()
+        .zip(decisions)
+        .filter(|(_, d)| d.allowed())
+        .map(|(r, _)| shape(ctx, r))
+        .collect();
     let mut out = json!({ "repositories": shown });
     if more {
         if let Some(last) = repos.last() {

@@ -21,27 +21,16 @@ pub(crate) async fn list(
     // a page keeps its place in the listing (and its Link) even when some names are withheld
     let cursor = page.items.last().cloned();
     let names: Vec<&str> = page.items.iter().map(String::as_str).collect();
-    state
-        .iam
-        .prefetch_repository_policies(&caller.account, &names)
+    let decisions = subject
+        .decide_repositories(state, "ecr:DescribeRepositories", &caller.account, &names)
         .await
         .map_err(super::authorization_failed)?;
-    let mut allowed = Vec::with_capacity(page.items.len());
-    for name in std::mem::take(&mut page.items) {
-        match subject
-            .decide(
-                state,
-                "ecr:DescribeRepositories",
-                &caller.account,
-                Some(&name),
-            )
-            .await
-        {
-            Ok(Decision::Allow) => allowed.push(name),
-            Ok(_) => {}
-            Err(e) => return Err(super::authorization_failed(e)),
-        }
-    }
+    let allowed: Vec<String> = std::mem::take(&mut page.items)
+        .into_iter()
+        .zip(decisions)
+        .filter(|(_, d)| *d == Decision::Allow)
+        .map(|(name, _)| name)
+        .collect();
     page.items = allowed;
     Ok(listing_from(
         "/v2/_catalog",

@@ -10,6 +10,7 @@
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
@@ -23,8 +24,12 @@ type PgRun<'a> = Pin<Box<dyn Future<Output = sqlx::Result<(u64, Vec<PgRow>)>> + 
 #[derive(Clone)]
 pub(crate) enum Db {
     /// One writer connection (so transactions never race for SQLite's write lock) and a pool of
-    /// read-only connections.
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    /// read-only connections; `commits` counts the writer's commits (see [`watch_commits`]).
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        commits: &'static AtomicU64,
+    },
     /// The pool, and a small one whose connections hold blob locks (so that holders waiting
     /// for the main pool cannot starve it).
     Postgres { pool: PgPool, locks: PgPool },
@@ -40,8 +45,17 @@ impl Db {
 
     pub(crate) fn write(&self) -> Conn<'_> {
         match self {
-            Db::Sqlite { write, .. } => Conn::SqlitePool(write),
+            Db::Sqlite { write, .. } => Conn::SqliteWriter(write),
             Db::Postgres { pool: p, .. } => Conn::PgPool(p),
+        }
+    }
+
+    /// How many transactions this process has committed to the database, when every change
+    /// to it is made through this store (SQLite); `None` on PostgreSQL, which other nodes write.
+    pub(crate) fn commits(&self) -> Option<u64> {
+        match self {
+            Db::Sqlite { commits, .. } => Some(commits.load(Ordering::Acquire)),
+            Db::Postgres { .. } => None,
         }
     }
 
@@ -70,7 +84,7 @@ impl Db {
 
     pub(crate) async fn close(&self) {
         match self {
-            Db::Sqlite { read, write } => {
+            Db::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }
@@ -80,6 +94,60 @@ impl Db {
             }
         }
     }
+}
+
+/// Frames after which the WAL hook checkpoints: SQLite's own default (`wal_autocheckpoint`),
+/// which installing a hook replaces.
+const AUTOCHECKPOINT_FRAMES: i32 = 1000;
+
+/// Count every commit of the SQLite connection `conn` in `commits`, once it is durable and
+/// visible to readers: SQLite calls a connection's WAL hook after each commit, with the write
+/// lock released. A result read while the count stayed the same is still current, which is
+/// what lets callers cache query results.
+///
+/// SQLite calls the hook when a statement's last step commits; a statement reset before its
+/// end commits in the reset, without the hook. So every statement on the writer is run to its
+/// end ([`Query::fetch_optional`] reads all rows there).
+///
+/// The hook replaces SQLite's automatic checkpointing (itself a WAL hook), so it checkpoints
+/// the same way: passively, once the log holds [`AUTOCHECKPOINT_FRAMES`] frames.
+pub(crate) async fn watch_commits(
+    conn: &mut SqliteConnection,
+    commits: &'static AtomicU64,
+) -> sqlx::Result<()> {
+    use std::ffi::{c_char, c_int, c_void};
+
+    unsafe extern "C" fn on_commit(
+        arg: *mut c_void,
+        db: *mut libsqlite3_sys::sqlite3,
+        schema: *const c_char,
+        frames: c_int,
+    ) -> c_int {
+        // SAFETY: `arg` is the `&'static AtomicU64` given below, valid for the whole process.
+        let commits = unsafe { &*(arg as *const AtomicU64) };
+        commits.fetch_add(1, Ordering::Release);
+        if frames >= AUTOCHECKPOINT_FRAMES {
+            // SAFETY: called by SQLite on this connection's thread with its own handle and
+            // schema name, as its default hook does; a busy checkpoint is retried next time.
+            unsafe {
+                libsqlite3_sys::sqlite3_wal_checkpoint(db, schema);
+            }
+        }
+        libsqlite3_sys::SQLITE_OK
+    }
+
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is this open connection's handle, held locked while the hook is installed;
+    // the hook's argument lives for the whole process.
+    unsafe {
+        libsqlite3_sys::sqlite3_wal_hook(
+            db,
+            Some(on_commit),
+            commits as *const AtomicU64 as *mut c_void,
+        );
+    }
+    Ok(())
 }
 
 /// Blob locks across every node sharing the database: PostgreSQL advisory locks held by a
@@ -154,6 +222,8 @@ impl Db {
 /// Where a statement runs.
 pub(crate) enum Conn<'c> {
     SqlitePool(&'c SqlitePool),
+    /// The SQLite writer's pool (one connection): see [`Query::fetch_optional`].
+    SqliteWriter(&'c SqlitePool),
     PgPool(&'c PgPool),
     Sqlite(&'c mut SqliteConnection),
     Postgres(&'c mut PgConnection),
@@ -489,10 +559,12 @@ impl<'q> Query<'q> {
 
     pub(crate) async fn execute(self, c: Conn<'_>) -> sqlx::Result<Done> {
         let n = match c {
-            Conn::SqlitePool(p) => bind_all!(sqlx::query(self.sql), self.args)
-                .execute(p)
-                .await?
-                .rows_affected(),
+            Conn::SqlitePool(p) | Conn::SqliteWriter(p) => {
+                bind_all!(sqlx::query(self.sql), self.args)
+                    .execute(p)
+                    .await?
+                    .rows_affected()
+            }
             Conn::Sqlite(c) => bind_all!(sqlx::query(self.sql), self.args)
                 .execute(c)
                 .await?
@@ -505,12 +577,14 @@ impl<'q> Query<'q> {
 
     pub(crate) async fn fetch_all(self, c: Conn<'_>) -> sqlx::Result<Vec<DbRow>> {
         Ok(match c {
-            Conn::SqlitePool(p) => bind_all!(sqlx::query(self.sql), self.args)
-                .fetch_all(p)
-                .await?
-                .into_iter()
-                .map(DbRow::Sqlite)
-                .collect(),
+            Conn::SqlitePool(p) | Conn::SqliteWriter(p) => {
+                bind_all!(sqlx::query(self.sql), self.args)
+                    .fetch_all(p)
+                    .await?
+                    .into_iter()
+                    .map(DbRow::Sqlite)
+                    .collect()
+            }
             Conn::Sqlite(c) => bind_all!(sqlx::query(self.sql), self.args)
                 .fetch_all(c)
                 .await?
@@ -522,16 +596,16 @@ impl<'q> Query<'q> {
         })
     }
 
+    /// The first row. On SQLite's writer every statement is run to its end (all its rows are
+    /// read): an autocommit statement left unfinished would commit when it is reset, where
+    /// SQLite does not call the WAL hook that counts commits (see [`watch_commits`]).
     pub(crate) async fn fetch_optional(self, c: Conn<'_>) -> sqlx::Result<Option<DbRow>> {
         Ok(match c {
             Conn::SqlitePool(p) => bind_all!(sqlx::query(self.sql), self.args)
                 .fetch_optional(p)
                 .await?
                 .map(DbRow::Sqlite),
-            Conn::Sqlite(c) => bind_all!(sqlx::query(self.sql), self.args)
-                .fetch_optional(c)
-                .await?
-                .map(DbRow::Sqlite),
+            Conn::SqliteWriter(_) | Conn::Sqlite(_) => self.fetch_all(c).await?.into_iter().next(),
             Conn::PgPool(p) => pg_rows(self.pg_pooled(p, true).await?).into_iter().next(),
             Conn::Postgres(c) => pg_rows(self.pg_script(c, true).await?).into_iter().next(),
         })

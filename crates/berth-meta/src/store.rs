@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use berth_oci::Digest;
@@ -86,10 +87,13 @@ impl MetaStore {
             .busy_timeout(Duration::from_secs(30))
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-16000");
+        // one counter per store, for the process's lifetime (a store is opened once)
+        let commits: &'static AtomicU64 = Box::leak(Box::new(AtomicU64::new(0)));
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(60))
+            .after_connect(move |conn, _| Box::pin(crate::db::watch_commits(conn, commits)))
             .connect_with(base.clone().create_if_missing(true))
             .await?;
         {
@@ -103,8 +107,21 @@ impl MetaStore {
             .connect_with(base.read_only(true))
             .await?;
         Ok(MetaStore {
-            db: Db::Sqlite { read, write },
+            db: Db::Sqlite {
+                read,
+                write,
+                commits,
+            },
         })
+    }
+
+    /// How many transactions this process has committed to its SQLite database so far, counted
+    /// once each is visible to readers. A result read while the count stayed the same is still
+    /// current, unless another process wrote to the same file (`berth admin` on the data
+    /// directory, a second server), which this does not see. `None` on PostgreSQL, where other
+    /// nodes write.
+    pub fn commits(&self) -> Option<u64> {
+        self.db.commits()
     }
 
     /// Connect to PostgreSQL at `url` (`postgres://user:password@host:port/database`), creating

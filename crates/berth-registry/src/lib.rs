@@ -10,6 +10,7 @@ pub mod gc;
 mod images;
 pub mod lifecycle;
 mod locks;
+mod manifest_cache;
 mod pulls;
 mod repositories;
 mod uploads;
@@ -19,9 +20,10 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use berth_meta::{Manifest, MetaError, MetaStore, NewManifest, Repository};
+use berth_meta::{MetaError, MetaStore, NewManifest, Repository};
 use berth_oci::{manifest, Digest, Reference, RepositoryName};
 use berth_storage::{BlobStore, ByteStream};
+use bytes::Bytes;
 use serde::Serialize;
 
 pub use error::RegistryError;
@@ -60,7 +62,7 @@ pub struct FetchedManifest {
     pub media_type: String,
     pub size: u64,
     /// Empty for HEAD.
-    pub body: Vec<u8>,
+    pub body: Bytes,
 }
 
 /// The outcome of a manifest push.
@@ -99,6 +101,7 @@ pub struct Registry {
     uploads: uploads::UploadStates,
     pulls: pulls::PullRecorder,
     blob_locks: locks::BlobLocks,
+    manifests: manifest_cache::ManifestCache,
 }
 
 impl Registry {
@@ -110,6 +113,7 @@ impl Registry {
             uploads: uploads::UploadStates::default(),
             pulls: pulls::PullRecorder::default(),
             blob_locks: locks::BlobLocks::default(),
+            manifests: manifest_cache::ManifestCache::default(),
         }
     }
 
@@ -319,6 +323,8 @@ impl Registry {
     // ---- manifests ----
 
     /// Fetch a manifest by tag or digest; with `body == false` only its metadata (HEAD).
+    /// Served from memory while the database is unchanged since it was read (on SQLite; see
+    /// `manifest_cache`).
     pub async fn manifest(
         &self,
         account: &str,
@@ -326,32 +332,52 @@ impl Registry {
         reference: &Reference,
         body: bool,
     ) -> Result<FetchedManifest> {
+        let commits = self.meta.commits();
+        let key =
+            commits.map(|_| manifest_cache::key(account, name.as_str(), &reference.to_string()));
+        if let (Some(c), Some(k)) = (commits, &key) {
+            if let Some(m) = self.manifests.get(k, c) {
+                return Ok(self.fetched(m, body));
+            }
+        }
+        // a HEAD reads the body too when it is to be kept (the GET that usually follows will
+        // want it); without the cache it reads only the metadata
+        let read_body = body || commits.is_some();
         let found = match reference {
             Reference::Tag(t) => {
                 self.meta
-                    .manifest_by_tag_name(account, name.as_str(), t.as_str(), body)
+                    .manifest_by_tag_name(account, name.as_str(), t.as_str(), read_body)
                     .await?
             }
             Reference::Digest(d) => {
                 self.meta
-                    .manifest_by_digest_name(account, name.as_str(), d, body)
+                    .manifest_by_digest_name(account, name.as_str(), d, read_body)
                     .await?
             }
         };
-        let m: Manifest = match found {
+        let m = match found {
             None => return Err(RegistryError::name_unknown(account, name)),
             Some(None) => return Err(RegistryError::ManifestUnknown(reference.to_string())),
-            Some(Some(m)) => m,
+            Some(Some(m)) => manifest_cache::Cached::of(m),
         };
-        if body {
-            self.pulls.record(m.meta.id);
+        if let (Some(c), Some(k)) = (commits, key) {
+            self.manifests.put(k, c, m.clone());
         }
-        Ok(FetchedManifest {
-            digest: m.meta.digest,
-            media_type: m.meta.media_type,
-            size: m.meta.size,
-            body: m.body,
-        })
+        Ok(self.fetched(m, body))
+    }
+
+    /// What a manifest pull answers; a pull with the body is recorded (the image's
+    /// lastRecordedPullTime).
+    fn fetched(&self, m: manifest_cache::Cached, body: bool) -> FetchedManifest {
+        if body {
+            self.pulls.record(m.id);
+        }
+        FetchedManifest {
+            digest: m.digest,
+            media_type: m.media_type,
+            size: m.size,
+            body: if body { m.body } else { Bytes::new() },
+        }
     }
 
     /// Store a manifest under a tag or its digest.

@@ -958,3 +958,61 @@ async fn a_stalled_upload_is_rolled_back_after_the_idle_timeout() {
         "the stalled chunk was rolled back"
     );
 }
+
+/// Manifests are served from memory between changes (on SQLite): every change shows at once,
+/// whichever path made it (a tag moved by a push, the ECR API deleting an image, the
+/// repository deleted), and a HEAD answers what a GET just read.
+#[tokio::test]
+async fn manifest_reads_see_every_change_at_once() {
+    let s = Srv::start().await;
+    let (_, d1) = s.push_image("cache/app", "latest", b"layer one").await;
+    let digest_of = |r: &reqwest::Response| {
+        r.headers()
+            .get("docker-content-digest")
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+    };
+    for _ in 0..3 {
+        let r = s.get("/v2/cache/app/manifests/latest").await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(digest_of(&r).as_deref(), Some(d1.as_str()));
+    }
+    let r = s.call(Method::HEAD, "/v2/cache/app/manifests/latest").await;
+    assert_eq!(digest_of(&r).as_deref(), Some(d1.as_str()));
+    // the tag moves: the next read has the new manifest
+    let (m2, d2) = s.push_image("cache/app", "latest", b"layer two").await;
+    let r = s.get("/v2/cache/app/manifests/latest").await;
+    assert_eq!(digest_of(&r).as_deref(), Some(d2.as_str()));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &m2[..]);
+    // by digest, then deleted by digest: gone at once
+    assert_eq!(
+        s.get(&format!("/v2/cache/app/manifests/{d2}"))
+            .await
+            .status(),
+        200
+    );
+    let r = s
+        .call(Method::DELETE, &format!("/v2/cache/app/manifests/{d2}"))
+        .await;
+    assert_eq!(r.status(), 202);
+    assert_eq!(
+        s.get(&format!("/v2/cache/app/manifests/{d2}"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(s.get("/v2/cache/app/manifests/latest").await.status(), 404);
+    // the first image, still there by digest, goes with its repository
+    assert_eq!(
+        s.get(&format!("/v2/cache/app/manifests/{d1}"))
+            .await
+            .status(),
+        200
+    );
+    s.registry()
+        .delete_repository("000000000000", &"cache/app".parse().unwrap(), true)
+        .await
+        .unwrap();
+    let r = s.get(&format!("/v2/cache/app/manifests/{d1}")).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(error_code(r).await, "NAME_UNKNOWN");
+}

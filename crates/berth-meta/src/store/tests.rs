@@ -597,3 +597,41 @@ async fn sqlite_copies_into_an_empty_postgres() {
         Err(MetaError::Unsupported(_))
     ));
 }
+
+/// The commit count moves with every write, after it is visible, and not with reads; and the
+/// hook that counts still checkpoints the log into the database file, as SQLite's own would.
+#[tokio::test]
+async fn sqlite_commits_are_counted_and_checkpointed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let s = MetaStore::open_sqlite(&path).await.unwrap();
+    s.ensure_account("000000000000").await.unwrap();
+    let c0 = s.commits().unwrap();
+    let repo = s.create_repository("000000000000", "c/one").await.unwrap();
+    let c1 = s.commits().unwrap();
+    assert!(c1 > c0, "{c0} {c1}");
+    // visible to a reader by the time the count moved
+    assert!(s
+        .repository("000000000000", "c/one")
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(s.commits(), Some(c1));
+    // a single statement, outside any explicit transaction, too (repositories are created in one)
+    s.set_tag_mutability(repo.id, "IMMUTABLE", &[])
+        .await
+        .unwrap();
+    assert!(s.commits().unwrap() > c1);
+    let before = std::fs::metadata(&path).unwrap().len();
+    for i in 0..1500 {
+        s.create_repository("000000000000", &format!("c/many-{i:04}"))
+            .await
+            .unwrap();
+    }
+    assert!(s.commits().unwrap() >= c1 + 1500);
+    let after = std::fs::metadata(&path).unwrap().len();
+    assert!(
+        after > before,
+        "the log was never checkpointed into the database file ({before} -> {after} bytes)"
+    );
+}

@@ -65,6 +65,11 @@ impl Srv {
         }
     }
 
+    /// The running server's registry, for what the HTTP APIs do not reach directly.
+    pub fn registry(&self) -> &berth_registry::Registry {
+        &self.server.as_ref().expect("running").registry
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }

@@ -282,14 +282,18 @@ mod tests {
         (dir, Iam::new(meta, MasterKey::generate()))
     }
 
+    /// The generated root credentials of account 000000000000.
+    async fn root_credentials(iam: &Iam) -> NewRootCredentials {
+        iam.bootstrap_root("000000000000", None)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn generated_root_authenticates_once_created() {
         let (_d, iam) = iam().await;
-        let creds = iam
-            .bootstrap_root("000000000000", None)
-            .await
-            .unwrap()
-            .unwrap();
+        let creds = root_credentials(&iam).await;
         assert!(creds.generated);
         assert!(creds.access_key_id.starts_with("AKIA"));
         assert_eq!(creds.secret_access_key.len(), 40);
@@ -360,11 +364,7 @@ mod tests {
         use crate::authz::{caller_of, Request};
         use crate::policy::{Context, Decision};
         let (_d, iam) = iam().await;
-        let creds = iam
-            .bootstrap_root("000000000000", None)
-            .await
-            .unwrap()
-            .unwrap();
+        let creds = root_credentials(&iam).await;
         let root = iam
             .authenticate_key(&creds.access_key_id, &creds.secret_access_key)
             .await

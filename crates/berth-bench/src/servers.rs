@@ -90,28 +90,10 @@ async fn wait_for_200(
     bail!("no 200 from {addr} within 30 s")
 }
 
-/// Create a registry's data directory as the top of a hierarchy of its own (ext4's `T`
-/// attribute): the filesystem then places its subdirectories, and the files in them, in block
-/// groups away from the other registry's. On ext4 without a journal, allocating an inode skips
-/// every inode of its group freed in the last minute or more, so without this a registry
-/// creating files pays for the files the other one (or an earlier run) deleted nearby. Other
-/// filesystems ignore it, and where `chattr` is missing nothing is done.
-fn own_hierarchy(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let _ = std::process::Command::new("chattr")
-        .arg("+T")
-        .arg(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    Ok(())
-}
-
 pub async fn start_berth(bin: &Path, work: &Path, extra: &[String]) -> anyhow::Result<Registry> {
     let port = free_port()?;
     let addr = format!("127.0.0.1:{port}");
     let data = work.join("berth-data");
-    own_hierarchy(&data)?;
     let spawned = Instant::now();
     let mut child = Command::new(bin)
         .args([
@@ -150,7 +132,6 @@ pub async fn start_reference(bin: &Path, work: &Path) -> anyhow::Result<Registry
     let port = free_port()?;
     let addr = format!("127.0.0.1:{port}");
     let data = work.join("reference-data");
-    own_hierarchy(&data)?;
     let config = work.join("reference.yml");
     std::fs::write(
         &config,

@@ -384,41 +384,46 @@ pub async fn add_tags(
     Ok(())
 }
 
-/// Walk a paginated listing (`n` per page, following `last`); latency per page and item count.
+/// Walk a paginated listing (`n` per page, following `last`) `walks` times: latency per page,
+/// items in one walk and pages in all.
 pub async fn walk_pages(
     reg: &Registry,
     path: &str,
     key: &str,
     n: usize,
+    walks: usize,
 ) -> anyhow::Result<(Latency, usize, usize)> {
     let mut c = reg.conn().await?;
     let mut h = histogram();
-    let mut last: Option<String> = None;
     let (mut items, mut pages) = (0usize, 0usize);
-    loop {
-        let url = match &last {
-            None => format!("{path}?n={n}"),
-            Some(l) => format!("{path}?n={n}&last={l}"),
-        };
-        let t = Instant::now();
-        let r = c.get(&url, &[]).await?.expect(200, "listing page")?;
-        let _ = h.record(t.elapsed().as_micros() as u64);
-        pages += 1;
-        let v: serde_json::Value = serde_json::from_slice(&r.body)?;
-        let page: Vec<String> = v[key]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        items += page.len();
-        // a registry that ignores n returns everything at once
-        if r.header("link").is_none() || page.is_empty() {
-            break;
+    for _ in 0..walks.max(1) {
+        let mut last: Option<String> = None;
+        items = 0;
+        loop {
+            let url = match &last {
+                None => format!("{path}?n={n}"),
+                Some(l) => format!("{path}?n={n}&last={l}"),
+            };
+            let t = Instant::now();
+            let r = c.get(&url, &[]).await?.expect(200, "listing page")?;
+            let _ = h.record(t.elapsed().as_micros() as u64);
+            pages += 1;
+            let v: serde_json::Value = serde_json::from_slice(&r.body)?;
+            let page: Vec<String> = v[key]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            items += page.len();
+            // a registry that ignores n returns everything at once
+            if r.header("link").is_none() || page.is_empty() {
+                break;
+            }
+            last = page.last().cloned();
         }
-        last = page.last().cloned();
     }
     Ok((latency(&h), items, pages))
 }

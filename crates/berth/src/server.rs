@@ -290,6 +290,8 @@ async fn run(
                 tokio::spawn(async move {
                     let mut builder = auto::Builder::new(TokioExecutor::new());
                     // A client gets 30 s to send its request head (slow-loris protection).
+                    // Reads of up to 1 MiB (hyper's default is 400 KiB), so that a body read under
+                    // a raised low-water mark comes in one read; the head is bounded by it too.
                     builder
                         .http1()
                         .timer(TokioTimer::new())

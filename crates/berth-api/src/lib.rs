@@ -15,7 +15,7 @@ pub mod query;
 pub mod sts;
 mod watermark;
 
-pub use watermark::{ReceiveWatermark, BODY_LOW_WATER, MAX_READ_BUF};
+pub use watermark::{ReceiveWatermark, MAX_READ_BUF};
 
 use std::sync::Arc;
 

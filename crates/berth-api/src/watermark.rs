@@ -18,7 +18,7 @@ use axum::body::Body;
 use futures_util::StreamExt;
 
 /// The low-water mark asked for while a long body arrives.
-pub const BODY_LOW_WATER: usize = 1024 * 1024;
+const BODY_LOW_WATER: usize = 1024 * 1024;
 /// How much of the body must still be unread for the mark to be raised: the mark plus what the
 /// server may have read ahead of the handler (a frame or two of at most `MAX_READ_BUF`), with
 /// room to spare.

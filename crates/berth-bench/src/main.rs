@@ -228,30 +228,33 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
             m.freeze()
         };
         let (mut bp, mut rp, mut bc, mut rc) = (vec![], vec![], vec![], vec![]);
+        // the first blob pushed is the one pulled
+        let mut pulled = None;
         for round in 0..PUSH_ROUNDS {
             let blob = variant(2 * round);
             let (x, y) = both!(round, b, r, |reg| push_timed(reg, &blob, false));
             bp.push(x);
             rp.push(y);
+            pulled.get_or_insert(blob);
             let blob = variant(2 * round + 1);
             let (x, y) = both!(round + 1, b, r, |reg| push_timed(reg, &blob, true));
             bc.push(x);
             rc.push(y);
         }
-        let pulled = variant(0);
+        let pulled = pulled.context("no push round")?;
         let digest = sha256(&pulled);
         drop(data);
         let (bl, rl) = both!(0, b, r, |reg| pull_blob(reg, &digest, pulled.len()));
         drop(pulled);
         let bb = BlobFigures {
-            push_mibps: median(bp.clone()),
-            push_chunked_mibps: median(bc.clone()),
+            push_mibps: median(&bp),
+            push_chunked_mibps: median(&bc),
             pull_mibps: bl.pull_mibps,
             pull8_mibps: bl.pull8_mibps,
         };
         let rb = BlobFigures {
-            push_mibps: median(rp.clone()),
-            push_chunked_mibps: median(rc.clone()),
+            push_mibps: median(&rp),
+            push_chunked_mibps: median(&rc),
             pull_mibps: rl.pull_mibps,
             pull8_mibps: rl.pull8_mibps,
         };

@@ -222,7 +222,7 @@ pub async fn pull_blob(reg: &Registry, digest: &str, len: usize) -> anyhow::Resu
         anyhow::ensure!(r.len == len as u64, "short blob read");
         pulls.push(mib / t.elapsed().as_secs_f64());
     }
-    let pull = median(pulls);
+    let pull = median(&pulls);
 
     let t = Instant::now();
     let mut tasks = Vec::new();
@@ -247,7 +247,8 @@ pub async fn pull_blob(reg: &Registry, digest: &str, len: usize) -> anyhow::Resu
 }
 
 /// The median of some figures (the upper one of an even count).
-pub fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }

@@ -2,7 +2,6 @@
 //! `ecr:DescribeRepositories`.
 
 use axum::response::Response;
-use berth_iam::policy::Decision;
 use serde_json::json;
 
 use super::{listing_from, page_param, Caller, OciError};
@@ -28,7 +27,7 @@ pub(crate) async fn list(
     let allowed: Vec<String> = std::mem::take(&mut page.items)
         .into_iter()
         .zip(decisions)
-        .filter(|(_, d)| *d == Decision::Allow)
+        .filter(|(_, d)| d.allowed())
         .map(|(name, _)| name)
         .collect();
     page.items = allowed;

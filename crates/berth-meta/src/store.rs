@@ -616,6 +616,9 @@ impl MetaStore {
     /// Store a manifest (and move its tag) after checking, in the same transaction, that every
     /// blob it needs is linked to the repository and every child manifest exists there.
     pub async fn put_manifest(&self, m: &NewManifest) -> Result<ManifestMeta> {
+        if !self.db.is_postgres() {
+            return self.put_manifest_sqlite(m).await;
+        }
         let now = now_millis();
         let digest = m.digest.to_string();
         // Three round trips in the usual case: the insert, the check of what it references, and
@@ -797,6 +800,126 @@ impl MetaStore {
             media_type,
             size: m.body.len() as u64,
         })
+    }
+
+    /// [`MetaStore::put_manifest`] on SQLite, in one round trip: the single writer runs one
+    /// transaction at a time, so every write of the batch is made conditional on the same check
+    /// (every blob linked, every child present, an immutable tag not moved elsewhere), and the
+    /// batch ends by reading what happened. A refused manifest leaves nothing written.
+    async fn put_manifest_sqlite(&self, m: &NewManifest) -> Result<ManifestMeta> {
+        // $12 the blobs and $13 the children as JSON arrays, so that the text depends only on
+        // which parts the manifest has (its prepared statements are reused) and no list can
+        // exceed SQLite's variable limit.
+        const OK: &str = "NOT EXISTS (SELECT 1 FROM json_each($12) j WHERE NOT EXISTS (
+               SELECT 1 FROM repository_blobs rb WHERE rb.repository_id = $1 AND rb.digest = j.value))
+             AND NOT EXISTS (SELECT 1 FROM json_each($13) j WHERE NOT EXISTS (
+               SELECT 1 FROM manifests c WHERE c.repository_id = $1 AND c.digest = j.value))
+             AND NOT ($15 AND EXISTS (SELECT 1 FROM tags t JOIN manifests tm ON tm.id = t.manifest_id
+               WHERE t.repository_id = $1 AND t.name = $14 AND tm.digest <> $2))";
+        let mut sql = format!(
+            "BEGIN;
+             INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest,
+                                    config_digest, size, image_size, body, pushed_at,
+                                    config_media_type)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE {OK}
+             ON CONFLICT (repository_id, digest) DO NOTHING;
+             INSERT INTO manifest_blobs (manifest_id, digest)
+             SELECT m.id, j.value FROM manifests m, json_each($12) j
+             WHERE m.repository_id = $1 AND m.digest = $2 AND {OK}
+             ON CONFLICT DO NOTHING;\n"
+        );
+        // The references are the same whenever the same bytes are pushed again, so writing them
+        // again changes nothing; the original row keeps its push time.
+        if !m.children.is_empty() {
+            sql.push_str(&format!(
+                "INSERT INTO manifest_children (parent_id, child_id)
+                 SELECT p.id, c.id FROM manifests p JOIN manifests c ON c.repository_id = p.repository_id
+                 WHERE p.repository_id = $1 AND p.digest = $2
+                   AND c.digest IN (SELECT value FROM json_each($13)) AND {OK}
+                 ON CONFLICT DO NOTHING;
+                 UPDATE manifests SET image_size = coalesce((SELECT max(c.image_size)
+                   FROM manifest_children mc JOIN manifests c ON c.id = mc.child_id
+                   WHERE mc.parent_id = manifests.id), 0)
+                 WHERE repository_id = $1 AND digest = $2 AND {OK};\n"
+            ));
+        }
+        if m.tag.is_some() {
+            sql.push_str(&format!(
+                "INSERT INTO tags (repository_id, name, manifest_id, updated_at)
+                 SELECT $1, $14, id, $10 FROM manifests WHERE repository_id = $1 AND digest = $2 AND {OK}
+                 ON CONFLICT (repository_id, name)
+                 DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = excluded.updated_at;\n"
+            ));
+        }
+        // what happened: the row (absent when refused and not stored before), and the first
+        // reason to refuse, in the order the checks are reported
+        sql.push_str(
+            "SELECT m.id, m.media_type,
+               (SELECT j.value FROM json_each($12) j WHERE NOT EXISTS (SELECT 1 FROM repository_blobs rb
+                  WHERE rb.repository_id = $1 AND rb.digest = j.value) ORDER BY j.key LIMIT 1),
+               ($15 AND EXISTS (SELECT 1 FROM tags t JOIN manifests tm ON tm.id = t.manifest_id
+                  WHERE t.repository_id = $1 AND t.name = $14 AND tm.digest <> $2)),
+               (SELECT j.value FROM json_each($13) j WHERE NOT EXISTS (SELECT 1 FROM manifests c
+                  WHERE c.repository_id = $1 AND c.digest = j.value) ORDER BY j.key LIMIT 1)
+             FROM (SELECT 1) LEFT JOIN manifests m ON m.repository_id = $1 AND m.digest = $2;
+             COMMIT",
+        );
+        let list = |ds: &[Digest]| {
+            serde_json::to_string(&ds.iter().map(|d| d.to_string()).collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".to_string())
+        };
+        let mut tx = self.batched().await?;
+        type Outcome = (
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            bool,
+            Option<String>,
+        );
+        let rows = query_as::<Outcome>(&sql)
+            .bind(m.repository_id)
+            .bind(m.digest.to_string())
+            .bind(&m.media_type)
+            .bind(&m.artifact_type)
+            .bind(m.subject.as_ref().map(|s| s.to_string()))
+            .bind(m.config.as_ref().map(|s| s.to_string()))
+            .bind(m.body.len() as i64)
+            .bind(m.image_size as i64)
+            .bind(&m.body)
+            .bind(now_millis())
+            .bind(&m.config_media_type)
+            .bind(list(&m.blobs))
+            .bind(list(&m.children))
+            .bind(&m.tag)
+            .bind(i64::from(m.tag.is_some() && m.tag_immutable))
+            .fetch_all(tx.conn())
+            .await?;
+        tx.committed();
+        let (id, media_type, missing_blob, tag_held, missing_child) = rows
+            .into_iter()
+            .last()
+            .ok_or_else(|| MetaError::Corrupt("the manifest write read nothing back".into()))?;
+        if let Some(b) = missing_blob {
+            return Err(MetaError::BlobUnknown(digest(&b)?));
+        }
+        if tag_held {
+            return Err(MetaError::TagImmutable(m.tag.clone().unwrap_or_default()));
+        }
+        if let Some(c) = missing_child {
+            return Err(MetaError::ManifestUnknown(digest(&c)?));
+        }
+        match (id, media_type) {
+            (Some(id), Some(media_type)) => Ok(ManifestMeta {
+                id,
+                digest: m.digest.clone(),
+                media_type,
+                size: m.body.len() as u64,
+            }),
+            _ => Err(MetaError::Corrupt(format!(
+                "manifest {} was neither stored nor refused",
+                m.digest
+            ))),
+        }
     }
 
     /// Delete a manifest and its tags. Refused while an index of the repository references it.

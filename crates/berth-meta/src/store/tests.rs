@@ -528,7 +528,100 @@ async fn a_page_of_repository_policies_in_one_query(b: Backend) {
     );
 }
 
+/// An immutable tag stays on its manifest (a refused push stores nothing), pushing the same bytes
+/// again keeps the first push's row, and an index is as large as its largest child.
+async fn immutable_tags_repushes_and_index_sizes(b: Backend) {
+    let Some((_d, s)) = store(b).await else {
+        return;
+    };
+    let r = s.create_repository("000000000000", "repo").await.unwrap();
+    let (cfg, big, small) = (d(b"cfg"), d(b"big"), d(b"small"));
+    for (blob, size) in [(&cfg, 3), (&big, 1000), (&small, 10)] {
+        s.link_blob(r.id, blob, size).await.unwrap();
+    }
+    let image = |body: &[u8], layer: &Digest, size: u64, tag: Option<&str>, immutable: bool| {
+        let mut m = manifest(r.id, body, vec![cfg.clone(), layer.clone()], vec![], tag);
+        m.image_size = size;
+        m.tag_immutable = immutable;
+        m
+    };
+    let first = s
+        .put_manifest(&image(b"one", &big, 1003, Some("v1"), true))
+        .await
+        .unwrap();
+    let pushed = s.image_by_digest(r.id, &d(b"one")).await.unwrap().unwrap();
+    // the same tag on another manifest is refused, and that manifest is not stored
+    assert!(matches!(
+        s.put_manifest(&image(b"two", &small, 13, Some("v1"), true)).await,
+        Err(MetaError::TagImmutable(t)) if t == "v1"
+    ));
+    assert!(s.image_by_digest(r.id, &d(b"two")).await.unwrap().is_none());
+    assert_eq!(
+        s.image_by_tag(r.id, "v1").await.unwrap().unwrap().digest,
+        d(b"one")
+    );
+    // while a mutable tag moves, and the same bytes again keep their row
+    s.put_manifest(&image(b"two", &small, 13, Some("v1"), false))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.image_by_tag(r.id, "v1").await.unwrap().unwrap().digest,
+        d(b"two")
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let again = s
+        .put_manifest(&image(b"one", &big, 1003, Some("v1"), false))
+        .await
+        .unwrap();
+    assert_eq!(again.id, first.id);
+    let repushed = s.image_by_digest(r.id, &d(b"one")).await.unwrap().unwrap();
+    assert_eq!(repushed.pushed_at, pushed.pushed_at);
+    assert_eq!(
+        s.image_by_tag(r.id, "v1").await.unwrap().unwrap().digest,
+        d(b"one")
+    );
+    assert!(matches!(
+        s.unlink_blob(r.id, &big).await,
+        Err(MetaError::BlobInUse(_))
+    ));
+    // an index takes its largest child's size; one over a missing child stores nothing, tag
+    // and all
+    let mut idx = manifest(
+        r.id,
+        b"idx",
+        vec![],
+        vec![d(b"one"), d(b"two")],
+        Some("multi"),
+    );
+    idx.media_type = "application/vnd.oci.image.index.v1+json".into();
+    s.put_manifest(&idx).await.unwrap();
+    let stored = s.image_by_tag(r.id, "multi").await.unwrap().unwrap();
+    assert_eq!((stored.digest, stored.image_size), (d(b"idx"), 1003));
+    assert!(matches!(
+        s.delete_manifest(r.id, &d(b"two")).await,
+        Err(MetaError::ReferencedByIndex)
+    ));
+    let bad = manifest(
+        r.id,
+        b"idx2",
+        vec![],
+        vec![d(b"one"), d(b"nope")],
+        Some("bad"),
+    );
+    assert!(matches!(
+        s.put_manifest(&bad).await,
+        Err(MetaError::ManifestUnknown(c)) if c == d(b"nope")
+    ));
+    assert!(s.image_by_tag(r.id, "bad").await.unwrap().is_none());
+    assert!(s
+        .image_by_digest(r.id, &d(b"idx2"))
+        .await
+        .unwrap()
+        .is_none());
+}
+
 conformance!(
+    immutable_tags_repushes_and_index_sizes,
     a_page_of_repository_policies_in_one_query,
     jobs_are_claimed_by_one_owner_at_a_time,
     reopening_runs_migrations_once,

@@ -211,9 +211,3 @@ pub enum ImageDeletion {
     /// The manifest is listed by an index in the repository.
     ReferencedByIndex,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Upload {
-    pub repository_id: i64,
-    pub size: u64,
-}

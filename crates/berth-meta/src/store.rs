@@ -13,7 +13,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use crate::db::{query, query_as, query_scalar, Batched, Db, DbRow};
 use crate::{
     now_millis, AccessKey, Manifest, ManifestMeta, MetaError, NewManifest, Principal, Referrer,
-    Repository, Result, Upload,
+    Repository, Result,
 };
 
 /// digest, media type, artifact type, size, body
@@ -519,13 +519,14 @@ impl MetaStore {
     }
 
     /// Upload `id` if it belongs to repository `name` of `account`, in one query: `None` when the
-    /// repository does not exist, `Some(None)` when the upload is unknown there.
+    /// repository does not exist, else the repository's ID and the upload's size, `None` when no
+    /// row records the upload there.
     pub async fn upload_by_repository_name(
         &self,
         account: &str,
         name: &str,
         id: &str,
-    ) -> Result<Option<Option<Upload>>> {
+    ) -> Result<Option<(i64, Option<u64>)>> {
         let row: Option<(i64, Option<i64>)> = query_as(
             "SELECT r.id, (SELECT u.size FROM uploads u WHERE u.id = $1 AND u.repository_id = r.id)
              FROM repositories r WHERE r.account_id = $2 AND r.name = $3",
@@ -535,12 +536,31 @@ impl MetaStore {
         .bind(name)
         .fetch_optional(self.db.read())
         .await?;
-        Ok(row.map(|(repository_id, size)| {
-            size.map(|size| Upload {
-                repository_id,
-                size: size as u64,
-            })
-        }))
+        Ok(row.map(|(repository_id, size)| (repository_id, size.map(|s| s as u64))))
+    }
+
+    /// Record upload `id` of `repo`, `size` bytes long, when its first bytes arrive (on SQLite a
+    /// session that has received nothing is held in memory only).
+    pub async fn record_upload(&self, id: &str, repo: i64, size: u64) -> Result<()> {
+        let now = now_millis();
+        query(
+            "INSERT INTO uploads (id, repository_id, size, started_at, updated_at)
+             VALUES ($1, $2, $3, $4, $4)
+             ON CONFLICT (id) DO UPDATE SET size = excluded.size, updated_at = excluded.updated_at",
+        )
+        .bind(id)
+        .bind(repo)
+        .bind(size as i64)
+        .bind(now)
+        .execute(self.db.write())
+        .await?;
+        Ok(())
+    }
+
+    /// Whether other processes share this database (PostgreSQL), so that what one node holds in
+    /// memory another cannot see.
+    pub fn shared(&self) -> bool {
+        self.db.is_postgres()
     }
 
     /// Record the size of upload `id`; false when the session no longer exists.

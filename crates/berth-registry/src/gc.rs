@@ -152,6 +152,12 @@ impl Registry {
             r.uploads_deleted += 1;
             r.upload_bytes_deleted += size;
         }
+        // sessions held in memory that never received a byte (nothing stored to delete)
+        if !opts.dry_run {
+            if let Some(cutoff) = std::time::Instant::now().checked_sub(opts.upload_ttl) {
+                r.uploads_deleted += self.uploads.expire_unrecorded(cutoff);
+            }
+        }
         // listings first, then the rows: bytes written after the rows were read are too new
         let held = self.store.list_uploads().await?;
         let sessions = self.meta.upload_ids().await?;

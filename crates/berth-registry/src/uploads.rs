@@ -4,13 +4,12 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use berth_oci::{Algorithm, Digest, Hasher, RepositoryName};
 use berth_storage::{ByteStream, StorageError};
 use futures_util::StreamExt;
 use uuid::Uuid;
-
-use berth_meta::Upload;
 
 use crate::{Registry, RegistryError, Result};
 
@@ -18,6 +17,14 @@ use crate::{Registry, RegistryError, Result};
 pub struct UploadBody {
     pub stream: ByteStream,
     pub declared: Option<u64>,
+}
+
+/// An upload session as a request finds it.
+struct Session {
+    repository_id: i64,
+    size: u64,
+    /// A row records it (else it is held in this process only).
+    recorded: bool,
 }
 
 /// An inclusive byte range from a `Content-Range` header.
@@ -38,6 +45,10 @@ type Slot = Arc<tokio::sync::Mutex<Option<HashState>>>;
 #[derive(Default)]
 pub(crate) struct UploadStates {
     slots: Mutex<HashMap<Uuid, Slot>>,
+    /// Sessions opened here that no row records yet (SQLite only, where this process is the
+    /// database's only server): their repository and when they were opened. The row is written
+    /// with the first bytes, so that a blob pushed in one `PUT` costs no write for its session.
+    unrecorded: Mutex<HashMap<Uuid, (i64, Instant)>>,
 }
 
 impl UploadStates {
@@ -67,6 +78,35 @@ impl UploadStates {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&id);
+        self.recorded(id);
+    }
+
+    fn unrecorded(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, (i64, Instant)>> {
+        self.unrecorded.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The repository of session `id` if it is open here and no row records it.
+    fn unrecorded_in(&self, id: Uuid) -> Option<i64> {
+        self.unrecorded().get(&id).map(|(repo, _)| *repo)
+    }
+
+    /// Session `id` now has its row (or is over).
+    fn recorded(&self, id: Uuid) {
+        self.unrecorded().remove(&id);
+    }
+
+    /// Forget the unrecorded sessions opened before `cutoff` (abandoned: they hold no bytes).
+    pub(crate) fn expire_unrecorded(&self, cutoff: Instant) -> u64 {
+        let stale: Vec<Uuid> = self
+            .unrecorded()
+            .iter()
+            .filter(|(_, (_, opened))| *opened < cutoff)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &stale {
+            self.forget(*id);
+        }
+        stale.len() as u64
     }
 }
 
@@ -75,31 +115,55 @@ impl Registry {
     pub async fn start_upload(&self, account: &str, name: &RepositoryName) -> Result<Uuid> {
         // The store holds nothing for the session until its first bytes arrive.
         let id = Uuid::new_v4();
-        let sid = id.to_string();
-        // one statement when the repository exists (the usual case)
-        if self
-            .meta
-            .create_upload_by_name(account, name.as_str(), &sid)
-            .await?
-            .is_none()
-        {
+        if self.meta.shared() {
+            // Other nodes may take the session's next request: a row says it exists (one
+            // statement when the repository exists, the usual case).
+            let sid = id.to_string();
+            if self
+                .meta
+                .create_upload_by_name(account, name.as_str(), &sid)
+                .await?
+                .is_none()
+            {
+                let repo = self.repository_for_push(account, name).await?;
+                self.meta.create_upload(&sid, repo.id).await?;
+            }
+        } else {
+            // This process is the database's only server: the session is held here until its
+            // first bytes (a restart forgets a session that has received none).
             let repo = self.repository_for_push(account, name).await?;
-            self.meta.create_upload(&sid, repo.id).await?;
+            self.uploads
+                .unrecorded()
+                .insert(id, (repo.id, Instant::now()));
         }
         self.uploads.seed(id);
         Ok(id)
     }
 
-    /// Check that upload `id` exists and belongs to repository `name`.
-    async fn upload_row(&self, account: &str, name: &RepositoryName, id: Uuid) -> Result<Upload> {
+    /// Check that upload `id` exists and belongs to repository `name`: its row, or the
+    /// session held here that no row records yet (size 0, `recorded` false).
+    async fn upload_row(&self, account: &str, name: &RepositoryName, id: Uuid) -> Result<Session> {
         match self
             .meta
             .upload_by_repository_name(account, name.as_str(), &id.to_string())
             .await?
         {
             None => Err(RegistryError::name_unknown(account, name)),
-            Some(None) => Err(RegistryError::BlobUploadUnknown),
-            Some(Some(u)) => Ok(u),
+            Some((repository_id, Some(size))) => Ok(Session {
+                repository_id,
+                size,
+                recorded: true,
+            }),
+            Some((repository_id, None))
+                if self.uploads.unrecorded_in(id) == Some(repository_id) =>
+            {
+                Ok(Session {
+                    repository_id,
+                    size: 0,
+                    recorded: false,
+                })
+            }
+            Some((_, None)) => Err(RegistryError::BlobUploadUnknown),
         }
     }
 
@@ -176,7 +240,20 @@ impl Registry {
                     size: a.size,
                     hasher,
                 });
-                if !self.meta.set_upload_size(&id.to_string(), a.size).await? {
+                let still_open = if row.recorded {
+                    self.meta.set_upload_size(&id.to_string(), a.size).await?
+                } else if self.uploads.unrecorded_in(id).is_some() {
+                    // (checked under the session's lock, which a cancel takes too)
+                    self.meta
+                        .record_upload(&id.to_string(), row.repository_id, a.size)
+                        .await?;
+                    self.uploads.recorded(id);
+                    true
+                } else {
+                    // recorded by a request that held the lock before this one, or cancelled
+                    self.meta.set_upload_size(&id.to_string(), a.size).await?
+                };
+                if !still_open {
                     // cancelled meanwhile (before this request took the slot): drop the bytes
                     *guard = None;
                     self.store.delete_upload(id).await?;

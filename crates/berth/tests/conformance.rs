@@ -349,6 +349,83 @@ async fn upload_cancel_and_unknown_sessions() {
     assert_eq!(error_code(r).await, "BLOB_UPLOAD_UNKNOWN");
 }
 
+/// On SQLite a session is held in memory until its first bytes: a blob pushed in one `PUT` writes
+/// nothing for its session. Such a session answers like any other, can be cancelled, and is
+/// abandoned with the collector's abandoned uploads.
+#[tokio::test]
+async fn sessions_are_recorded_with_their_first_bytes() {
+    let s = Srv::start().await;
+    let rows = || async { s.registry().meta().upload_ids().await.unwrap() };
+    let loc = s.start_upload("repo").await;
+    let r = s.get(&loc).await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.headers()["range"], "0-0");
+    assert!(rows().await.is_empty(), "a row for a session with no bytes");
+    let r = s
+        .req(Method::PATCH, &loc)
+        .body(b"abc".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(rows().await.len(), 1);
+    let r = s.get(&loc).await;
+    assert_eq!(r.headers()["range"], "0-2");
+    let d = sha256(b"abcdef");
+    let r = s
+        .req(Method::PUT, &format!("{loc}?digest={d}"))
+        .body(b"def".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(rows().await.is_empty());
+    let r = s.get(&format!("/v2/repo/blobs/{d}")).await;
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"abcdef");
+
+    // one PUT, then the session is over
+    let loc = s.start_upload("repo").await;
+    let d = sha256(b"whole");
+    let r = s
+        .req(Method::PUT, &format!("{loc}?digest={d}"))
+        .body(b"whole".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(rows().await.is_empty());
+    assert_eq!(error_code(s.get(&loc).await).await, "BLOB_UPLOAD_UNKNOWN");
+
+    // cancelled before any byte, and known only to its own repository
+    let loc = s.start_upload("repo").await;
+    let elsewhere = loc.replace("/v2/repo/", "/v2/other/");
+    s.push_blob("other", b"o").await;
+    assert_eq!(
+        error_code(s.get(&elsewhere).await).await,
+        "BLOB_UPLOAD_UNKNOWN"
+    );
+    assert_eq!(s.call(Method::DELETE, &loc).await.status(), 204);
+    for method in [Method::GET, Method::PATCH, Method::PUT, Method::DELETE] {
+        let r = s.call(method.clone(), &loc).await;
+        assert_eq!(r.status(), 404, "{method}");
+        assert_eq!(error_code(r).await, "BLOB_UPLOAD_UNKNOWN");
+    }
+
+    // abandoned: the collector forgets it with the rows of abandoned uploads
+    let loc = s.start_upload("repo").await;
+    let report = s
+        .registry()
+        .gc(berth_registry::gc::GcOptions {
+            grace: std::time::Duration::from_secs(3600),
+            upload_ttl: std::time::Duration::ZERO,
+            dry_run: false,
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.uploads_deleted, 1);
+    assert_eq!(error_code(s.get(&loc).await).await, "BLOB_UPLOAD_UNKNOWN");
+}
+
 #[tokio::test]
 async fn cross_repository_mount() {
     let s = Srv::start().await;

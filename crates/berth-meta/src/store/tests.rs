@@ -302,12 +302,19 @@ async fn referrers_pulls_uploads_keys(b: Backend) {
     s.create_upload("u1", r.id).await.unwrap();
     s.set_upload_size("u1", 42).await.unwrap();
     let up = |id: &'static str| s.upload_by_repository_name("000000000000", "repo", id);
+    assert_eq!(up("u1").await.unwrap(), Some((r.id, Some(42))));
+    // a session's row written with its first bytes, then updated like any other
+    assert_eq!(up("u4").await.unwrap(), Some((r.id, None)));
+    s.record_upload("u4", r.id, 7).await.unwrap();
+    assert_eq!(up("u4").await.unwrap(), Some((r.id, Some(7))));
+    s.record_upload("u4", r.id, 9).await.unwrap();
+    assert!(s.set_upload_size("u4", 11).await.unwrap());
+    assert_eq!(up("u4").await.unwrap(), Some((r.id, Some(11))));
     assert_eq!(
-        up("u1").await.unwrap(),
-        Some(Some(Upload {
-            repository_id: r.id,
-            size: 42
-        }))
+        s.upload_by_repository_name("000000000000", "nope", "u4")
+            .await
+            .unwrap(),
+        None
     );
     assert_eq!(
         s.create_upload_by_name("000000000000", "repo", "u2")
@@ -322,7 +329,7 @@ async fn referrers_pulls_uploads_keys(b: Backend) {
         None
     );
     assert!(s.delete_upload("u1").await.unwrap());
-    assert_eq!(up("u1").await.unwrap(), Some(None));
+    assert_eq!(up("u1").await.unwrap(), Some((r.id, None)));
 
     let p = s
         .create_principal("000000000000", "root", "root", "AIDAEXAMPLE")

@@ -529,6 +529,12 @@ impl<'q> Query<'q> {
         self
     }
 
+    /// Bind several arguments in order.
+    pub(crate) fn bind_all(mut self, args: impl IntoIterator<Item = Arg<'q>>) -> Self {
+        self.args.extend(args);
+        self
+    }
+
     /// Runs a batch on PostgreSQL one statement at a time: what the last one returned, its rows
     /// when `fetch`, else the rows it changed. Boxed, so that the future's lifetimes are concrete
     /// (and it is `Send` inside the handlers' futures).
@@ -650,6 +656,11 @@ impl<'q, T: Rows> QueryAs<'q, T> {
         self
     }
 
+    pub(crate) fn bind_all(mut self, args: impl IntoIterator<Item = Arg<'q>>) -> Self {
+        self.q = self.q.bind_all(args);
+        self
+    }
+
     pub(crate) async fn fetch_all(self, c: Conn<'_>) -> sqlx::Result<Vec<T>> {
         self.q
             .fetch_all(c)
@@ -683,6 +694,11 @@ where
 {
     pub(crate) fn bind(mut self, v: impl Into<Arg<'q>>) -> Self {
         self.q = self.q.bind(v);
+        self
+    }
+
+    pub(crate) fn bind_all(mut self, args: impl IntoIterator<Item = Arg<'q>>) -> Self {
+        self.q = self.q.bind_all(args);
         self
     }
 

@@ -76,6 +76,24 @@ fn manifest_meta(id: i64, d: &str, media_type: String, size: i64) -> Result<Mani
     })
 }
 
+/// A manifest row's columns, `$1`–`$11` of its INSERT: repository, digest, media type, artifact
+/// type, subject, config, size, image size, body, push time, config media type.
+fn manifest_columns(m: &NewManifest, now: i64) -> [crate::db::Arg<'_>; 11] {
+    [
+        m.repository_id.into(),
+        m.digest.to_string().into(),
+        m.media_type.as_str().into(),
+        m.artifact_type.as_deref().into(),
+        m.subject.as_ref().map(|s| s.to_string()).into(),
+        m.config.as_ref().map(|s| s.to_string()).into(),
+        (m.body.len() as i64).into(),
+        (m.image_size as i64).into(),
+        m.body.as_slice().into(),
+        now.into(),
+        m.config_media_type.as_deref().into(),
+    ]
+}
+
 impl MetaStore {
     /// Open (creating and migrating if needed) the database file at `path`.
     pub async fn open_sqlite(path: &Path) -> Result<Self> {
@@ -652,17 +670,7 @@ impl MetaStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id",
         )
-        .bind(m.repository_id)
-        .bind(&digest)
-        .bind(&m.media_type)
-        .bind(&m.artifact_type)
-        .bind(m.subject.as_ref().map(|s| s.to_string()))
-        .bind(m.config.as_ref().map(|s| s.to_string()))
-        .bind(m.body.len() as i64)
-        .bind(m.image_size as i64)
-        .bind(&m.body)
-        .bind(now)
-        .bind(&m.config_media_type)
+        .bind_all(manifest_columns(m, now))
         .fetch_optional(tx.conn())
         .await?;
         // every blob it references is linked to the repository (batches keep under SQLite's
@@ -897,17 +905,7 @@ impl MetaStore {
             Option<String>,
         );
         let rows = query_as::<Outcome>(&sql)
-            .bind(m.repository_id)
-            .bind(m.digest.to_string())
-            .bind(&m.media_type)
-            .bind(&m.artifact_type)
-            .bind(m.subject.as_ref().map(|s| s.to_string()))
-            .bind(m.config.as_ref().map(|s| s.to_string()))
-            .bind(m.body.len() as i64)
-            .bind(m.image_size as i64)
-            .bind(&m.body)
-            .bind(now_millis())
-            .bind(&m.config_media_type)
+            .bind_all(manifest_columns(m, now_millis()))
             .bind(list(&m.blobs))
             .bind(list(&m.children))
             .bind(&m.tag)

@@ -222,12 +222,7 @@ async fn post_then_put_and_chunked_uploads() {
     assert!(loc.starts_with("/v2/a/b/blobs/uploads/"));
     assert!(r.headers().contains_key("docker-upload-uuid"));
     let d = sha256(b"whole");
-    let r = s
-        .req(Method::PUT, &format!("{loc}?digest={d}"))
-        .body(b"whole".to_vec())
-        .send()
-        .await
-        .unwrap();
+    let r = s.finish_upload(&loc, &d, b"whole").await;
     assert_eq!(r.status(), 201);
     assert_eq!(
         r.headers()["location"],
@@ -279,12 +274,7 @@ async fn post_then_put_and_chunked_uploads() {
     assert_eq!(r.status(), 202);
     assert_eq!(r.headers()["range"], "0-8");
     let d = sha256(b"hello world");
-    let r = s
-        .req(Method::PUT, &format!("{loc}?digest={d}"))
-        .body(b"ld".to_vec())
-        .send()
-        .await
-        .unwrap();
+    let r = s.finish_upload(&loc, &d, b"ld").await;
     assert_eq!(r.status(), 201);
     assert_eq!(
         s.get(&format!("/v2/a/b/blobs/{d}"))
@@ -372,12 +362,7 @@ async fn sessions_are_recorded_with_their_first_bytes() {
     let r = s.get(&loc).await;
     assert_eq!(r.headers()["range"], "0-2");
     let d = sha256(b"abcdef");
-    let r = s
-        .req(Method::PUT, &format!("{loc}?digest={d}"))
-        .body(b"def".to_vec())
-        .send()
-        .await
-        .unwrap();
+    let r = s.finish_upload(&loc, &d, b"def").await;
     assert_eq!(r.status(), 201);
     assert!(rows().await.is_empty());
     let r = s.get(&format!("/v2/repo/blobs/{d}")).await;
@@ -386,12 +371,7 @@ async fn sessions_are_recorded_with_their_first_bytes() {
     // one PUT, then the session is over
     let loc = s.start_upload("repo").await;
     let d = sha256(b"whole");
-    let r = s
-        .req(Method::PUT, &format!("{loc}?digest={d}"))
-        .body(b"whole".to_vec())
-        .send()
-        .await
-        .unwrap();
+    let r = s.finish_upload(&loc, &d, b"whole").await;
     assert_eq!(r.status(), 201);
     assert!(rows().await.is_empty());
     assert_eq!(error_code(s.get(&loc).await).await, "BLOB_UPLOAD_UNKNOWN");

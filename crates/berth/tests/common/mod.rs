@@ -164,6 +164,15 @@ impl Srv {
             .to_string()
     }
 
+    /// Finish the upload at `loc` as blob `digest`, sending `last` as its last bytes.
+    pub async fn finish_upload(&self, loc: &str, digest: &str, last: &[u8]) -> Response {
+        self.req(Method::PUT, &format!("{loc}?digest={digest}"))
+            .body(last.to_vec())
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// The `Authorization` header value of the root credentials.
     pub fn basic_auth(&self) -> String {
         use base64::Engine;

@@ -838,22 +838,28 @@ impl MetaStore {
         // $12 the blobs and $13 the children as JSON arrays, so that the text depends only on
         // which parts the manifest has (its prepared statements are reused) and no list can
         // exceed SQLite's variable limit.
-        const OK: &str = "NOT EXISTS (SELECT 1 FROM json_each($12) j WHERE NOT EXISTS (
-               SELECT 1 FROM repository_blobs rb WHERE rb.repository_id = $1 AND rb.digest = j.value))
-             AND NOT EXISTS (SELECT 1 FROM json_each($13) j WHERE NOT EXISTS (
-               SELECT 1 FROM manifests c WHERE c.repository_id = $1 AND c.digest = j.value))
-             AND NOT ($15 AND EXISTS (SELECT 1 FROM tags t JOIN manifests tm ON tm.id = t.manifest_id
-               WHERE t.repository_id = $1 AND t.name = $14 AND tm.digest <> $2))";
+        // The three reasons to refuse, each NULL/false when it does not hold: the first blob
+        // not linked, the immutable tag held by another manifest, the first child missing.
+        const MISSING_BLOB: &str = "(SELECT j.value FROM json_each($12) j WHERE NOT EXISTS (
+               SELECT 1 FROM repository_blobs rb WHERE rb.repository_id = $1 AND rb.digest = j.value)
+             ORDER BY j.key LIMIT 1)";
+        const TAG_HELD: &str = "($15 AND EXISTS (SELECT 1 FROM tags t JOIN manifests tm
+               ON tm.id = t.manifest_id WHERE t.repository_id = $1 AND t.name = $14 AND tm.digest <> $2))";
+        const MISSING_CHILD: &str = "(SELECT j.value FROM json_each($13) j WHERE NOT EXISTS (
+               SELECT 1 FROM manifests c WHERE c.repository_id = $1 AND c.digest = j.value)
+             ORDER BY j.key LIMIT 1)";
+        let ok = format!("{MISSING_BLOB} IS NULL AND NOT {TAG_HELD} AND {MISSING_CHILD} IS NULL");
+        let ok = ok.as_str();
         let mut sql = format!(
             "BEGIN;
              INSERT INTO manifests (repository_id, digest, media_type, artifact_type, subject_digest,
                                     config_digest, size, image_size, body, pushed_at,
                                     config_media_type)
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE {OK}
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE {ok}
              ON CONFLICT (repository_id, digest) DO NOTHING;
              INSERT INTO manifest_blobs (manifest_id, digest)
              SELECT m.id, j.value FROM manifests m, json_each($12) j
-             WHERE m.repository_id = $1 AND m.digest = $2 AND {OK}
+             WHERE m.repository_id = $1 AND m.digest = $2 AND {ok}
              ON CONFLICT DO NOTHING;\n"
         );
         // The references are the same whenever the same bytes are pushed again, so writing them
@@ -863,35 +869,29 @@ impl MetaStore {
                 "INSERT INTO manifest_children (parent_id, child_id)
                  SELECT p.id, c.id FROM manifests p JOIN manifests c ON c.repository_id = p.repository_id
                  WHERE p.repository_id = $1 AND p.digest = $2
-                   AND c.digest IN (SELECT value FROM json_each($13)) AND {OK}
+                   AND c.digest IN (SELECT value FROM json_each($13)) AND {ok}
                  ON CONFLICT DO NOTHING;
                  UPDATE manifests SET image_size = coalesce((SELECT max(c.image_size)
                    FROM manifest_children mc JOIN manifests c ON c.id = mc.child_id
                    WHERE mc.parent_id = manifests.id), 0)
-                 WHERE repository_id = $1 AND digest = $2 AND {OK};\n"
+                 WHERE repository_id = $1 AND digest = $2 AND {ok};\n"
             ));
         }
         if m.tag.is_some() {
             sql.push_str(&format!(
                 "INSERT INTO tags (repository_id, name, manifest_id, updated_at)
-                 SELECT $1, $14, id, $10 FROM manifests WHERE repository_id = $1 AND digest = $2 AND {OK}
+                 SELECT $1, $14, id, $10 FROM manifests WHERE repository_id = $1 AND digest = $2 AND {ok}
                  ON CONFLICT (repository_id, name)
                  DO UPDATE SET manifest_id = excluded.manifest_id, updated_at = excluded.updated_at;\n"
             ));
         }
         // what happened: the row (absent when refused and not stored before), and the first
         // reason to refuse, in the order the checks are reported
-        sql.push_str(
-            "SELECT m.id, m.media_type,
-               (SELECT j.value FROM json_each($12) j WHERE NOT EXISTS (SELECT 1 FROM repository_blobs rb
-                  WHERE rb.repository_id = $1 AND rb.digest = j.value) ORDER BY j.key LIMIT 1),
-               ($15 AND EXISTS (SELECT 1 FROM tags t JOIN manifests tm ON tm.id = t.manifest_id
-                  WHERE t.repository_id = $1 AND t.name = $14 AND tm.digest <> $2)),
-               (SELECT j.value FROM json_each($13) j WHERE NOT EXISTS (SELECT 1 FROM manifests c
-                  WHERE c.repository_id = $1 AND c.digest = j.value) ORDER BY j.key LIMIT 1)
+        sql.push_str(&format!(
+            "SELECT m.id, m.media_type, {MISSING_BLOB}, {TAG_HELD}, {MISSING_CHILD}
              FROM (SELECT 1) LEFT JOIN manifests m ON m.repository_id = $1 AND m.digest = $2;
-             COMMIT",
-        );
+             COMMIT"
+        ));
         let list = |ds: &[Digest]| {
             serde_json::to_string(&ds.iter().map(|d| d.to_string()).collect::<Vec<_>>())
                 .unwrap_or_else(|_| "[]".to_string())

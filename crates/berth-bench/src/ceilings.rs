@@ -22,7 +22,8 @@ pub struct Ceilings {
     /// Sequential 2 MiB `O_DIRECT` writes (bypassing the page cache, as Berth writes long
     /// uploads) followed by fdatasync (MiB/s); `None` where the filesystem refuses `O_DIRECT`.
     pub disk_write_direct_mibps: Option<f64>,
-    /// One TCP stream over loopback, 1 MiB reads and writes (MiB/s).
+    /// One TCP stream over loopback, 1 MiB reads and writes, the best of three copies between
+    /// two tasks of the runtime and three between two plain threads (MiB/s).
     pub loopback_mibps: f64,
     /// The same stream as one HTTP/1.1 response, written from memory by a bare server and read
     /// by the harness's own HTTP client, as every pull is (MiB/s): the most any HTTP server
@@ -71,6 +72,39 @@ async fn loopback_copy(data: &bytes::Bytes) -> anyhow::Result<f64> {
     }
     s.shutdown().await?;
     let got = reader.await??;
+    anyhow::ensure!(got == total, "loopback copy lost bytes");
+    Ok(total as f64 / (1024.0 * 1024.0) / t.elapsed().as_secs_f64())
+}
+
+/// The same copy between two plain threads with blocking sockets, no runtime between them and
+/// the kernel; MiB/s.
+fn loopback_threads(data: &bytes::Bytes) -> anyhow::Result<f64> {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let total = data.len();
+    let reader = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept()?;
+        let mut buf = vec![0u8; 1024 * 1024];
+        let mut got = 0usize;
+        while got < total {
+            let n = s.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        Ok::<_, std::io::Error>(got)
+    });
+    let mut s = std::net::TcpStream::connect(addr)?;
+    let t = Instant::now();
+    for chunk in data.chunks(1024 * 1024) {
+        s.write_all(chunk)?;
+    }
+    s.shutdown(std::net::Shutdown::Write)?;
+    let got = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the loopback reader panicked"))??;
     anyhow::ensure!(got == total, "loopback copy lost bytes");
     Ok(total as f64 / (1024.0 * 1024.0) / t.elapsed().as_secs_f64())
 }
@@ -199,6 +233,8 @@ pub async fn measure(work: &Path, bytes: usize) -> anyhow::Result<Ceilings> {
     let mut loopback_http_best: f64 = 0.0;
     for _ in 0..3 {
         loopback = loopback.max(loopback_copy(&copy).await?);
+        let c = copy.clone();
+        loopback = loopback.max(tokio::task::spawn_blocking(move || loopback_threads(&c)).await??);
         loopback_http_best = loopback_http_best.max(loopback_http(&copy).await?);
     }
     Ok(Ceilings {

@@ -191,7 +191,11 @@ async fn main() -> anyhow::Result<()> {
     // worker for each read it waits on: one HTTP response read there measured 10-25% slower than
     // on a worker.
     let w = work.clone();
-    let result = tokio::spawn(async move { run(&args, &sizes, &w).await }).await?;
+    // a panic in the workloads is reported like an error, after the work directory is removed
+    let result = match tokio::spawn(async move { run(&args, &sizes, &w).await }).await {
+        Ok(r) => r,
+        Err(e) => Err(anyhow::Error::new(e).context("the workloads stopped")),
+    };
     let _ = std::fs::remove_dir_all(&work);
     result
 }

@@ -36,6 +36,14 @@ pub enum RegistryError {
     ManifestTooLarge,
     #[error("{0}")]
     Denied(String),
+    /// A blob that a manifest of the repository still references: unlinking it would break the
+    /// image.
+    #[error("blob {digest} is referenced by manifest {manifest} in repository {repository}; delete the manifest first")]
+    BlobInUse {
+        digest: Digest,
+        manifest: Digest,
+        repository: String,
+    },
     #[error("{0}")]
     Unsupported(String),
     #[error("Lifecycle policy does not exist for the repository with name '{repository}' in the registry with id '{account}'")]

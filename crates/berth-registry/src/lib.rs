@@ -280,9 +280,11 @@ impl Registry {
         match self.meta.unlink_blob(repo.id, d).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(RegistryError::BlobUnknown(d.clone())),
-            Err(MetaError::BlobInUse(m)) => Err(RegistryError::Denied(format!(
-                "blob {d} is referenced by manifest {m} in repository {name}; delete the manifest first"
-            ))),
+            Err(MetaError::BlobInUse(m)) => Err(RegistryError::BlobInUse {
+                digest: d.clone(),
+                manifest: m,
+                repository: name.to_string(),
+            }),
             Err(e) => Err(e.into()),
         }
     }
@@ -480,7 +482,11 @@ impl Registry {
         subject: &Digest,
         artifact_type: Option<&str>,
     ) -> Result<Vec<ReferrerDescriptor>> {
-        let repo = self.repository(account, name).await?;
+        // a repository that does not exist (yet) has no referrers: an empty list, not 404
+        let repo = match self.repository(account, name).await {
+            Err(RegistryError::NameUnknown { .. }) => return Ok(Vec::new()),
+            other => other?,
+        };
         let rows = self.meta.referrers(repo.id, subject, artifact_type).await?;
         Ok(rows
             .into_iter()

@@ -34,6 +34,23 @@ pub struct ChunkRange {
     pub end: u64,
 }
 
+impl ChunkRange {
+    /// The length this chunk declares, if it starts where the upload stands (`size`) and agrees
+    /// with the declared `Content-Length`: else 416 (out of order) or `SIZE_INVALID`.
+    fn check(self, size: u64, declared: Option<u64>) -> Result<u64> {
+        if self.start != size || self.end < self.start {
+            return Err(RegistryError::RangeInvalid { size });
+        }
+        let len = self.end - self.start + 1;
+        if declared.is_some_and(|d| d != len) {
+            return Err(RegistryError::SizeInvalid(format!(
+                "Content-Length does not match the {len} bytes of Content-Range"
+            )));
+        }
+        Ok(len)
+    }
+}
+
 pub(crate) struct HashState {
     size: u64,
     hasher: Hasher,
@@ -215,19 +232,13 @@ impl Registry {
         let state = self.current_state(id, guard.take(), row.size).await?;
         let mut declared = body.declared;
         if let Some(r) = range {
-            if r.start != state.size || r.end < r.start {
-                let size = state.size;
-                *guard = Some(state);
-                return Err(RegistryError::RangeInvalid { size });
+            match r.check(state.size, declared) {
+                Ok(len) => declared = Some(len),
+                Err(e) => {
+                    *guard = Some(state);
+                    return Err(e);
+                }
             }
-            let len = r.end - r.start + 1;
-            if declared.is_some_and(|d| d != len) {
-                *guard = Some(state);
-                return Err(RegistryError::SizeInvalid(format!(
-                    "Content-Length does not match the {len} bytes of Content-Range"
-                )));
-            }
-            declared = Some(len);
         }
         let mut hasher = state.hasher.clone();
         match self
@@ -268,20 +279,31 @@ impl Registry {
         }
     }
 
-    /// Finish upload `id` as blob `digest`, appending a last chunk if given.
+    /// Finish upload `id` as blob `digest`, appending a last chunk if given. With `range`, the
+    /// last chunk must start where the upload stands (else 416, and the session stays open).
     pub async fn finish_upload(
         &self,
         account: &str,
         name: &RepositoryName,
         id: Uuid,
         digest: &Digest,
-        body: Option<UploadBody>,
+        range: Option<ChunkRange>,
+        mut body: Option<UploadBody>,
     ) -> Result<u64> {
         let row = self.upload_row(account, name, id).await?;
         let repo_id = row.repository_id;
         let slot = self.uploads.slot(id);
         let mut guard = slot.lock().await;
         let mut state = self.current_state(id, guard.take(), row.size).await?;
+        if let (Some(r), Some(b)) = (range, body.as_mut()) {
+            match r.check(state.size, b.declared) {
+                Ok(len) => b.declared = Some(len),
+                Err(e) => {
+                    *guard = Some(state);
+                    return Err(e);
+                }
+            }
+        }
         let (body, whole) = match body {
             Some(b) if state.size == 0 => (None, Some(b)),
             other => (other, None),

@@ -274,7 +274,27 @@ async fn post_then_put_and_chunked_uploads() {
     assert_eq!(r.status(), 202);
     assert_eq!(r.headers()["range"], "0-8");
     let d = sha256(b"hello world");
-    let r = s.finish_upload(&loc, &d, b"ld").await;
+    // a final PUT whose chunk is out of order is 416 too, and the session stays as it was
+    let r = s
+        .req(Method::PUT, &format!("{loc}?digest={d}"))
+        .header("content-range", "20-21")
+        .body(b"ld".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 416);
+    assert_eq!(r.headers()["range"], "0-8");
+    assert_eq!(error_code(r).await, "BLOB_UPLOAD_INVALID");
+    let r = s
+        .req(Method::PUT, &format!("{loc}?digest={d}"))
+        .header("content-range", "9-10")
+        .body(b"ld".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let loc = s.start_upload("a/b").await;
+    let r = s.finish_upload(&loc, &d, b"hello world").await;
     assert_eq!(r.status(), 201);
     assert_eq!(
         s.get(&format!("/v2/a/b/blobs/{d}"))
@@ -560,9 +580,10 @@ async fn manifest_push_pull_by_tag_and_digest() {
     let r = s.get("/v2/lib/nothing/manifests/v1").await;
     assert_eq!(r.status(), 404);
     assert_eq!(error_code(r).await, "NAME_UNKNOWN");
+    // a reference that cannot exist is an unknown manifest (the spec's suites expect 404)
     let r = s.get("/v2/lib/app/manifests/-bad-tag").await;
-    assert_eq!(r.status(), 400);
-    assert_eq!(error_code(r).await, "TAG_INVALID");
+    assert_eq!(r.status(), 404);
+    assert_eq!(error_code(r).await, "MANIFEST_UNKNOWN");
 
     // push by digest, and a digest that does not match the body
     let r = s.put_manifest("lib/app", &d, OCI_MANIFEST, &m).await;
@@ -712,7 +733,7 @@ async fn docker_schema2_and_indexes() {
     }))
     .unwrap();
     let r = s.put_manifest("multi", "idx", OCI_INDEX, &idx).await;
-    assert_eq!(r.status(), 404);
+    assert_eq!(r.status(), 400, "refused for its content");
     assert_eq!(error_code(r).await, "MANIFEST_UNKNOWN");
 
     // a child cannot be deleted while the index stays
@@ -761,13 +782,19 @@ async fn deletes_of_tags_manifests_and_blobs() {
     let r = s.call(Method::DELETE, "/v2/del/manifests/v1").await;
     assert_eq!(r.status(), 404);
     assert_eq!(error_code(r).await, "MANIFEST_UNKNOWN");
-    // a blob in use cannot be unlinked
+    // a blob in use cannot be unlinked: 405 UNSUPPORTED, the spec's "deletion not allowed"
     let layer = sha256(b"del layer");
     let r = s
         .call(Method::DELETE, &format!("/v2/del/blobs/{layer}"))
         .await;
-    assert_eq!(r.status(), 409);
-    assert_eq!(error_code(r).await, "DENIED");
+    assert_eq!(r.status(), 405);
+    assert_eq!(error_code(r).await, "UNSUPPORTED");
+    assert_eq!(
+        s.call(Method::HEAD, &format!("/v2/del/blobs/{layer}"))
+            .await
+            .status(),
+        200
+    );
     // deleting by digest takes the remaining tags too
     let r = s
         .call(Method::DELETE, &format!("/v2/del/manifests/{d}"))
@@ -1072,4 +1099,46 @@ async fn manifest_reads_see_every_change_at_once() {
     let r = s.get(&format!("/v2/cache/app/manifests/{d1}")).await;
     assert_eq!(r.status(), 404);
     assert_eq!(error_code(r).await, "NAME_UNKNOWN");
+}
+
+/// A reference that cannot name a manifest is a manifest that does not exist (404), for GET and
+/// HEAD, in an existing repository or not.
+#[tokio::test]
+async fn invalid_references_are_unknown_manifests() {
+    let s = Srv::start().await;
+    s.push_image("refs", "v1", b"refs layer").await;
+    for path in [
+        "/v2/refs/manifests/.INVALID_MANIFEST_NAME",
+        "/v2/refs/manifests/sha256:abc",
+        "/v2/none/manifests/.INVALID_MANIFEST_NAME",
+    ] {
+        let r = s.get(path).await;
+        assert_eq!(r.status(), 404, "{path}");
+        let code = error_code(r).await;
+        assert!(code == "MANIFEST_UNKNOWN" || code == "NAME_UNKNOWN", "{path}: {code}");
+        assert_eq!(s.call(Method::HEAD, path).await.status(), 404, "{path}");
+    }
+    let r = s.get("/v2/refs/manifests/.INVALID_MANIFEST_NAME").await;
+    assert_eq!(error_code(r).await, "MANIFEST_UNKNOWN");
+    // a PUT with such a tag is still refused for its tag
+    let r = s
+        .put_manifest("refs", ".INVALID_MANIFEST_NAME", OCI_MANIFEST, b"{}")
+        .await;
+    assert_eq!(r.status(), 400);
+}
+
+/// The referrers of a digest in a repository that does not exist (yet) are an empty index.
+#[tokio::test]
+async fn referrers_of_a_missing_repository_are_an_empty_index() {
+    let s = Srv::start().await;
+    let d = sha256(b"nothing");
+    let r = s.get(&format!("/v2/not/yet/referrers/{d}")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["schemaVersion"], 2);
+    assert_eq!(body["manifests"], json!([]));
 }

@@ -227,7 +227,7 @@ pub async fn complete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
         ));
     }
     match registry
-        .finish_upload(&account, &name, uuid, &digest, None)
+        .finish_upload(&account, &name, uuid, &digest, None, None)
         .await
     {
         Ok(_) => Ok(json!({

@@ -36,6 +36,11 @@ impl OciError {
         self
     }
 
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.0.status = status;
+        self
+    }
+
     pub fn header(mut self, name: http::HeaderName, value: &str) -> Self {
         if let Ok(v) = HeaderValue::from_str(value) {
             self.0.headers.insert(name, v);
@@ -121,6 +126,8 @@ impl From<RegistryError> for OciError {
                 Self::new(StatusCode::PAYLOAD_TOO_LARGE, "MANIFEST_INVALID", msg)
             }
             R::Denied(_) => Self::new(StatusCode::CONFLICT, "DENIED", msg),
+            // the spec's answer when a deletion is not allowed: the blob stays usable
+            R::BlobInUse { .. } => Self::unsupported(StatusCode::METHOD_NOT_ALLOWED, msg),
             R::TagImmutable { .. } => Self::new(StatusCode::BAD_REQUEST, "TAG_INVALID", msg),
             // control-plane outcomes that /v2/ requests do not produce
             R::RepositoryExists { .. }

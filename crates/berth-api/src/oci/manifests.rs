@@ -29,7 +29,12 @@ pub(crate) async fn get(
     head: bool,
 ) -> Result<Response, OciError> {
     let name = repo_name(name)?;
-    let r = reference(r)?;
+    // a reference that cannot exist names no manifest: 404, as for any other unknown one
+    let r = r.parse::<Reference>().map_err(|_| {
+        OciError::from(berth_registry::RegistryError::ManifestUnknown(
+            r.to_string(),
+        ))
+    })?;
     let m = reg.manifest(&caller.account, &name, &r, !head).await?;
     let b = respond(StatusCode::OK)
         .header(http::header::CONTENT_TYPE, &m.media_type)
@@ -86,7 +91,8 @@ pub(crate) async fn put(
     let content_type = header(headers, http::header::CONTENT_TYPE);
     let pushed = reg
         .put_manifest(&caller.account, &name, &r, content_type, bytes.to_vec())
-        .await?;
+        .await
+        .map_err(refused_content)?;
     let mut b = respond(StatusCode::CREATED)
         .header(
             http::header::LOCATION,
@@ -98,6 +104,17 @@ pub(crate) async fn put(
         b = b.header(OCI_SUBJECT, s.to_string());
     }
     Ok(finish(b, Body::empty()))
+}
+
+/// A manifest refused for what it references is a bad request (400), not a missing resource: an
+/// index naming a manifest the repository does not hold answers `MANIFEST_UNKNOWN` with 400.
+fn refused_content(e: berth_registry::RegistryError) -> OciError {
+    match e {
+        berth_registry::RegistryError::ManifestUnknown(_) => {
+            OciError::from(e).status(StatusCode::BAD_REQUEST)
+        }
+        other => other.into(),
+    }
 }
 
 pub(crate) async fn delete(

@@ -117,6 +117,21 @@ fn content_range(v: &str) -> Option<ChunkRange> {
     })
 }
 
+/// The request's `Content-Range`, if it has one (416 when it cannot be read).
+fn range_of(headers: &HeaderMap) -> Result<Option<ChunkRange>, OciError> {
+    header(headers, http::header::CONTENT_RANGE)
+        .map(|v| {
+            content_range(v).ok_or_else(|| {
+                OciError::new(
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    "BLOB_UPLOAD_INVALID",
+                    "invalid Content-Range",
+                )
+            })
+        })
+        .transpose()
+}
+
 pub(crate) async fn patch(
     reg: &Registry,
     caller: &Caller,
@@ -127,16 +142,7 @@ pub(crate) async fn patch(
 ) -> Result<Response, OciError> {
     let name = repo_name(name_str)?;
     let id = upload_id(id)?;
-    let range = match header(headers, http::header::CONTENT_RANGE) {
-        None => None,
-        Some(v) => Some(content_range(v).ok_or_else(|| {
-            OciError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                "BLOB_UPLOAD_INVALID",
-                "invalid Content-Range",
-            )
-        })?),
-    };
+    let range = range_of(headers)?;
     let declared = content_length(headers)?;
     let size = reg
         .append_upload(
@@ -189,12 +195,14 @@ pub(crate) async fn complete(
         }
     };
     let declared = content_length(headers)?;
+    let range = range_of(headers)?;
     let last_chunk = has_body(headers, declared).then(|| UploadBody {
         stream: byte_stream(body),
         declared,
     });
-    reg.finish_upload(&caller.account, &name, id, &digest, last_chunk)
-        .await?;
+    reg.finish_upload(&caller.account, &name, id, &digest, range, last_chunk)
+        .await
+        .map_err(|e| upload_error(e, name_str, id))?;
     Ok(blob_created(name_str, &digest))
 }
 

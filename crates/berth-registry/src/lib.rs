@@ -482,11 +482,7 @@ impl Registry {
         subject: &Digest,
         artifact_type: Option<&str>,
     ) -> Result<Vec<ReferrerDescriptor>> {
-        // a repository that does not exist (yet) has no referrers: an empty list, not 404
-        let repo = match self.repository(account, name).await {
-            Err(RegistryError::NameUnknown { .. }) => return Ok(Vec::new()),
-            other => other?,
-        };
+        let repo = self.repository(account, name).await?;
         let rows = self.meta.referrers(repo.id, subject, artifact_type).await?;
         Ok(rows
             .into_iter()

@@ -21,9 +21,15 @@ pub(crate) async fn list(
     let name = repo_name(name)?;
     let subject = parse_digest(digest)?;
     let artifact_type = artifact_type.filter(|a| !a.is_empty());
-    let manifests = reg
+    // the spec: a registry that serves referrers answers a repository that does not exist (yet)
+    // with an empty index, never 404 (ECR's ListImageReferrers still names the missing repository)
+    let manifests = match reg
         .referrers(&caller.account, &name, &subject, artifact_type)
-        .await?;
+        .await
+    {
+        Err(berth_registry::RegistryError::NameUnknown { .. }) => Vec::new(),
+        other => other?,
+    };
     let mut b = respond(StatusCode::OK).header(http::header::CONTENT_TYPE, OCI_INDEX);
     if artifact_type.is_some() {
         b = b.header("oci-filters-applied", "artifactType");

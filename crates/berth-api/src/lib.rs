@@ -13,6 +13,7 @@ pub mod iam;
 pub mod oci;
 pub mod query;
 pub mod sts;
+mod unread_body;
 mod watermark;
 
 pub use watermark::{ReceiveWatermark, MAX_READ_BUF};
@@ -68,6 +69,9 @@ pub fn app(state: AppState) -> Router {
         .merge(oci::router())
         .merge(aws::router())
         .with_state(state)
+        .layer(axum::middleware::from_fn(
+            unread_body::keep_connection_usable,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<axum::body::Body>| {
                 let id = req

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
 use crate::socket::MarkedStream;
-use crate::{setup, Config};
+use crate::{listener, setup, Config};
 
 /// A running server.
 pub struct Server {
@@ -117,9 +117,15 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         gc_grace: config.gc_grace,
         upload_ttl: config.upload_ttl,
     });
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("binding {}", config.addr))?;
+    match listener::raise_open_files_limit() {
+        Ok((before, after)) if before != after => {
+            tracing::debug!(before, after, "raised the open-file limit")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
+    let listener =
+        listener::bind(config.addr).with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
     if let Some(changes) = changes {
@@ -264,15 +270,18 @@ async fn run(
     mut stopped: watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
+    let mut backoff = listener::AcceptBackoff::default();
     let mut flush = tokio::time::interval(Duration::from_secs(5));
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let (tcp, peer) = match accepted {
-                    Ok(a) => a,
+                    Ok(a) => {
+                        backoff.succeeded();
+                        a
+                    }
                     Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        tokio::time::sleep(backoff.failed(&e)).await;
                         continue;
                     }
                 };

@@ -1115,7 +1115,10 @@ async fn invalid_references_are_unknown_manifests() {
         let r = s.get(path).await;
         assert_eq!(r.status(), 404, "{path}");
         let code = error_code(r).await;
-        assert!(code == "MANIFEST_UNKNOWN" || code == "NAME_UNKNOWN", "{path}: {code}");
+        assert!(
+            code == "MANIFEST_UNKNOWN" || code == "NAME_UNKNOWN",
+            "{path}: {code}"
+        );
         assert_eq!(s.call(Method::HEAD, path).await.status(), 404, "{path}");
     }
     let r = s.get("/v2/refs/manifests/.INVALID_MANIFEST_NAME").await;

@@ -268,3 +268,65 @@ async fn long_bodies_slow_or_fast_leave_the_connection_usable() {
     let r = s.get(&format!("/v2/wm/slow/blobs/{digest}")).await;
     assert_eq!(r.bytes().await.unwrap().as_ref(), &data[..]);
 }
+
+/// An answer given before the body is read (a 401 to a `PUT` without credentials, as Go's
+/// clients send first) leaves the connection usable: the small unread body is discarded and the
+/// client's repeat with credentials on the same connection is answered. A large unread body is
+/// answered with `Connection: close`, so the client opens another connection.
+#[tokio::test]
+async fn an_early_answer_keeps_the_connection_usable() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = Srv::start().await;
+    let body = vec![7u8; 129];
+    let digest = sha256(&body);
+    let addr = s.server.as_ref().unwrap().addr;
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    for (auth, expect) in [
+        (String::new(), "HTTP/1.1 401"),
+        (s.basic_auth(), "HTTP/1.1 201"),
+    ] {
+        let auth = if auth.is_empty() {
+            String::new()
+        } else {
+            format!("Authorization: {auth}\r\n")
+        };
+        let head = format!(
+            "POST /v2/early/blobs/uploads/?digest={digest} HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: {}\r\n\r\n",
+            body.len()
+        );
+        tcp.write_all(head.as_bytes()).await.unwrap();
+        tcp.write_all(&body).await.unwrap();
+        let text =
+            tokio::time::timeout(std::time::Duration::from_secs(10), read_response(&mut tcp))
+                .await
+                .expect("answered");
+        assert!(text.starts_with(expect), "{text}");
+        assert!(
+            !text.to_ascii_lowercase().contains("connection: close"),
+            "{text}"
+        );
+    }
+    // a large body that was not read: the answer says the connection closes, and it does
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /v2/early/blobs/uploads/?digest={digest} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        10 * 1024 * 1024
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let text = tokio::time::timeout(std::time::Duration::from_secs(10), read_response(&mut tcp))
+        .await
+        .expect("answered");
+    assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("connection: close"),
+        "{text}"
+    );
+    let mut rest = Vec::new();
+    let n = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        tcp.read_to_end(&mut rest),
+    )
+    .await
+    .expect("the server closes the connection");
+    assert!(n.is_ok());
+}

@@ -98,8 +98,7 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
     };
     // the key is found before the body is read, and the body is bounded by what the operation
     // may carry before it is read or parsed
-    let pending = match auth::identify(&state.iam, &state.region, &parts, crate::now_secs()).await
-    {
+    let pending = match auth::identify(&state.iam, &state.region, &parts, crate::now_secs()).await {
         Ok(p) => p,
         Err(e) => return refuse(e),
     };
@@ -200,4 +199,3 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
         }
     }
 }
-

@@ -64,7 +64,7 @@ impl HttpBody for Tracked {
 
     fn is_end_stream(&self) -> bool {
         let shared = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        shared.body.as_ref().map_or(true, |b| b.is_end_stream())
+        shared.body.as_ref().is_none_or(|b| b.is_end_stream())
     }
 
     fn size_hint(&self) -> SizeHint {

@@ -1,6 +1,8 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (the metadata database and the blob
 //! store answer), without authentication, for load balancers and orchestrators.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -9,6 +11,9 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::AppState;
+
+/// What the last probe found (a process serves one registry).
+static WAS_READY: AtomicBool = AtomicBool::new(true);
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,8 +32,13 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Err(e) => json!({ "error": e }),
     };
     let ready = database.is_ok() && store.is_ok();
-    if !ready {
-        tracing::warn!(database = ?database, store = ?store, "not ready");
+    // logged when readiness changes, not at every probe
+    if WAS_READY.swap(ready, Ordering::Relaxed) != ready {
+        if ready {
+            tracing::info!("ready again");
+        } else {
+            tracing::warn!(database = ?database, store = ?store, "not ready");
+        }
     }
     let status = if ready {
         StatusCode::OK

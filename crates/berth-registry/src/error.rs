@@ -53,6 +53,9 @@ pub enum RegistryError {
     /// ECR's "Lifecycle policy validation failure: …".
     #[error(transparent)]
     LifecycleInvalid(#[from] crate::lifecycle::policy::LifecycleError),
+    /// No space left where blobs or metadata are written.
+    #[error("insufficient storage: {0}")]
+    InsufficientStorage(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -68,13 +71,26 @@ impl RegistryError {
 
 impl From<berth_meta::MetaError> for RegistryError {
     fn from(e: berth_meta::MetaError) -> Self {
-        RegistryError::Internal(e.to_string())
+        let text = e.to_string();
+        // SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100) and ENOSPC in their words
+        if ["database or disk is full", "No space left on device", "53100"]
+            .iter()
+            .any(|m| text.contains(m))
+        {
+            return RegistryError::InsufficientStorage(
+                "the metadata database's disk is full".into(),
+            );
+        }
+        RegistryError::Internal(text)
     }
 }
 
 impl From<berth_storage::StorageError> for RegistryError {
     fn from(e: berth_storage::StorageError) -> Self {
         use berth_storage::StorageError as S;
+        if e.is_out_of_space() {
+            return RegistryError::InsufficientStorage("the blob store's disk is full".into());
+        }
         match e {
             S::BlobNotFound => RegistryError::Internal("blob bytes missing from the store".into()),
             S::OffsetMismatch { actual, .. } => RegistryError::RangeInvalid { size: actual },

@@ -13,6 +13,7 @@ mod locks;
 mod manifest_cache;
 mod pulls;
 mod repositories;
+mod space;
 mod uploads;
 pub mod usage;
 
@@ -102,6 +103,7 @@ pub struct Registry {
     pulls: pulls::PullRecorder,
     blob_locks: locks::BlobLocks,
     manifests: manifest_cache::ManifestCache,
+    space: space::SpaceWatch,
 }
 
 impl Registry {
@@ -114,6 +116,7 @@ impl Registry {
             pulls: pulls::PullRecorder::default(),
             blob_locks: locks::BlobLocks::default(),
             manifests: manifest_cache::ManifestCache::default(),
+            space: space::SpaceWatch::default(),
         }
     }
 
@@ -234,7 +237,7 @@ impl Registry {
         // a digest no blob has: the store must answer "absent"
         let probe = Digest::sha256_of(b"berth readiness probe");
         let store = match tokio::time::timeout(LIMIT, self.store.stat(&probe)).await {
-            Ok(Ok(_)) => Ok(()),
+            Ok(Ok(_)) => self.space.check(|| self.store.free_bytes()),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err(timed_out()),
         };

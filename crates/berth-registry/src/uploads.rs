@@ -13,6 +13,18 @@ use uuid::Uuid;
 
 use crate::{Registry, RegistryError, Result};
 
+/// A store write's outcome, noted by the registry's watch on free space.
+trait InspectSpace: Sized {
+    fn inspect_space(self, reg: &Registry) -> Self;
+}
+
+impl<T> InspectSpace for std::result::Result<T, StorageError> {
+    fn inspect_space(self, reg: &Registry) -> Self {
+        reg.space.note(&self, || reg.store.free_bytes());
+        self
+    }
+}
+
 /// A request body and the length the client declared for it.
 pub struct UploadBody {
     pub stream: ByteStream,
@@ -245,6 +257,7 @@ impl Registry {
             .store
             .append(id, state.size, body.stream, declared, &mut hasher)
             .await
+            .inspect_space(self)
         {
             Ok(a) => {
                 *guard = Some(HashState {
@@ -316,7 +329,10 @@ impl Registry {
                 .blob_locks
                 .lock(&self.meta, &digest.to_string())
                 .await?;
-            self.store.put(id, digest, body.stream, body.declared).await
+            self.store
+                .put(id, digest, body.stream, body.declared)
+                .await
+                .inspect_space(self)
         } else {
             if let Some(body) = body {
                 let mut hasher = state.hasher.clone();
@@ -324,6 +340,7 @@ impl Registry {
                     .store
                     .append(id, state.size, body.stream, body.declared, &mut hasher)
                     .await
+                    .inspect_space(self)
                 {
                     Ok(a) => {
                         state = HashState {
@@ -342,7 +359,10 @@ impl Registry {
                 .blob_locks
                 .lock(&self.meta, &digest.to_string())
                 .await?;
-            self.store.commit(id, digest, computed).await
+            self.store
+                .commit(id, digest, computed)
+                .await
+                .inspect_space(self)
         };
         // Whatever happened, the session is over: the store removed or renamed its bytes.
         self.uploads.forget(id);
@@ -393,7 +413,8 @@ impl Registry {
         let size = self
             .store
             .put(Uuid::new_v4(), digest, body.stream, body.declared)
-            .await?;
+            .await
+            .inspect_space(self)?;
         self.meta.link_blob(repo.id, digest, size).await?;
         Ok(size)
     }

@@ -825,12 +825,36 @@ impl BlobStore for FsBlobStore {
         }
     }
 
+    fn free_bytes(&self) -> Option<u64> {
+        free_bytes(&self.root)
+    }
+
     fn release_idle(&self) {
         self.buffers.release_idle();
     }
 }
 
 /// A directory's entries; none when it does not exist.
+/// Bytes available to unprivileged writers on the filesystem holding `path`.
+#[cfg(unix)]
+fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs reads a NUL-terminated path and fills the struct passed by pointer.
+    unsafe {
+        let mut st: libc::statvfs = std::mem::zeroed();
+        if libc::statvfs(c.as_ptr(), &mut st) != 0 {
+            return None;
+        }
+        Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64))
+    }
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_path: &Path) -> Option<u64> {
+    None
+}
+
 fn read_dir_or_empty(dir: &Path) -> std::io::Result<Vec<std::io::Result<std::fs::DirEntry>>> {
     match std::fs::read_dir(dir) {
         Ok(rd) => Ok(rd.collect()),

@@ -50,6 +50,21 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
 }
 
+impl StorageError {
+    /// Whether the store's disk (or quota) has no space left for a write.
+    pub fn is_out_of_space(&self) -> bool {
+        const ENOSPC: i32 = 28;
+        const EDQUOT: i32 = 122;
+        match self {
+            StorageError::Io(e) | StorageError::Body(e) => {
+                matches!(e.raw_os_error(), Some(ENOSPC) | Some(EDQUOT))
+                    || e.kind() == std::io::ErrorKind::StorageFull
+            }
+            _ => false,
+        }
+    }
+}
+
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
 /// What [`BlobStore::append`] did.
@@ -136,6 +151,11 @@ pub trait BlobStore: Send + Sync + 'static {
 
     /// Every upload held, with its size and last write (epoch ms) where known.
     async fn list_uploads(&self) -> Result<Vec<StoredItem<Uuid>>>;
+
+    /// Free bytes where the store writes, where the backend knows it (the filesystem's).
+    fn free_bytes(&self) -> Option<u64> {
+        None
+    }
 
     /// Give back memory kept for reuse that has not been used since the previous call (the
     /// server calls this every few seconds).

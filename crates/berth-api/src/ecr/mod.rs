@@ -417,6 +417,7 @@ pub fn core_error(e: RegistryError) -> AwsError {
                 "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: '{msg}'"
             ),
         ),
+        R::InsufficientStorage(_) => AwsError::server(msg),
         R::Internal(m) => {
             tracing::error!(error = %m, "internal error");
             AwsError::server("An internal error occurred")

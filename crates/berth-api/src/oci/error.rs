@@ -137,6 +137,10 @@ impl From<RegistryError> for OciError {
             | R::LifecyclePreviewNotFound { .. }
             | R::LifecycleInvalid(_) => Self::new(StatusCode::CONFLICT, "DENIED", msg),
             R::Unsupported(_) => Self::unsupported(StatusCode::METHOD_NOT_ALLOWED, msg),
+            // 507 (WebDAV's Insufficient Storage): the spec has no code of its own for it
+            R::InsufficientStorage(_) => {
+                Self::new(StatusCode::INSUFFICIENT_STORAGE, "UNKNOWN", msg)
+            }
             R::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 Self::new(

@@ -2,7 +2,6 @@
 another region, a full disk, many connections at once and more idle ones than the default
 open-file limit."""
 
-import asyncio
 import base64
 import json
 import os
@@ -201,22 +200,6 @@ def full_disk_checks(b):
     assert readyz(b)[0] == 200
 
 
-async def timed_request(host, port, request: bytes):
-    started = time.monotonic()
-    reader, writer = await asyncio.open_connection(host, port)
-    writer.write(request)
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.decode().split("\r\n"):
-        if line.lower().startswith("content-length:"):
-            length = int(line.split(":")[1])
-    await reader.readexactly(length)
-    writer.close()
-    assert head.startswith(b"HTTP/1.1 200"), head
-    return time.monotonic() - started
-
-
 def listen_overflows() -> int:
     with open("/proc/net/netstat") as f:
         lines = f.read().splitlines()
@@ -226,32 +209,45 @@ def listen_overflows() -> int:
     raise AssertionError("no TcpExt counters")
 
 
+def hard_open_files_limit() -> int:
+    prlimit = require("prlimit")
+    out = subprocess.run([prlimit, "--nofile", "--output=HARD", "--noheadings",
+                          f"--pid={os.getpid()}"], capture_output=True, text=True, check=True)
+    hard = out.stdout.split()[0]
+    return 1 << 20 if hard == "unlimited" else int(hard)
+
+
+def wrk_millis(text: str, label: str) -> float:
+    value = next(l.split()[1] for l in text.splitlines() if l.strip().startswith(label))
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if value.endswith(unit):
+            return float(value[:-len(unit)]) * factor
+    raise AssertionError(value)
+
+
 def test_two_thousand_connections_at_once_are_all_accepted(berth):
-    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-
-    async def burst():
-        return await asyncio.gather(*(timed_request("127.0.0.1", berth.port, request)
-                                      for _ in range(2000)))
-
+    """wrk with 2,000 connections (loopback, 4 s): the kernel drops no SYN for a full accept
+    queue (with a backlog of 128 this load overflowed it thousands of times) and p99 stays within
+    a few times p50 (a dropped SYN costs a 1 s retransmission)."""
+    wrk, prlimit = require("wrk"), require("prlimit")
+    hard = hard_open_files_limit()
+    if hard < 4096:
+        pytest.fail(f"the hard open-file limit is {hard}; wrk needs 4096 for 2,000 connections")
     before = listen_overflows()
-    latencies = []
-    for _ in range(3):
-        latencies += asyncio.run(burst())
+    out = subprocess.run([prlimit, f"--nofile={hard}:{hard}", wrk, "-t2", "-c2000", "-d4s",
+                          "--latency", f"http://{berth.host}/healthz"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
     overflows = listen_overflows() - before
-    latencies.sort()
-    p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]
-    print(f"2000 connections x3: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-          f"listen overflows {overflows}")
-    assert overflows == 0
-    # a dropped SYN costs a 1 s retransmission: p99 stays within a few times p50
-    assert p99 < max(5 * p50, 0.5), (p50, p99)
+    p50, p99 = wrk_millis(out, "50%"), wrk_millis(out, "99%")
+    print(f"wrk -c2000: p50 {p50:.0f} ms, p99 {p99:.0f} ms, listen overflows {overflows}")
+    assert "Socket errors" not in out, out
+    assert overflows == 0, out
+    assert p99 <= 6 * max(p50, 20), out
 
 
 def test_more_idle_connections_than_the_default_open_file_limit():
     prlimit = require("prlimit")
-    hard = int(subprocess.run([prlimit, "--nofile", "--output=HARD", "--noheadings",
-                               f"--pid={os.getpid()}"], capture_output=True, text=True,
-                              check=True).stdout.split()[0])
+    hard = hard_open_files_limit()
     if hard < 4096:
         pytest.fail(f"the hard open-file limit is {hard}; this test needs 4096")
     b = start_berth(wrapper=(prlimit, f"--nofile=1024:{hard}"))

@@ -68,9 +68,13 @@ def test_users_and_keys_on_the_data_directory(berth):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ecr.create_repository(repositoryName="bob/app")
     assert e.value.response["Error"]["Code"] == "AccessDeniedException"
-    # the listing shows only what the user may describe
+    # a listing needs ecr:DescribeRepositories on repository/* (as AWS); named, it is allowed
     ecr_client(berth, berth.key, berth.secret).create_repository(repositoryName="other/app")
-    assert [r["repositoryName"] for r in ecr.describe_repositories()["repositories"]] == ["alice/app"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ecr.describe_repositories()
+    assert e.value.response["Error"]["Code"] == "AccessDeniedException"
+    named = ecr.describe_repositories(repositoryNames=["alice/app"])["repositories"]
+    assert [r["repositoryName"] for r in named] == ["alice/app"]
     ecr_client(berth, berth.key, berth.secret).delete_repository(repositoryName="other/app")
     # a malformed policy is refused with IAM's message
     p = admin(berth, "put-user-policy", "--user-name", "alice", "--policy-name", "bad",
@@ -169,8 +173,13 @@ def test_accounts_through_the_server(berth):
     def catalog(host):
         return get("/v2/_catalog", host)
 
-    # A's catalog through A's host lists nothing B may describe, and A's images are denied
-    assert catalog("000000000000.dkr.ecr.us-east-1.amazonaws.com") == (200, {"repositories": []})
+    # A's catalog through A's host is refused to B (authorised on A's repository/*), and A's
+    # images are denied
+    status, body = catalog("000000000000.dkr.ecr.us-east-1.amazonaws.com")
+    assert status == 403 and body["errors"][0]["code"] == "DENIED"
+    assert body["errors"][0]["message"] == (
+        "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: "
+        "ecr:DescribeRepositories on resource: arn:aws:ecr:us-east-1:000000000000:repository/*")
 
     status, body = get("/v2/shared/name/manifests/latest", "000000000000.dkr.ecr.us-east-1.amazonaws.com")
     assert status == 403 and body["errors"][0]["code"] == "DENIED"

@@ -348,7 +348,16 @@ def test_user_limited_to_team_a(berth, root_iam, docker):
     assert "team-a/service" in names and "team-b/service" not in names
     # the same user through the ECR API
     user_ecr = client(berth, "ecr", key, secret)
-    assert [r["repositoryName"] for r in user_ecr.describe_repositories()["repositories"]] == ["team-a/service"]
+    # as AWS: a listing without names is authorised on repository/*, which a policy scoped to
+    # team-a/* does not cover; named, the user's repositories are described
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        user_ecr.describe_repositories()
+    assert code(e) == "AccessDeniedException"
+    assert e.value.response["Error"]["Message"] == (
+        f"User: arn:aws:iam::{ACCOUNT}:user/team-a-ci is not authorized to perform: "
+        f"ecr:DescribeRepositories on resource: arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*")
+    named = user_ecr.describe_repositories(repositoryNames=["team-a/service"])["repositories"]
+    assert [r["repositoryName"] for r in named] == ["team-a/service"]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         user_ecr.create_repository(repositoryName="team-b/other")
     assert code(e) == "AccessDeniedException"
@@ -511,3 +520,38 @@ def test_assumed_role_logs_docker_in_and_expires(berth, root_iam, docker, tmp_pa
     finally:
         later.proc.terminate()
         later.proc.wait(timeout=30)
+
+
+def test_listings_are_authorised_on_the_registry_first(berth, root_iam):
+    """A new user with no policy is refused a listing (AccessDeniedException on repository/*,
+    as AWS), through the API and `_catalog`; a user allowed everything but denied one prefix
+    sees the listing without it."""
+    ecr = client(berth, "ecr", berth.key, berth.secret)
+    for name in ("listing/open", "listing/secret"):
+        ecr.create_repository(repositoryName=name)
+    key, secret = new_user(root_iam, "no-policy")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        client(berth, "ecr", key, secret).describe_repositories()
+    assert code(e) == "AccessDeniedException"
+    assert e.value.response["Error"]["Message"] == (
+        f"User: arn:aws:iam::{ACCOUNT}:user/no-policy is not authorized to perform: "
+        f"ecr:DescribeRepositories on resource: arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*")
+    basic = base64.b64encode(f"{key}:{secret}".encode()).decode()
+    req = urllib.request.Request(f"http://{berth.host}/v2/_catalog",
+                                 headers={"Authorization": "Basic " + basic})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.code == 403
+    assert json.loads(e.value.read())["errors"][0]["code"] == "DENIED"
+    policy = doc({"Effect": "Allow", "Action": "ecr:*", "Resource": "*"},
+                 {"Effect": "Deny", "Action": "ecr:*",
+                  "Resource": f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/listing/secret"})
+    key, secret = new_user(root_iam, "all-but-secret", policy=policy)
+    names = [r["repositoryName"] for r in client(berth, "ecr", key, secret).describe_repositories()["repositories"]]
+    assert "listing/open" in names and "listing/secret" not in names
+    basic = base64.b64encode(f"{key}:{secret}".encode()).decode()
+    req = urllib.request.Request(f"http://{berth.host}/v2/_catalog",
+                                 headers={"Authorization": "Basic " + basic})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        listed = json.loads(r.read())["repositories"]
+    assert "listing/open" in listed and "listing/secret" not in listed

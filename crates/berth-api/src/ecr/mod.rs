@@ -292,11 +292,9 @@ async fn authorize(
         }
     };
     if operation == "DescribeRepositories" && names.is_empty() {
-        // filtered in the handler; another account's listing needs its policies
-        if account != caller.principal.account_id {
-            return decide(Some("*".to_string())).await;
-        }
-        return Ok(());
+        // as AWS: a listing is authorised on `repository/*` first; the handler's filter by each
+        // repository's decision only narrows what an allowed caller sees (explicit denies)
+        return decide(Some("*".to_string())).await;
     }
     if names.is_empty() {
         return decide(None).await;

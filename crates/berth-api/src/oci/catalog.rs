@@ -1,5 +1,7 @@
 //! `GET /v2/_catalog?n=&last=`: the repositories of the caller's registry that it may
-//! `ecr:DescribeRepositories`.
+//! `ecr:DescribeRepositories`. As AWS authorises a listing, the caller must be allowed
+//! `ecr:DescribeRepositories` on the registry's `repository/*` (else 403 `DENIED`); each
+//! repository's own decision then withholds what an explicit deny covers.
 
 use axum::response::Response;
 use serde_json::json;
@@ -16,6 +18,15 @@ pub(crate) async fn list(
     last: Option<&str>,
 ) -> Result<Response, OciError> {
     let n = page_param(n)?;
+    // as DescribeRepositories: allowed on the registry's `repository/*` first, then narrowed
+    super::authorize(
+        state,
+        subject,
+        "ecr:DescribeRepositories",
+        &caller.account,
+        "*",
+    )
+    .await?;
     let mut page = state.registry.catalog(&caller.account, n, last).await?;
     // a page keeps its place in the listing (and its Link) even when some names are withheld
     let cursor = page.items.last().cloned();

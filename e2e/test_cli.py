@@ -89,3 +89,46 @@ def test_toml_file_and_strict_create_on_push():
         assert status == 202
     finally:
         stop(b)
+
+
+def berth_bin():
+    return os.environ.get("BERTH_BIN", os.path.join(ROOT, "target", "debug", "berth"))
+
+
+def test_global_options_after_the_subcommand_and_durations_with_units():
+    """`berth admin lifecycle run --data-dir DIR REPO` parses as `aws` and `docker` would; the
+    durations take 90, 90s, 15m, 24h (flags and the TOML file), and a bad one is refused."""
+    cfg = tempfile.mktemp(suffix=".toml")
+    with open(cfg, "w") as f:
+        f.write('gc_grace = "24h"\nupload_ttl = 3600\n')
+    b = start_berth(["--config", cfg, "--gc-interval", "15m", "--upload-idle-timeout", "90s",
+                     "--lifecycle-interval", "0"])
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BERTH_"))}
+        env.update(b.admin_env)
+        admin_args = ["--data-dir", b.data_dir, *b.admin_args]
+        import boto3
+        ecr = boto3.client("ecr", endpoint_url=f"http://{b.host}", region_name="us-east-1",
+                           aws_access_key_id=b.key, aws_secret_access_key=b.secret)
+        ecr.create_repository(repositoryName="cli/app")
+        ecr.put_lifecycle_policy(repositoryName="cli/app", lifecyclePolicyText=json.dumps({"rules": [{
+            "rulePriority": 1, "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                                             "countUnit": "days", "countNumber": 1},
+            "action": {"type": "expire"}}]}))
+        for args in (["admin", "lifecycle", "run", *admin_args, "cli/app"],
+                     ["admin", "lifecycle", "run", "cli/app", *admin_args],
+                     ["admin", *admin_args, "lifecycle", "run", "cli/app"],
+                     ["admin", "list-users", *admin_args]):
+            p = subprocess.run([berth_bin(), *args], capture_output=True, text=True, env=env,
+                               timeout=60)
+            assert p.returncode == 0, (args, p.stderr)
+        endpoint = ["--endpoint", f"http://{b.host}"]
+        p = subprocess.run([berth_bin(), "admin", "gc", "--dry-run", "--grace", "15m", *endpoint],
+                           capture_output=True, text=True, timeout=60,
+                           env={**env, "AWS_ACCESS_KEY_ID": b.key, "AWS_SECRET_ACCESS_KEY": b.secret})
+        assert p.returncode == 0, p.stderr
+    finally:
+        stop(b)
+    p = subprocess.run([berth_bin(), "serve", "--gc-grace", "soon"], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode != 0 and "invalid duration 'soon'" in p.stderr

@@ -73,9 +73,13 @@ impl From<berth_meta::MetaError> for RegistryError {
     fn from(e: berth_meta::MetaError) -> Self {
         let text = e.to_string();
         // SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100) and ENOSPC in their words
-        if ["database or disk is full", "No space left on device", "53100"]
-            .iter()
-            .any(|m| text.contains(m))
+        if [
+            "database or disk is full",
+            "No space left on device",
+            "53100",
+        ]
+        .iter()
+        .any(|m| text.contains(m))
         {
             return RegistryError::InsufficientStorage(
                 "the metadata database's disk is full".into(),

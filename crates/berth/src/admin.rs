@@ -9,6 +9,8 @@ use berth_iam::{sigv4, Iam};
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
 
+use crate::config::Seconds;
+
 #[derive(Args, Debug)]
 pub struct AdminArgs {
     /// Work on this data directory (the server may be running on it).
@@ -16,7 +18,8 @@ pub struct AdminArgs {
         long,
         env = "BERTH_DATA_DIR",
         value_name = "DIR",
-        conflicts_with = "endpoint"
+        conflicts_with = "endpoint",
+        global = true
     )]
     pub data_dir: Option<PathBuf>,
     /// The metadata database, as `berth serve --database-url` has it (a cluster's PostgreSQL);
@@ -25,7 +28,8 @@ pub struct AdminArgs {
         long,
         env = "BERTH_DATABASE_URL",
         value_name = "URL",
-        conflicts_with = "endpoint"
+        conflicts_with = "endpoint",
+        global = true
     )]
     pub database_url: Option<String>,
     /// The master key file, as `berth serve --master-key-file` has it.
@@ -33,18 +37,19 @@ pub struct AdminArgs {
         long,
         env = "BERTH_MASTER_KEY_FILE",
         value_name = "PATH",
-        conflicts_with = "endpoint"
+        conflicts_with = "endpoint",
+        global = true
     )]
     pub master_key_file: Option<PathBuf>,
     /// Work through the server at this URL, signing with the access key in
     /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (an account's root).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", global = true)]
     pub endpoint: Option<String>,
     /// PEM certificate(s) to trust for an https endpoint (a self-signed server).
-    #[arg(long, value_name = "FILE", requires = "endpoint")]
+    #[arg(long, value_name = "FILE", requires = "endpoint", global = true)]
     pub ca_cert: Option<PathBuf>,
     /// The region to sign for.
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1", global = true)]
     pub region: String,
     /// The account to act on (default: the caller's; on a data directory, the installation's
     /// account, BERTH_ACCOUNT_ID or 000000000000).
@@ -138,13 +143,13 @@ pub enum AdminCommand {
         /// Report what a pass would delete, deleting nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Seconds something must stay unreferenced before it goes [default: the server's
-        /// --gc-grace; 86400 on a data directory].
-        #[arg(long, value_name = "SECONDS")]
-        grace: Option<u64>,
-        /// Seconds an upload may go untouched [default: the server's --upload-ttl; 86400].
-        #[arg(long, value_name = "SECONDS")]
-        upload_ttl: Option<u64>,
+        /// How long something must stay unreferenced before it goes (90, 15m, 24h) [default:
+        /// the server's --gc-grace; 86400 on a data directory].
+        #[arg(long, value_name = "DURATION")]
+        grace: Option<Seconds>,
+        /// How long an upload may go untouched [default: the server's --upload-ttl; 86400].
+        #[arg(long, value_name = "DURATION")]
+        upload_ttl: Option<Seconds>,
     },
     /// Storage used per repository, per account and in all, bytes pulled this month, and an
     /// estimated monthly cost. The installation's root sees every account (and the store).
@@ -188,9 +193,9 @@ pub enum AdminCommand {
         /// Check blob sizes only, without hashing every blob.
         #[arg(long)]
         sizes_only: bool,
-        /// Seconds after which unreferenced data is reported [default: as gc].
-        #[arg(long, value_name = "SECONDS")]
-        grace: Option<u64>,
+        /// How long unreferenced data must wait before it is reported [default: as gc].
+        #[arg(long, value_name = "DURATION")]
+        grace: Option<Seconds>,
     },
 }
 
@@ -296,10 +301,10 @@ impl AdminCommand {
             } => {
                 m.insert("DryRun".into(), json!(dry_run));
                 if let Some(g) = grace {
-                    m.insert("GraceSeconds".into(), json!(g));
+                    m.insert("GraceSeconds".into(), json!(g.as_secs()));
                 }
                 if let Some(t) = upload_ttl {
-                    m.insert("UploadTtlSeconds".into(), json!(t));
+                    m.insert("UploadTtlSeconds".into(), json!(t.as_secs()));
                 }
                 "RunGc"
             }
@@ -313,7 +318,7 @@ impl AdminCommand {
                 m.insert("Repair".into(), json!(repair));
                 m.insert("SizesOnly".into(), json!(sizes_only));
                 if let Some(g) = grace {
-                    m.insert("GraceSeconds".into(), json!(g));
+                    m.insert("GraceSeconds".into(), json!(g.as_secs()));
                 }
                 "Fsck"
             }

@@ -9,6 +9,8 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 
+pub use crate::duration::Seconds;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -68,24 +70,24 @@ pub struct ServeArgs {
     /// Flush blob data to disk before a blob becomes visible [default: true].
     #[arg(long, env = "BERTH_FSYNC", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub fsync: Option<bool>,
-    /// Seconds an upload body may send nothing before its chunk is rolled back [default: 120].
-    #[arg(long, env = "BERTH_UPLOAD_IDLE_TIMEOUT", value_name = "SECONDS")]
-    pub upload_idle_timeout: Option<u64>,
-    /// Seconds between runs of every repository's lifecycle policy; 0 runs them only on demand
+    /// How long an upload body may send nothing before its chunk is rolled back [default: 120].
+    #[arg(long, env = "BERTH_UPLOAD_IDLE_TIMEOUT", value_name = "DURATION")]
+    pub upload_idle_timeout: Option<Seconds>,
+    /// Time between runs of every repository's lifecycle policy; 0 runs them only on demand
     /// (`berth admin lifecycle run`) [default: 3600].
-    #[arg(long, env = "BERTH_LIFECYCLE_INTERVAL", value_name = "SECONDS")]
-    pub lifecycle_interval: Option<u64>,
-    /// Seconds between garbage collection passes; 0 collects only on demand
+    #[arg(long, env = "BERTH_LIFECYCLE_INTERVAL", value_name = "DURATION")]
+    pub lifecycle_interval: Option<Seconds>,
+    /// Time between garbage collection passes; 0 collects only on demand
     /// (`berth admin gc`) [default: 3600].
-    #[arg(long, env = "BERTH_GC_INTERVAL", value_name = "SECONDS")]
-    pub gc_interval: Option<u64>,
-    /// Seconds a blob or link must stay unreferenced before the collector deletes it
+    #[arg(long, env = "BERTH_GC_INTERVAL", value_name = "DURATION")]
+    pub gc_interval: Option<Seconds>,
+    /// How long a blob or link must stay unreferenced before the collector deletes it
     /// [default: 86400].
-    #[arg(long, env = "BERTH_GC_GRACE", value_name = "SECONDS")]
-    pub gc_grace: Option<u64>,
-    /// Seconds an upload may go untouched before the collector abandons it [default: 86400].
-    #[arg(long, env = "BERTH_UPLOAD_TTL", value_name = "SECONDS")]
-    pub upload_ttl: Option<u64>,
+    #[arg(long, env = "BERTH_GC_GRACE", value_name = "DURATION")]
+    pub gc_grace: Option<Seconds>,
+    /// How long an upload may go untouched before the collector abandons it [default: 86400].
+    #[arg(long, env = "BERTH_UPLOAD_TTL", value_name = "DURATION")]
+    pub upload_ttl: Option<Seconds>,
     /// The metadata database: `sqlite://PATH` [default: DATA_DIR/berth.db] or
     /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, which several nodes may share.
     #[arg(long, env = "BERTH_DATABASE_URL", value_name = "URL")]
@@ -133,11 +135,11 @@ struct FileConfig {
     log_level: Option<String>,
     create_on_push: Option<bool>,
     fsync: Option<bool>,
-    upload_idle_timeout: Option<u64>,
-    lifecycle_interval: Option<u64>,
-    gc_interval: Option<u64>,
-    gc_grace: Option<u64>,
-    upload_ttl: Option<u64>,
+    upload_idle_timeout: Option<Seconds>,
+    lifecycle_interval: Option<Seconds>,
+    gc_interval: Option<Seconds>,
+    gc_grace: Option<Seconds>,
+    upload_ttl: Option<Seconds>,
     database_url: Option<String>,
     database_max_connections: Option<u32>,
     master_key_file: Option<PathBuf>,
@@ -284,27 +286,27 @@ impl Config {
             upload_idle_timeout: args
                 .upload_idle_timeout
                 .or(file.upload_idle_timeout)
-                .map(Duration::from_secs)
+                .map(secs)
                 .unwrap_or(defaults.upload_idle_timeout),
             lifecycle_interval: match args.lifecycle_interval.or(file.lifecycle_interval) {
-                Some(0) => None,
-                Some(s) => Some(Duration::from_secs(s)),
+                Some(Seconds(0)) => None,
+                Some(s) => Some(secs(s)),
                 None => defaults.lifecycle_interval,
             },
             gc_interval: match args.gc_interval.or(file.gc_interval) {
-                Some(0) => None,
-                Some(s) => Some(Duration::from_secs(s)),
+                Some(Seconds(0)) => None,
+                Some(s) => Some(secs(s)),
                 None => defaults.gc_interval,
             },
             gc_grace: args
                 .gc_grace
                 .or(file.gc_grace)
-                .map(Duration::from_secs)
+                .map(secs)
                 .unwrap_or(defaults.gc_grace),
             upload_ttl: args
                 .upload_ttl
                 .or(file.upload_ttl)
-                .map(Duration::from_secs)
+                .map(secs)
                 .unwrap_or(defaults.upload_ttl),
             database_url: args.database_url.or(file.database_url),
             database_max_connections: args
@@ -481,4 +483,9 @@ mod tests {
         })
         .is_err());
     }
+}
+
+/// A duration from the configuration.
+fn secs(s: Seconds) -> Duration {
+    Duration::from_secs(s.as_secs())
 }

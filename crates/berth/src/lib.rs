@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod config;
+mod duration;
 mod listener;
 mod migrate;
 pub mod server;

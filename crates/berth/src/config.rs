@@ -380,6 +380,11 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     toml::from_str(&text).with_context(|| format!("parsing configuration file {}", path.display()))
 }
 
+/// A duration from the configuration.
+fn secs(s: Seconds) -> Duration {
+    Duration::from_secs(s.as_secs())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,9 +488,4 @@ mod tests {
         })
         .is_err());
     }
-}
-
-/// A duration from the configuration.
-fn secs(s: Seconds) -> Duration {
-    Duration::from_secs(s.as_secs())
 }

@@ -11,6 +11,7 @@ pub mod ecr;
 mod health;
 pub mod iam;
 pub mod oci;
+pub mod operations;
 pub mod query;
 pub mod sts;
 mod unread_body;

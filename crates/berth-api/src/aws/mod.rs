@@ -20,24 +20,18 @@ use crate::AppState;
 
 pub const JSON_1_1: &str = "application/x-amz-json-1.1";
 pub const AMZN_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-requestid");
-/// Largest request body: an `UploadLayerPart` of 20 MiB, base64 in JSON, with room to spare.
-pub const MAX_BODY: usize = 32 * 1024 * 1024;
-/// The largest body of any other request: ECR's batches (100 image IDs), policy documents and
-/// the Query protocols' forms all fit many times over.
+/// The largest body of a request, unless its operation allows more (ECR's UploadLayerPart and
+/// PutImage): ECR's batches of 100 image IDs, policy documents and the Query protocols' forms
+/// all fit many times over.
 pub const SMALL_BODY: usize = 256 * 1024;
-/// A `PutImage`: a manifest of up to 4 MiB as a JSON string (escaping may grow it).
-pub const PUT_IMAGE_BODY: usize = 12 * 1024 * 1024;
 
 /// The largest body an operation may carry, from its service and `X-Amz-Target`.
 fn body_limit(service: &str, target: &str) -> usize {
     let ecr_op = (service == "ecr")
         .then(|| target.strip_prefix(crate::ecr::TARGET_PREFIX))
-        .flatten();
-    match ecr_op {
-        Some("UploadLayerPart") => MAX_BODY,
-        Some("PutImage") => PUT_IMAGE_BODY,
-        _ => SMALL_BODY,
-    }
+        .flatten()
+        .and_then(crate::ecr::Operation::parse);
+    ecr_op.map_or(SMALL_BODY, |op| op.body_limit())
 }
 
 /// Read a request body of at most `limit` bytes; a longer one (declared or sent) is refused

@@ -167,7 +167,7 @@ fn image_not_found(account: &str, name: &RepositoryName, raw: &Value) -> AwsErro
     )
 }
 
-pub async fn put(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn put_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let manifest = inp.required_string("imageManifest", 1, 4_194_304);
     let media_type = inp.string("imageManifestMediaType", 0, usize::MAX);
@@ -289,7 +289,7 @@ fn put_error(account: &str, name: &RepositoryName, e: RegistryError) -> AwsError
     }
 }
 
-pub async fn batch_get(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn batch_get_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     inp.require("imageIds");
     let ids = image_ids(&mut inp, "imageIds", 1).unwrap_or_default();
@@ -384,7 +384,7 @@ async fn platform_child(
         .map(|m| m.digest.clone()))
 }
 
-pub async fn list(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn list_images(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let token = inp.string("nextToken", 0, usize::MAX);
     let max = inp.integer("maxResults", 1, 1000);
@@ -421,7 +421,7 @@ pub async fn list(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     Ok(out)
 }
 
-pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn describe_images(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let ids = image_ids(&mut inp, "imageIds", 1);
     let token = inp.string("nextToken", 0, usize::MAX);
@@ -480,7 +480,7 @@ pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
     Ok(out)
 }
 
-pub async fn batch_delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn batch_delete_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     inp.require("imageIds");
     let ids = image_ids(&mut inp, "imageIds", 1).unwrap_or_default();
@@ -523,7 +523,7 @@ pub async fn batch_delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsErr
     Ok(json!({ "imageIds": deleted, "failures": failures }))
 }
 
-pub async fn list_referrers(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn list_image_referrers(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let subject = match inp.structure("subjectId") {
         Some(mut s) => {

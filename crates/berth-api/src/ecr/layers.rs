@@ -46,7 +46,10 @@ fn upload_not_found(id: &str, account: &str, name: &RepositoryName) -> AwsError 
     )
 }
 
-pub async fn check_availability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn batch_check_layer_availability(
+    ctx: &Ctx<'_>,
+    mut inp: Input,
+) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     inp.require("layerDigests");
     let digests = inp
@@ -82,7 +85,7 @@ pub async fn check_availability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, 
     Ok(json!({ "layers": layers, "failures": failures }))
 }
 
-pub async fn initiate(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn initiate_layer_upload(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let name = named(inp, name)?;
     let id = ctx
@@ -94,7 +97,7 @@ pub async fn initiate(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
     Ok(json!({ "uploadId": id.to_string(), "partSize": PART_SIZE }))
 }
 
-pub async fn upload_part(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn upload_layer_part(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let id = inp.required_string("uploadId", 0, usize::MAX);
     let first = inp.integer("partFirstByte", 0, i64::MAX);
@@ -176,7 +179,7 @@ fn part_error(e: RegistryError, id: &str, account: &str, name: &RepositoryName) 
     }
 }
 
-pub async fn complete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn complete_layer_upload(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let id = inp.required_string("uploadId", 0, usize::MAX);
     inp.require("layerDigests");
@@ -244,7 +247,7 @@ pub async fn complete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
     }
 }
 
-pub async fn download_url(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn get_download_url_for_layer(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let raw = inp.required_string("layerDigest", 0, usize::MAX);
     let name = named(inp, name)?;

@@ -23,7 +23,7 @@ fn shape(account: &str, name: &str, text: &str, evaluated: Option<i64>) -> Value
     out
 }
 
-pub async fn put(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn put_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let text = inp.required_string("lifecyclePolicyText", MIN_TEXT, MAX_TEXT);
     let name = named(inp, name)?;
@@ -35,7 +35,7 @@ pub async fn put(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     Ok(shape(&account, name.as_str(), &text, None))
 }
 
-pub async fn get(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn get_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let name = named(inp, name)?;
     let (text, at) = ctx
@@ -47,7 +47,7 @@ pub async fn get(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     Ok(shape(&account, name.as_str(), &text, at))
 }
 
-pub async fn delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn delete_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let name = named(inp, name)?;
     let (text, at) = ctx
@@ -59,7 +59,10 @@ pub async fn delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     Ok(shape(&account, name.as_str(), &text, at))
 }
 
-pub async fn start_preview(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn start_lifecycle_policy_preview(
+    ctx: &Ctx<'_>,
+    mut inp: Input,
+) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let text = inp.string("lifecyclePolicyText", MIN_TEXT, MAX_TEXT);
     let name = named(inp, name)?;
@@ -74,7 +77,10 @@ pub async fn start_preview(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsEr
     Ok(out)
 }
 
-pub async fn get_preview(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn get_lifecycle_policy_preview(
+    ctx: &Ctx<'_>,
+    mut inp: Input,
+) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let ids = inp.list("imageIds", 1, 100);
     let token = inp.string("nextToken", 0, usize::MAX);

@@ -11,6 +11,7 @@ mod images;
 mod input;
 mod layers;
 mod lifecycle;
+pub mod operations;
 mod policies;
 mod registry;
 mod repositories;
@@ -27,71 +28,9 @@ use crate::aws::{AwsCaller, AwsError};
 use crate::AppState;
 use berth_iam::policy::Decision;
 pub use input::Input;
+pub use operations::Operation;
 
 pub const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
-
-/// Every operation of the ECR model (2015-09-21). Those not dispatched below answer an error
-/// that names them.
-const MODEL_OPERATIONS: &[&str] = &[
-    "BatchCheckLayerAvailability",
-    "BatchDeleteImage",
-    "BatchGetImage",
-    "BatchGetRepositoryScanningConfiguration",
-    "CompleteLayerUpload",
-    "CreatePullThroughCacheRule",
-    "CreateRepository",
-    "CreateRepositoryCreationTemplate",
-    "DeleteLifecyclePolicy",
-    "DeletePullThroughCacheRule",
-    "DeleteRegistryPolicy",
-    "DeleteRepository",
-    "DeleteRepositoryCreationTemplate",
-    "DeleteRepositoryPolicy",
-    "DeleteSigningConfiguration",
-    "DeregisterPullTimeUpdateExclusion",
-    "DescribeImageReplicationStatus",
-    "DescribeImageScanFindings",
-    "DescribeImageSigningStatus",
-    "DescribeImages",
-    "DescribePullThroughCacheRules",
-    "DescribeRegistry",
-    "DescribeRepositories",
-    "DescribeRepositoryCreationTemplates",
-    "GetAccountSetting",
-    "GetAuthorizationToken",
-    "GetDownloadUrlForLayer",
-    "GetLifecyclePolicy",
-    "GetLifecyclePolicyPreview",
-    "GetRegistryPolicy",
-    "GetRegistryScanningConfiguration",
-    "GetRepositoryPolicy",
-    "GetSigningConfiguration",
-    "InitiateLayerUpload",
-    "ListImageReferrers",
-    "ListImages",
-    "ListPullTimeUpdateExclusions",
-    "ListTagsForResource",
-    "PutAccountSetting",
-    "PutImage",
-    "PutImageScanningConfiguration",
-    "PutImageTagMutability",
-    "PutLifecyclePolicy",
-    "PutRegistryPolicy",
-    "PutRegistryScanningConfiguration",
-    "PutReplicationConfiguration",
-    "PutSigningConfiguration",
-    "RegisterPullTimeUpdateExclusion",
-    "SetRepositoryPolicy",
-    "StartImageScan",
-    "StartLifecyclePolicyPreview",
-    "TagResource",
-    "UntagResource",
-    "UpdateImageStorageClass",
-    "UpdatePullThroughCacheRule",
-    "UpdateRepositoryCreationTemplate",
-    "UploadLayerPart",
-    "ValidatePullThroughCacheRule",
-];
 
 /// What every operation handler receives.
 pub struct Ctx<'a> {
@@ -99,7 +38,7 @@ pub struct Ctx<'a> {
     pub caller: &'a AwsCaller,
     /// The caller as policies see it (for listings that show only what it may see).
     pub subject: &'a Subject,
-    pub operation: &'static str,
+    pub operation: Operation,
     /// The host the request was sent to (for URLs handed back).
     pub host: &'a str,
 }
@@ -122,12 +61,15 @@ pub async fn dispatch(
             format!("Unknown operation target '{target}' for the ECR service"),
         ));
     };
-    let Some(operation) = MODEL_OPERATIONS.iter().copied().find(|o| *o == op) else {
+    let Some(operation) = Operation::parse(op) else {
         return Err(AwsError::new(
             "UnknownOperationException",
             format!("Unknown operation '{op}'"),
         ));
     };
+    if !operation.built() {
+        return Err(operations::not_built(operation));
+    }
     let inp = Input::parse(body)?;
     let subject = Subject::new(
         state,
@@ -143,61 +85,20 @@ pub async fn dispatch(
         operation,
         host,
     };
-    match operation {
-        "GetAuthorizationToken" => auth::get_authorization_token(&ctx, inp).await,
-        "CreateRepository" => repositories::create(&ctx, inp).await,
-        "DescribeRepositories" => repositories::describe(&ctx, inp).await,
-        "DeleteRepository" => repositories::delete(&ctx, inp).await,
-        "PutImageTagMutability" => repositories::put_tag_mutability(&ctx, inp).await,
-        "PutImageScanningConfiguration" => {
-            repositories::put_scanning_configuration(&ctx, inp).await
-        }
-        "TagResource" => resource_tags::tag(&ctx, inp).await,
-        "UntagResource" => resource_tags::untag(&ctx, inp).await,
-        "ListTagsForResource" => resource_tags::list(&ctx, inp).await,
-        "DescribeRegistry" => registry::describe(&ctx, inp).await,
-        "BatchCheckLayerAvailability" => layers::check_availability(&ctx, inp).await,
-        "InitiateLayerUpload" => layers::initiate(&ctx, inp).await,
-        "UploadLayerPart" => layers::upload_part(&ctx, inp).await,
-        "CompleteLayerUpload" => layers::complete(&ctx, inp).await,
-        "GetDownloadUrlForLayer" => layers::download_url(&ctx, inp).await,
-        "PutImage" => images::put(&ctx, inp).await,
-        "BatchGetImage" => images::batch_get(&ctx, inp).await,
-        "ListImages" => images::list(&ctx, inp).await,
-        "DescribeImages" => images::describe(&ctx, inp).await,
-        "BatchDeleteImage" => images::batch_delete(&ctx, inp).await,
-        "ListImageReferrers" => images::list_referrers(&ctx, inp).await,
-        "GetAccountSetting" => registry::get_account_setting(&ctx, inp).await,
-        "PutAccountSetting" => registry::put_account_setting(&ctx, inp).await,
-        "PutLifecyclePolicy" => lifecycle::put(&ctx, inp).await,
-        "GetLifecyclePolicy" => lifecycle::get(&ctx, inp).await,
-        "DeleteLifecyclePolicy" => lifecycle::delete(&ctx, inp).await,
-        "StartLifecyclePolicyPreview" => lifecycle::start_preview(&ctx, inp).await,
-        "GetLifecyclePolicyPreview" => lifecycle::get_preview(&ctx, inp).await,
-        "SetRepositoryPolicy" => policies::set_repository_policy(&ctx, inp).await,
-        "GetRepositoryPolicy" => policies::get_repository_policy(&ctx, inp).await,
-        "DeleteRepositoryPolicy" => policies::delete_repository_policy(&ctx, inp).await,
-        "PutRegistryPolicy" => policies::put_registry_policy(&ctx, inp).await,
-        "GetRegistryPolicy" => policies::get_registry_policy(&ctx, inp).await,
-        "DeleteRegistryPolicy" => policies::delete_registry_policy(&ctx, inp).await,
-        other => Err(AwsError::new(
-            "UnknownOperationException",
-            format!("Berth does not implement the ECR operation {other} yet"),
-        )),
-    }
+    operations::dispatch(operation, &ctx, inp).await
 }
 
 /// The account and repository an operation addresses, read from its input before validation
 /// (a malformed value is reported by the handler; here it only names a resource).
 fn addressed(
     caller: &AwsCaller,
-    operation: &str,
+    operation: Operation,
     v: &serde_json::Map<String, Value>,
 ) -> (String, Option<String>) {
     let own = caller.principal.account_id.clone();
     if matches!(
         operation,
-        "TagResource" | "UntagResource" | "ListTagsForResource"
+        Operation::TagResource | Operation::UntagResource | Operation::ListTagsForResource
     ) {
         let arn = v.get("resourceArn").and_then(Value::as_str).unwrap_or("");
         let parts: Vec<&str> = arn.splitn(6, ':').collect();
@@ -228,11 +129,11 @@ async fn authorize(
     state: &AppState,
     subject: &Subject,
     caller: &AwsCaller,
-    operation: &'static str,
+    operation: Operation,
     v: &serde_json::Map<String, Value>,
 ) -> Result<(), AwsError> {
     let (account, repo) = addressed(caller, operation, v);
-    let action = format!("ecr:{operation}");
+    let action = format!("ecr:{}", operation.name());
     // the tags a request would set, for aws:RequestTag/… and aws:TagKeys
     let mut context = subject.context.clone();
     let request_tags: Vec<(String, String)> = v
@@ -260,7 +161,7 @@ async fn authorize(
         context.set_many("aws:TagKeys", keys);
     }
     let names: Vec<String> = match (operation, &repo) {
-        ("DescribeRepositories", _) => v
+        (Operation::DescribeRepositories, _) => v
             .get("repositoryNames")
             .and_then(Value::as_array)
             .map(|l| {
@@ -291,7 +192,7 @@ async fn authorize(
             Err(denied(subject, action, &resource, d))
         }
     };
-    if operation == "DescribeRepositories" && names.is_empty() {
+    if operation == Operation::DescribeRepositories && names.is_empty() {
         // as AWS: a listing is authorised on `repository/*` first; the handler's filter by each
         // repository's decision only narrows what an allowed caller sees (explicit denies)
         return decide(Some("*".to_string())).await;

@@ -30,7 +30,7 @@ fn setting(
     })
 }
 
-pub async fn describe(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+pub async fn describe_registry(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
     inp.finish()?;
     Ok(json!({
         "registryId": ctx.account(),

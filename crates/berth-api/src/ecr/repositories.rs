@@ -161,7 +161,7 @@ pub fn resource_tags(inp: &mut Input, field: &str) -> Result<Vec<(String, String
     Ok(tags)
 }
 
-pub async fn create(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn create_repository(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let tags = resource_tags(&mut inp, "tags")?;
     let (tag_mutability, mutability_filters) = mutability(&mut inp, false)?;
@@ -204,7 +204,7 @@ pub async fn create(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     Ok(json!({ "repository": shape(ctx, &repo) }))
 }
 
-pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn describe_repositories(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let account = ctx.registry_id(&mut inp)?;
     let names = inp.string_list("repositoryNames", 1, 100, 2, 256);
     let token = inp.string("nextToken", 0, usize::MAX);
@@ -267,7 +267,7 @@ pub async fn describe(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> 
     Ok(out)
 }
 
-pub async fn delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn delete_repository(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let force = inp.boolean("force").unwrap_or(false);
     let name = named(inp, name)?;
@@ -282,7 +282,7 @@ pub async fn delete(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     Ok(json!({ "repository": shape(ctx, &repo) }))
 }
 
-pub async fn put_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn put_image_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let (m, filters) = mutability(&mut inp, true)?;
     let name = named(inp, name)?;
@@ -303,7 +303,10 @@ pub async fn put_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, 
     Ok(out)
 }
 
-pub async fn put_scanning_configuration(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn put_image_scanning_configuration(
+    ctx: &Ctx<'_>,
+    mut inp: Input,
+) -> Result<Value, AwsError> {
     let (account, name) = target(ctx, &mut inp)?;
     let scan = scanning_configuration(&mut inp, true);
     let name = named(inp, name)?;

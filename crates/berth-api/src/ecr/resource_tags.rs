@@ -31,7 +31,7 @@ fn repository_of(ctx: &Ctx<'_>, arn: &str) -> Result<(String, RepositoryName), A
     Ok((account.to_string(), name))
 }
 
-pub async fn tag(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn tag_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let arn = inp.required_string("resourceArn", 0, usize::MAX);
     inp.require("tags");
     let tags = resource_tags(&mut inp, "tags")?;
@@ -45,7 +45,7 @@ pub async fn tag(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     Ok(json!({}))
 }
 
-pub async fn untag(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn untag_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let arn = inp.required_string("resourceArn", 0, usize::MAX);
     let keys = inp.string_list("tagKeys", 0, 200, 1, 128);
     inp.require("tagKeys");
@@ -59,7 +59,7 @@ pub async fn untag(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     Ok(json!({}))
 }
 
-pub async fn list(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
+pub async fn list_tags_for_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let arn = inp.required_string("resourceArn", 0, usize::MAX);
     inp.finish()?;
     let (account, name) = repository_of(ctx, &arn)?;

@@ -169,10 +169,31 @@ mod tests {
         );
     }
 
-    #[test]
-    fn short_bodies_are_left_alone() {
+    /// A body of at most MARGIN is read with the mark untouched, while it is polled.
+    #[tokio::test]
+    async fn short_bodies_are_left_alone() {
         let mark = ReceiveWatermark::new();
-        let _ = watermarked(Body::from("x"), mark.clone(), 1);
-        assert_eq!(mark.get(), 0);
+        let seen = mark.clone();
+        let chunks = futures_util::stream::iter(0..4)
+            .map(move |_| Ok::<_, std::io::Error>(seen.get().to_string().into_bytes()));
+        let body = Body::from_stream(chunks);
+        let mut stream = watermarked(body, mark.clone(), MARGIN).into_data_stream();
+        let mut marks = Vec::new();
+        while let Some(c) = stream.next().await {
+            marks.push(String::from_utf8(c.unwrap().to_vec()).unwrap());
+        }
+        assert_eq!(
+            marks,
+            ["0", "0", "0", "0"],
+            "the mark while each chunk was read"
+        );
+        // the same chunks declared longer than MARGIN are read under the raised mark
+        let seen = mark.clone();
+        let chunks = futures_util::stream::iter(0..1)
+            .map(move |_| Ok::<_, std::io::Error>(seen.get().to_string().into_bytes()));
+        let mut stream =
+            watermarked(Body::from_stream(chunks), mark.clone(), MARGIN + 1).into_data_stream();
+        let first = stream.next().await.unwrap().unwrap();
+        assert_eq!(first.as_ref(), BODY_LOW_WATER.to_string().as_bytes());
     }
 }

@@ -87,20 +87,43 @@ impl Drop for BlobGuard<'_> {
 mod tests {
     use super::*;
 
-    #[tokio::test]
+    /// Tasks contending for one blob hold it one at a time (at most one inside, whatever the
+    /// scheduling), another blob is not held up, and no slot is left behind.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn one_holder_per_blob_and_no_leftovers() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
         let locks = Arc::new(BlobLocks::default());
+        let inside = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (locks, inside, most) = (locks.clone(), inside.clone(), most.clone());
+                tokio::spawn(async move {
+                    for _ in 0..20 {
+                        let _g = locks.local("sha256:a").await;
+                        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        tokio::task::yield_now().await;
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 1, "two holders at once");
+        // while one blob is held, another is not, and the held one is not given out
         let g = locks.local("sha256:a").await;
-        // another blob is not held up
         drop(locks.local("sha256:b").await);
-        let l2 = locks.clone();
-        let waiter = tokio::spawn(async move {
-            let _g = l2.local("sha256:a").await;
-        });
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        assert!(!waiter.is_finished());
+        let second = tokio::time::timeout(
+            std::time::Duration::from_millis(50),
+            locks.local("sha256:a"),
+        )
+        .await;
+        assert!(second.is_err(), "a held blob was locked again");
         drop(g);
-        waiter.await.unwrap();
+        drop(locks.local("sha256:a").await);
         assert_eq!(locks.len(), 0);
     }
 }

@@ -108,7 +108,27 @@ mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    /// A reader waiting below the mark is woken when the mark is lowered, not only by new data.
+    /// The socket's `SO_RCVLOWAT` as the kernel has it.
+    fn low_water(socket: &TcpStream) -> libc::c_int {
+        use std::os::fd::AsRawFd;
+        let mut value: libc::c_int = -1;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: getsockopt on an open socket into a c_int of the given size.
+        let rc = unsafe {
+            libc::getsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVLOWAT,
+                (&mut value as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        assert_eq!(rc, 0);
+        value
+    }
+
+    /// The mark is applied to the socket before a read, and a reader waiting below it is woken
+    /// when the mark is lowered, not only by new data.
     #[tokio::test]
     async fn lowering_the_mark_wakes_a_waiting_reader() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -117,15 +137,17 @@ mod tests {
         let (server, _) = listener.accept().await.unwrap();
         let mark = ReceiveWatermark::new();
         let mut stream = MarkedStream::new(server, mark.clone());
+        assert_eq!(low_water(&stream.inner), 1, "the kernel's default");
         mark.set(64 * 1024);
         let mut buf = [0u8; 200];
         let wait = std::time::Duration::from_millis(200);
-        // the first read applies the mark, with nothing sent yet
+        // the first read applies the mark to the socket (nothing has been sent yet)
         assert!(tokio::time::timeout(wait, stream.read(&mut buf))
             .await
             .is_err());
+        assert_eq!(low_water(&stream.inner), 64 * 1024);
+        // 100 bytes arrive, below the mark: the waiting reader is not woken
         client.write_all(&[1u8; 100]).await.unwrap();
-        // below the mark: the reader is not woken
         let early = tokio::time::timeout(wait, stream.read(&mut buf)).await;
         assert!(early.is_err(), "read returned below the mark");
         mark.set(0);
@@ -134,5 +156,6 @@ mod tests {
             .expect("read woke after the mark was lowered")
             .unwrap();
         assert_eq!(n, 100);
+        assert_eq!(low_water(&stream.inner), 1);
     }
 }

@@ -255,3 +255,31 @@ pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     out
 }
+
+impl Srv {
+    /// Send `GET path` exactly as given (no client-side path normalisation, which would resolve
+    /// `..` before sending) with credentials; the status and the body of the answer.
+    pub async fn raw_get(&self, path: &str) -> (u16, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self.server.as_ref().expect("running").addr;
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let head = format!(
+            "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
+            self.basic_auth()
+        );
+        tcp.write_all(head.as_bytes()).await.expect("write head");
+        let mut got = Vec::new();
+        tcp.read_to_end(&mut got).await.expect("read answer");
+        let text = String::from_utf8_lossy(&got).to_string();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+}

@@ -67,6 +67,7 @@ fn ms(d: Duration) -> i64 {
 impl Registry {
     /// Run one collection pass.
     pub async fn gc(&self, opts: GcOptions) -> Result<GcReport> {
+        tracing::debug!(dry_run = opts.dry_run, "garbage collection pass started");
         let started = Instant::now();
         let now = berth_meta::now_millis();
         let cutoff = now.saturating_sub(ms(opts.grace));

@@ -555,3 +555,50 @@ def test_listings_are_authorised_on_the_registry_first(berth, root_iam):
     with urllib.request.urlopen(req, timeout=10) as r:
         listed = json.loads(r.read())["repositories"]
     assert "listing/open" in listed and "listing/secret" not in listed
+
+
+def test_external_id_and_deleting_a_role_ends_its_sessions(berth, root_iam):
+    """`sts:ExternalId` in a trust policy is checked; a deleted role's sessions, and the registry
+    tokens they obtained, are refused from the next request."""
+    key, secret = new_user(root_iam, "partner")
+    trust = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/partner"},
+                 "Action": "sts:AssumeRole",
+                 "Condition": {"StringEquals": {"sts:ExternalId": "shared-secret-42"}}})
+    role = root_iam.create_role(RoleName="partner-role", AssumeRolePolicyDocument=trust)["Role"]
+    root_iam.put_role_policy(RoleName="partner-role", PolicyName="read", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": ["ecr:DescribeRepositories", "ecr:GetAuthorizationToken",
+                                       "ecr:BatchGetImage"], "Resource": "*"}))
+    sts = client(berth, "sts", key, secret)
+    for kw in ({}, {"ExternalId": "wrong-id-00"}):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sts.assume_role(RoleArn=role["Arn"], RoleSessionName="px", **kw)
+        assert code(e) == "AccessDenied"
+    creds = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="px",
+                            ExternalId="shared-secret-42")["Credentials"]
+    session = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+    ecr = client(berth, "ecr", *session)
+    ecr.describe_repositories()
+    token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    basic = base64.b64encode(base64.b64decode(token)).decode()
+    req = urllib.request.Request(f"http://{berth.host}/v2/", headers={"Authorization": "Basic " + basic})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 200
+
+    root_iam.delete_role_policy(RoleName="partner-role", PolicyName="read")
+    root_iam.delete_role(RoleName="partner-role")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        client(berth, "sts", *session).get_caller_identity()
+    assert code(e) in ("UnrecognizedClientException", "ExpiredTokenException", "InvalidClientTokenId"), code(e)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ecr.describe_repositories()
+    assert code(e) in ("UnrecognizedClientException", "ExpiredTokenException")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.code in (401, 403)
+
+
+@pytest.mark.local_disk
+def test_secrets_on_disk_are_private(berth):
+    for name in ("master.key", "root-credentials"):
+        mode = os.stat(os.path.join(berth.data_dir, name)).st_mode & 0o777
+        assert mode == 0o600, f"{name}: {oct(mode)}"

@@ -1,5 +1,6 @@
 """STS: GetCallerIdentity and GetSessionToken with boto3 and the aws CLI, and the temporary
-credentials (X-Amz-Security-Token) accepted by ECR; tampered, mismatched and reused ones refused."""
+credentials (X-Amz-Security-Token) accepted by ECR; tampered and mismatched ones refused (a
+valid token may be used any number of times until it expires, as AWS's are)."""
 
 import json
 

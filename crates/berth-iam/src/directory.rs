@@ -456,6 +456,8 @@ impl Iam {
             ));
         }
         self.policies_changed();
+        // its sessions' registry tokens may be remembered as verified: no longer
+        self.forget_verified();
         Ok(())
     }
 

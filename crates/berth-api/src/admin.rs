@@ -16,7 +16,7 @@ use berth_meta::Principal;
 use serde_json::{json, Value};
 
 use crate::aws::AwsError;
-use crate::ecr::{epoch, Input};
+use crate::aws::{epoch, Input};
 
 pub const TARGET_PREFIX: &str = "BerthAdmin_20261123.";
 pub const SIGNING_SERVICE: &str = "berth";
@@ -63,7 +63,7 @@ pub enum AdminCaller<'a> {
 
 /// IAM's error for `e`, answered with 400 as every error of this JSON API but the server's.
 fn error(e: AdminError) -> AwsError {
-    let e = crate::iam::error(e);
+    let e = crate::aws::iam_error(e);
     if e.status.is_server_error() {
         AwsError::server("An internal error occurred")
     } else {
@@ -280,12 +280,12 @@ pub async fn execute(
                     vec![registry
                         .run_lifecycle(&account, &name, &actor)
                         .await
-                        .map_err(crate::ecr::core_error)?]
+                        .map_err(crate::aws::registry_error)?]
                 }
                 None => registry
                     .run_all_lifecycle(Some(&account), &actor)
                     .await
-                    .map_err(crate::ecr::core_error)?,
+                    .map_err(crate::aws::registry_error)?,
             };
             Ok(json!({
                 "Runs": reports.iter().map(|r| json!({
@@ -303,7 +303,7 @@ pub async fn execute(
             let events = registry
                 .lifecycle_events(&account, repository.as_deref(), max_results.unwrap_or(1000))
                 .await
-                .map_err(crate::ecr::core_error)?;
+                .map_err(crate::aws::registry_error)?;
             Ok(json!({
                 "Events": events.iter().map(|e| json!({
                     "RepositoryName": e.repository,
@@ -325,7 +325,10 @@ pub async fn execute(
                 upload_ttl: seconds_or(upload_ttl, gc.upload_ttl),
                 dry_run,
             };
-            let report = registry.gc(opts).await.map_err(crate::ecr::core_error)?;
+            let report = registry
+                .gc(opts)
+                .await
+                .map_err(crate::aws::registry_error)?;
             serde_json::to_value(&report).map_err(|e| AwsError::server(e.to_string()))
         }
         "Fsck" => {
@@ -338,7 +341,10 @@ pub async fn execute(
                 grace: seconds_or(grace, gc.grace),
                 upload_ttl: seconds_or(upload_ttl, gc.upload_ttl),
             };
-            let report = registry.fsck(opts).await.map_err(crate::ecr::core_error)?;
+            let report = registry
+                .fsck(opts)
+                .await
+                .map_err(crate::aws::registry_error)?;
             serde_json::to_value(&report).map_err(|e| AwsError::server(e.to_string()))
         }
         "Usage" => {
@@ -356,7 +362,7 @@ pub async fn execute(
             let report = registry
                 .usage(scope, prices)
                 .await
-                .map_err(crate::ecr::core_error)?;
+                .map_err(crate::aws::registry_error)?;
             if table {
                 return Ok(json!(report.table()));
             }

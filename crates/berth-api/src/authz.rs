@@ -10,7 +10,7 @@ use berth_iam::AuthError;
 use berth_meta::Principal;
 use http::Extensions;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// The peer address the listener recorded for this request.
 pub fn peer_ip(extensions: &Extensions) -> Option<IpAddr> {
@@ -37,7 +37,7 @@ impl Subject {
         let caller = caller_of(&principal, session);
         let mut context = Context::new();
         principal_context(&mut context, &principal, &caller, session);
-        let now = crate::now_secs();
+        let now = crate::state::now_secs();
         context
             .set("aws:CurrentTime", iso8601(now))
             .set("aws:EpochTime", now.to_string())

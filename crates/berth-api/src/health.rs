@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use http::StatusCode;
 use serde_json::json;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// What the last probe found (a process serves one registry).
 static WAS_READY: AtomicBool = AtomicBool::new(true);

@@ -8,57 +8,27 @@ pub mod admin;
 pub mod authz;
 pub mod aws;
 pub mod ecr;
+mod endpoint;
 mod health;
 pub mod iam;
 pub mod oci;
 pub mod operations;
 pub mod query;
+mod state;
 pub mod sts;
 mod unread_body;
 mod watermark;
 
+pub use state::{now_secs, AppState};
 pub use watermark::{ReceiveWatermark, MAX_READ_BUF};
 
-use std::sync::Arc;
-
 use axum::Router;
-use berth_iam::Iam;
-use berth_registry::Registry;
 use http::{HeaderName, Request};
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub registry: Arc<Registry>,
-    pub iam: Arc<Iam>,
-    /// How long a request body may send nothing before the request fails.
-    pub body_idle_timeout: std::time::Duration,
-    /// The AWS region the registry presents itself as.
-    pub region: String,
-    /// The domain of registry hosts: `<account>.dkr.ecr.<region>.<domain>`.
-    pub domain: String,
-    /// Whether the listener speaks TLS (the scheme of URLs the server hands out).
-    pub tls: bool,
-    /// The installation's own account, whose root administers every account.
-    pub home_account: String,
-    /// The garbage collector's grace period and upload TTL (for `berth admin gc` through the
-    /// server).
-    pub gc_grace: std::time::Duration,
-    pub upload_ttl: std::time::Duration,
-}
-
-/// Seconds since the Unix epoch (token and signature expiry, SigV4's clock window).
-pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -68,7 +38,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .merge(oci::router())
-        .merge(aws::router())
+        .merge(endpoint::router())
         .with_state(state)
         .layer(axum::middleware::from_fn(
             unread_body::keep_connection_usable,

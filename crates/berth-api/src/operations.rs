@@ -57,6 +57,7 @@ macro_rules! operations {
         }
     };
     (@call $not_built:expr, not_built, $args:tt) => {{
+        #[allow(unused_parens)]
         let _ = $args;
         $not_built
     }};

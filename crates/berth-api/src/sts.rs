@@ -7,7 +7,7 @@ use http::StatusCode;
 use crate::authz::{iso8601, Subject};
 use crate::aws::{AwsCaller, AwsError};
 use crate::query::{element, Params};
-use crate::AppState;
+use crate::state::AppState;
 use berth_iam::authz::role_arn;
 use berth_iam::session::{SessionCredentials, DEFAULT_DURATION, MAX_DURATION, MIN_DURATION};
 
@@ -67,7 +67,7 @@ pub async fn dispatch(
                     "Cannot call GetSessionToken with session credentials".into(),
                 ));
             }
-            let now = crate::now_secs();
+            let now = crate::state::now_secs();
             let c = state
                 .iam
                 .issue_session(p, None, duration, now)
@@ -186,7 +186,7 @@ async fn assume_role(
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         ));
     }
-    let now = crate::now_secs();
+    let now = crate::state::now_secs();
     let c = state
         .iam
         .issue_session(&role.principal, Some(session), duration, now)

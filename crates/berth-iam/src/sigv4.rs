@@ -162,8 +162,9 @@ fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
 }
 
-/// Percent-encode every byte but the unreserved ones (and `/` when `keep_slash`).
-fn uri_encode(input: &[u8], keep_slash: bool) -> String {
+/// Percent-encode every byte but the unreserved ones (and `/` when `keep_slash`): RFC 3986,
+/// as SigV4 canonicalises and as AWS encodes values it returns.
+pub fn uri_encode(input: &[u8], keep_slash: bool) -> String {
     let mut out = String::with_capacity(input.len());
     for &b in input {
         if is_unreserved(b) || (keep_slash && b == b'/') {

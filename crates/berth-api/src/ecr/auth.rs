@@ -2,8 +2,9 @@
 
 use serde_json::{json, Value};
 
-use super::{Ctx, Input};
+use super::ctx::Ctx;
 use crate::aws::AwsError;
+use crate::aws::Input;
 
 pub async fn get_authorization_token(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let ids = inp.string_list("registryIds", 1, 10, 0, usize::MAX);
@@ -17,7 +18,7 @@ pub async fn get_authorization_token(ctx: &Ctx<'_>, mut inp: Input) -> Result<Va
             ));
         }
     }
-    let now = crate::now_secs();
+    let now = crate::state::now_secs();
     // The token authenticates its principal wherever it is used; access to another account's
     // registry is then decided per request, as with ECR. Temporary credentials' tokens expire
     // with them.

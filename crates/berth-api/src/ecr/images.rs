@@ -5,8 +5,11 @@ use berth_oci::{Digest, Reference, RepositoryName};
 use berth_registry::{ImageMiss, ImageRef, RegistryError};
 use serde_json::{json, Value};
 
-use super::{core_error, epoch, input, named, next_token, read_token, target, Ctx, Input};
+use super::ctx::{named, target, Ctx};
+use crate::aws::input;
+use crate::aws::registry_error as core_error;
 use crate::aws::AwsError;
+use crate::aws::{epoch, next_token, read_token, Input};
 
 const DIGEST_PATTERN: &str = "[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+";
 /// Results per page when the caller sets no `maxResults`.

@@ -8,8 +8,10 @@ use berth_registry::{ChunkRange, RegistryError, UploadBody};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{core_error, named, target, Ctx, Input};
+use super::ctx::{named, target, Ctx};
+use crate::aws::registry_error as core_error;
 use crate::aws::AwsError;
+use crate::aws::Input;
 
 /// The part size InitiateLayerUpload suggests (parts may be up to 20 MiB).
 const PART_SIZE: u64 = 10 * 1024 * 1024;
@@ -276,7 +278,7 @@ pub async fn get_download_url_for_layer(ctx: &Ctx<'_>, mut inp: Input) -> Result
             use crate::oci::{
                 presigned_resource, PRESIGNED_ACCOUNT, PRESIGNED_EXPIRES, PRESIGNED_SIGNATURE,
             };
-            let expires = crate::now_secs() + DOWNLOAD_URL_SECS;
+            let expires = crate::state::now_secs() + DOWNLOAD_URL_SECS;
             let d = digest.to_string();
             let signature = ctx
                 .state

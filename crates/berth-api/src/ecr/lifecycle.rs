@@ -4,8 +4,10 @@
 
 use serde_json::{json, Value};
 
-use super::{core_error, epoch, named, next_token, read_token, target, Ctx, Input};
+use super::ctx::{named, target, Ctx};
+use crate::aws::registry_error as core_error;
 use crate::aws::AwsError;
+use crate::aws::{epoch, next_token, read_token, Input};
 
 /// ECR's bounds on `lifecyclePolicyText`.
 const MIN_TEXT: usize = 100;

@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
-use super::{Ctx, Input};
+use super::ctx::Ctx;
 use crate::aws::AwsError;
+use crate::aws::Input;
 
 crate::operations! {
     /// An operation of ECR.

@@ -5,8 +5,10 @@ use berth_iam::resource_policy::{ResourcePolicyError, MAX_POLICY_TEXT};
 use berth_oci::RepositoryName;
 use serde_json::{json, Value};
 
-use super::{authorization_failed, named, target, Ctx, Input};
+use super::authorize::authorization_failed;
+use super::ctx::{named, target, Ctx};
 use crate::aws::AwsError;
+use crate::aws::Input;
 
 /// ECR's constraint text when a policy would stop its own author from changing it again.
 pub const LOCK_OUT: &str = "The repository policy would prevent you from setting a repository policy on this repository again; set force to apply it anyway";

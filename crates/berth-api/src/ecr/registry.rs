@@ -2,8 +2,10 @@
 
 use serde_json::{json, Value};
 
-use super::{core_error, Ctx, Input};
+use super::ctx::Ctx;
+use crate::aws::registry_error as core_error;
 use crate::aws::AwsError;
+use crate::aws::Input;
 
 /// Account settings ECR knows, their allowed values and defaults.
 const SETTINGS: &[(&str, &[&str], &str)] = &[

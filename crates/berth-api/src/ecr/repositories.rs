@@ -5,8 +5,11 @@ use berth_meta::{NewRepository, Repository};
 use berth_oci::RepositoryName;
 use serde_json::{json, Value};
 
-use super::{core_error, epoch, input, named, next_token, read_token, target, Ctx, Input};
+use super::ctx::{named, target, Ctx};
+use crate::aws::input;
+use crate::aws::registry_error as core_error;
 use crate::aws::AwsError;
+use crate::aws::{epoch, next_token, read_token, Input};
 
 pub const MUTABILITIES: &[&str] = &[
     "MUTABLE",
@@ -222,7 +225,7 @@ pub async fn describe_repositories(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
             let name = n.parse::<RepositoryName>().map_err(|_| {
                 AwsError::new(
                     "InvalidParameterException",
-                    format!("Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'must satisfy regular expression '{}''", super::REPOSITORY_NAME_PATTERN),
+                    format!("Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'must satisfy regular expression '{}''", super::ctx::REPOSITORY_NAME_PATTERN),
                 )
             })?;
             let repo = ctx
@@ -251,7 +254,7 @@ pub async fn describe_repositories(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
         .subject
         .decide_repositories(ctx.state, "ecr:DescribeRepositories", &account, &names)
         .await
-        .map_err(super::authorization_failed)?;
+        .map_err(super::authorize::authorization_failed)?;
     let shown: Vec<Value> = repos
         .iter()
         .zip(decisions)

@@ -3,9 +3,11 @@
 use berth_oci::RepositoryName;
 use serde_json::{json, Value};
 
+use super::ctx::Ctx;
 use super::repositories::resource_tags;
-use super::{core_error, Ctx, Input};
+use crate::aws::registry_error as core_error;
 use crate::aws::AwsError;
+use crate::aws::Input;
 
 /// The account and repository an ARN names (`arn:aws:ecr:<region>:<account>:repository/<name>`).
 fn repository_of(ctx: &Ctx<'_>, arn: &str) -> Result<(String, RepositoryName), AwsError> {

@@ -6,7 +6,7 @@ use berth_meta::Principal;
 use http::HeaderMap;
 
 use super::error::OciError;
-use crate::AppState;
+use crate::state::AppState;
 
 /// The authenticated caller and the registry (account) the request addresses.
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     let (user, secret) = decoded.split_once(':').ok_or_else(unauthorized)?;
     let authenticated = if user == "AWS" {
         // a registry token from GetAuthorizationToken (`docker login -u AWS`)
-        let now = crate::now_secs();
+        let now = crate::state::now_secs();
         state.iam.authenticate_token(secret, now).await
     } else {
         state

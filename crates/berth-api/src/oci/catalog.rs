@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{listing_from, page_param, Caller, OciError};
 use crate::authz::Subject;
-use crate::AppState;
+use crate::state::AppState;
 
 pub(crate) async fn list(
     state: &AppState,

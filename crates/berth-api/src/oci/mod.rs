@@ -29,7 +29,7 @@ pub use auth::Caller;
 pub use error::OciError;
 
 use crate::authz::Subject;
-use crate::AppState;
+use crate::state::AppState;
 use berth_iam::policy::Decision;
 
 pub const API_VERSION: (http::HeaderName, &str) = (
@@ -248,7 +248,7 @@ fn presigned_account(
     let account = query.get(PRESIGNED_ACCOUNT)?;
     let expires: i64 = query.get(PRESIGNED_EXPIRES)?.parse().ok()?;
     let signature = query.get(PRESIGNED_SIGNATURE)?;
-    let now = crate::now_secs();
+    let now = crate::state::now_secs();
     let resource = presigned_resource(account, name, digest);
     state
         .iam

@@ -1,0 +1,65 @@
+//! The IAM Query API (`Action=…&Version=2010-05-08`, XML responses, SigV4 service `iam`) on the
+//! caller's own account: users and access keys, groups and membership, roles with trust
+//! policies, customer managed policies, and the inline and attached policies of users, groups
+//! and roles. `operations` lists every action of the model; one file per family handles them.
+//!
+//! Every action is authorised as `iam:<Action>` on the entity it addresses (its ARN; `*` for
+//! listings), by the caller's identity policies: an account's root may do everything, an IAM user
+//! or role session what its policies allow.
+
+mod access_keys;
+mod call;
+mod entity_policies;
+mod groups;
+mod managed_policies;
+pub mod operations;
+mod roles;
+mod users;
+mod xml;
+
+use crate::authz::Subject;
+use crate::aws::{AwsCaller, AwsError};
+use crate::query::Params;
+use crate::state::AppState;
+use call::Call;
+pub use operations::Operation;
+
+pub const NS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
+
+/// Run one IAM action for `caller`: the action's name and its result element's content
+/// (empty for actions without output).
+pub async fn dispatch(
+    state: &AppState,
+    caller: &AwsCaller,
+    peer: Option<std::net::IpAddr>,
+    body: &[u8],
+) -> Result<(String, String), AwsError> {
+    let params = Params::parse(body);
+    let action = params.action().to_string();
+    if action.is_empty() {
+        return Err(AwsError::new("MissingAction", "Missing Action"));
+    }
+    let Some(op) = Operation::parse(&action) else {
+        return Err(AwsError::new(
+            "InvalidAction",
+            format!("Could not find operation {action} for version 2010-05-08"),
+        ));
+    };
+    if !op.built() {
+        return Err(operations::not_built(op));
+    }
+    let subject = Subject::new(
+        state,
+        caller.principal.clone(),
+        caller.session.as_deref(),
+        peer,
+    );
+    let call = Call {
+        state,
+        subject: &subject,
+        action: op,
+        params: &params,
+    };
+    let result = operations::dispatch(op, &call).await?;
+    Ok((action, result))
+}

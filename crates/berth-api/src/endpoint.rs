@@ -154,6 +154,14 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
                 )),
             }
         }
+        "ecr-public" => {
+            let target = parts
+                .headers
+                .get("x-amz-target")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            crate::ecr_public::handle(target).await
+        }
         other => Err(AwsError::new(
             "UnknownOperationException",
             format!("Berth does not serve the AWS service '{other}' (requests are routed by the SigV4 credential scope's service)"),

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod authz;
 pub mod aws;
 pub mod ecr;
+pub mod ecr_public;
 mod endpoint;
 mod health;
 pub mod iam;

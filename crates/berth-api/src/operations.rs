@@ -78,25 +78,57 @@ pub fn readme_table(service: &str, ops: &[(&str, bool)]) -> String {
     out
 }
 
+/// `(name, built)` of every operation in a service's list.
+macro_rules! listed {
+    ($Enum:ty) => {
+        <$Enum>::ALL
+            .iter()
+            .map(|o| (o.name(), o.built()))
+            .collect::<Vec<(&str, bool)>>()
+    };
+}
+
 /// `docs/operations.md`: every service's table.
 pub fn document() -> String {
-    let ecr: Vec<(&str, bool)> = crate::ecr::Operation::ALL
-        .iter()
-        .map(|o| (o.name(), o.built()))
-        .collect();
-    let served = |ops: &[(&str, bool)]| ops.iter().filter(|(_, b)| *b).count();
-    format!(
+    let services = [
+        (
+            "ECR",
+            "AWS JSON 1.1, `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Operation>`",
+            listed!(crate::ecr::Operation),
+        ),
+        (
+            "ECR Public",
+            "AWS JSON 1.1, `X-Amz-Target: SpencerFrontendService.<Operation>`",
+            listed!(crate::ecr_public::Operation),
+        ),
+        (
+            "IAM",
+            "Query, `Action=<Operation>&Version=2010-05-08`",
+            listed!(crate::iam::Operation),
+        ),
+        (
+            "STS",
+            "Query, `Action=<Operation>&Version=2011-06-15`",
+            listed!(crate::sts::Operation),
+        ),
+    ];
+    let mut out = String::from(
         "# The operations Berth serves\n\n\
          Generated from the typed operation lists in `crates/berth-api` (the test \
          `operations::tests::document_is_current` checks it; `BERTH_BLESS=1 cargo test -p \
          berth-api document_is_current` rewrites it). Each list is every operation of the \
          service's current botocore model (`e2e/test_operations.py` checks that); an operation \
-         not built yet answers an error naming it.\n\n\
-         ## ECR (`AmazonEC2ContainerRegistry_V20150921`): {} of {} served\n\n{}",
-        served(&ecr),
-        ecr.len(),
-        readme_table("ECR", &ecr)
-    )
+         not built yet answers an error naming it.\n",
+    );
+    for (service, protocol, ops) in services {
+        let served = ops.iter().filter(|(_, b)| *b).count();
+        out.push_str(&format!(
+            "\n## {service}: {served} of {} served\n\n{protocol}\n\n{}",
+            ops.len(),
+            readme_table(service, &ops)
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

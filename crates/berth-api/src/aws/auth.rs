@@ -44,10 +44,10 @@ pub fn sig_error(e: SigV4Error) -> AwsError {
 }
 
 /// Whether a request signed for `region` may be served by an installation in `home`: its own
-/// region, and for the global services (IAM, and STS's global endpoint) also `us-east-1`, where
-/// the SDKs sign them.
+/// region, and for the services AWS serves from `us-east-1` only or globally (IAM, STS's global
+/// endpoint, ECR Public) also `us-east-1`, where the SDKs sign them.
 fn region_served(service: &str, region: &str, home: &str) -> bool {
-    region == home || (matches!(service, "iam" | "sts") && region == "us-east-1")
+    region == home || (matches!(service, "iam" | "sts" | "ecr-public") && region == "us-east-1")
 }
 
 /// The request's headers as the verifier sees them (HTTP/2 carries the host as `:authority`).

@@ -1,90 +1,18 @@
-//! STS (AWS Query protocol, XML responses): GetCallerIdentity; GetSessionToken for temporary
-//! credentials; AssumeRole for a role's temporary credentials, checked against its trust policy.
-//! Both kinds of credentials are accepted by the other services with `X-Amz-Security-Token`.
+//! AssumeRole: a role's temporary credentials, checked against its trust policy (and, across
+//! accounts or for the caller's account as principal, the caller's own policies).
 
+use berth_iam::authz::role_arn;
+use berth_iam::session::{MAX_DURATION, MIN_DURATION};
 use http::StatusCode;
 
-use crate::authz::{iso8601, Subject};
-use crate::aws::{AwsCaller, AwsError};
-use crate::query::{element, Params};
-use crate::state::AppState;
-use berth_iam::authz::role_arn;
-use berth_iam::session::{SessionCredentials, DEFAULT_DURATION, MAX_DURATION, MIN_DURATION};
-
-pub const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+use super::call::{access_denied, credentials_xml, internal, Call};
+use crate::authz::Subject;
+use crate::aws::AwsError;
+use crate::query::element;
 
 /// AssumeRole's default session length, and the limit for role chaining.
 const ASSUME_ROLE_DEFAULT: i64 = 3600;
 const CHAINED_MAX: i64 = 3600;
-
-fn credentials_xml(c: &SessionCredentials) -> String {
-    format!(
-        "<Credentials>{}{}{}{}</Credentials>",
-        element("AccessKeyId", &c.access_key_id),
-        element("SecretAccessKey", &c.secret_access_key),
-        element("SessionToken", &c.session_token),
-        element("Expiration", &iso8601(c.expires_at))
-    )
-}
-
-fn internal(e: berth_iam::AuthError) -> AwsError {
-    tracing::error!(error = %e, "STS request failed");
-    AwsError::new("InternalFailure", "An internal error occurred")
-        .status(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
-fn access_denied(message: String) -> AwsError {
-    AwsError::new("AccessDenied", message).status(StatusCode::FORBIDDEN)
-}
-
-/// Run the action: its name and its result element's content.
-pub async fn dispatch(
-    state: &AppState,
-    caller: &AwsCaller,
-    peer: Option<std::net::IpAddr>,
-    body: &[u8],
-) -> Result<(String, String), AwsError> {
-    let params = Params::parse(body);
-    let action = params.action().to_string();
-    let p = &caller.principal;
-    let result = match action.as_str() {
-        "GetCallerIdentity" => {
-            let who = berth_iam::authz::caller_of(p, caller.session.as_deref());
-            let user_id = berth_iam::authz::user_id(p, caller.session.as_deref());
-            format!(
-                "{}{}{}",
-                element("Arn", &who.arn),
-                element("UserId", &user_id),
-                element("Account", &p.account_id)
-            )
-        }
-        "GetSessionToken" => {
-            let duration = params
-                .integer("DurationSeconds", MIN_DURATION, MAX_DURATION)?
-                .unwrap_or(DEFAULT_DURATION);
-            if caller.expires_at.is_some() {
-                return Err(access_denied(
-                    "Cannot call GetSessionToken with session credentials".into(),
-                ));
-            }
-            let now = crate::state::now_secs();
-            let c = state
-                .iam
-                .issue_session(p, None, duration, now)
-                .map_err(internal)?;
-            credentials_xml(&c)
-        }
-        "AssumeRole" => assume_role(state, caller, peer, &params).await?,
-        "" => return Err(AwsError::new("MissingAction", "Missing Action")),
-        other => {
-            return Err(AwsError::new(
-                "InvalidAction",
-                format!("Could not find operation {other} for version 2011-06-15"),
-            ))
-        }
-    };
-    Ok((action, result))
-}
 
 /// The role an ARN names: `arn:aws:iam::ACCOUNT:role/[PATH/]NAME`.
 fn role_of(arn: &str) -> Option<(&str, &str)> {
@@ -97,12 +25,9 @@ fn role_of(arn: &str) -> Option<(&str, &str)> {
     (berth_iam::policy::is_account_id(account) && !name.is_empty()).then_some((account, name))
 }
 
-async fn assume_role(
-    state: &AppState,
-    caller: &AwsCaller,
-    peer: Option<std::net::IpAddr>,
-    params: &Params,
-) -> Result<String, AwsError> {
+/// AssumeRole.
+pub async fn assume_role(c: &Call<'_>) -> Result<String, AwsError> {
+    let (state, caller, peer, params) = (c.state, c.caller, c.peer, c.params);
     let arn = params.required("RoleArn")?;
     let session = params.required("RoleSessionName")?;
     if !(2..=64).contains(&session.len())

@@ -1,0 +1,45 @@
+//! STS (AWS Query protocol, XML responses): GetCallerIdentity; GetSessionToken for temporary
+//! credentials; AssumeRole for a role's temporary credentials, checked against its trust policy.
+//! Both kinds of credentials are accepted by the other services with `X-Amz-Security-Token`.
+//! `operations` lists every action of the model.
+
+mod assume_role;
+mod call;
+pub mod operations;
+mod session;
+
+use crate::aws::{AwsCaller, AwsError};
+use crate::query::Params;
+use crate::state::AppState;
+use call::Call;
+pub use operations::Operation;
+
+pub const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+/// Run the action: its name and its result element's content.
+pub async fn dispatch(
+    state: &AppState,
+    caller: &AwsCaller,
+    peer: Option<std::net::IpAddr>,
+    body: &[u8],
+) -> Result<(String, String), AwsError> {
+    let params = Params::parse(body);
+    let action = params.action().to_string();
+    if action.is_empty() {
+        return Err(AwsError::new("MissingAction", "Missing Action"));
+    }
+    let Some(op) = Operation::parse(&action) else {
+        return Err(AwsError::new(
+            "InvalidAction",
+            format!("Could not find operation {action} for version 2011-06-15"),
+        ));
+    };
+    let call = Call {
+        state,
+        caller,
+        peer,
+        params: &params,
+    };
+    let result = operations::dispatch(op, &call).await?;
+    Ok((action, result))
+}

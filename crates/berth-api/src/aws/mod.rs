@@ -17,7 +17,7 @@ pub use iam_error::iam_error;
 pub use input::Input;
 pub use pagination::{next_token, read_token};
 pub use registry_error::registry_error;
-pub use time::epoch;
+pub use time::{epoch, Epoch};
 
 pub const JSON_1_1: &str = "application/x-amz-json-1.1";
 pub const AMZN_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-requestid");

@@ -36,6 +36,19 @@ pub enum RegistryError {
     ManifestTooLarge,
     #[error("{0}")]
     Denied(String),
+    /// ECR's PutImage with an `imageDigest` that the manifest does not hash to.
+    #[error(
+        "The provided digest {expected} does not match the digest of the image manifest {actual}"
+    )]
+    ImageDigestMismatch { expected: Digest, actual: Digest },
+    /// ECR's PutImage of a manifest already under that tag (or untagged, already present).
+    #[error("{} already exists in the repository with name '{repository}' in registry with id '{account}'", match tag { Some(t) => format!("Image with digest '{digest}' and tag '{t}'"), None => format!("Image with digest '{digest}'") })]
+    ImageExists {
+        digest: Digest,
+        tag: Option<String>,
+        repository: String,
+        account: String,
+    },
     /// A blob that a manifest of the repository still references: unlinking it would break the
     /// image.
     #[error("blob {digest} is referenced by manifest {manifest} in repository {repository}; delete the manifest first")]

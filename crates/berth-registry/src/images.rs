@@ -1,7 +1,7 @@
 //! Images of a repository as the ECR control plane lists, describes and deletes them.
 
 use berth_meta::{ImageDeletion, ImageDetail, TagStatus};
-use berth_oci::{Digest, RepositoryName};
+use berth_oci::{Digest, Reference, RepositoryName};
 
 use crate::{Registry, RegistryError, Result};
 
@@ -138,4 +138,62 @@ impl Registry {
         let used = self.meta.blob_in_image(repo.id, d).await?;
         Ok(Some((size, used)))
     }
+
+    /// ECR's PutImage: the manifest `body` under `tag` (or by its digest), checked against the
+    /// `expected` digest when one is given. Putting the same manifest under the same tag (or
+    /// untagged, when it is already there) is refused (`ImageExists`), as ECR refuses it.
+    pub async fn put_image(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        image: NewImage<'_>,
+    ) -> Result<crate::PushedManifest> {
+        let actual = match &image.expected {
+            Some(e) => e.algorithm().digest(&image.body),
+            None => Digest::sha256_of(&image.body),
+        };
+        if let Some(expected) = &image.expected {
+            if *expected != actual {
+                return Err(RegistryError::ImageDigestMismatch {
+                    expected: expected.clone(),
+                    actual,
+                });
+            }
+        }
+        let tag = image.tag.as_ref().map(|t| t.as_str().to_string());
+        let wanted = [ImageRef {
+            digest: Some(actual.clone()),
+            tag: tag.clone(),
+        }];
+        match self.resolve_images(account, name, &wanted).await {
+            Ok(found) => {
+                if let Some(Ok(_)) = found.first() {
+                    return Err(RegistryError::ImageExists {
+                        digest: actual,
+                        tag,
+                        repository: name.to_string(),
+                        account: account.to_string(),
+                    });
+                }
+            }
+            // a repository that does not exist yet is created on push, or refused below
+            Err(RegistryError::NameUnknown { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let reference = match image.tag {
+            Some(t) => Reference::Tag(t),
+            None => Reference::Digest(actual),
+        };
+        self.put_manifest(account, name, &reference, image.media_type, image.body)
+            .await
+    }
+}
+
+/// A manifest pushed through ECR's PutImage.
+pub struct NewImage<'a> {
+    pub body: Vec<u8>,
+    pub media_type: Option<&'a str>,
+    pub tag: Option<berth_oci::Tag>,
+    /// `imageDigest`, when the client gave it.
+    pub expected: Option<Digest>,
 }

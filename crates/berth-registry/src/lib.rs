@@ -28,7 +28,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 pub use error::RegistryError;
-pub use images::{ImageMiss, ImageRef};
+pub use images::{ImageMiss, ImageRef, NewImage};
 pub use repositories::MAX_REPOSITORY_TAGS;
 pub use uploads::{ChunkRange, UploadBody};
 
@@ -125,6 +125,11 @@ impl Registry {
     }
 
     // ---- repositories ----
+
+    /// Whether `name` (as the client spelled it, not yet validated) is a repository of `account`.
+    pub async fn repository_exists(&self, account: &str, name: &str) -> Result<bool> {
+        Ok(self.meta.repository(account, name).await?.is_some())
+    }
 
     pub async fn repository(&self, account: &str, name: &RepositoryName) -> Result<Repository> {
         self.meta

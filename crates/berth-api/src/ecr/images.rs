@@ -2,7 +2,7 @@
 
 use berth_meta::{ImageDeletion, ImageDetail, TagStatus};
 use berth_oci::{Digest, Reference, RepositoryName};
-use berth_registry::{ImageMiss, ImageRef, RegistryError};
+use berth_registry::{ImageMiss, ImageRef, NewImage, RegistryError};
 use serde_json::{json, Value};
 
 use super::ctx::{named, target, Ctx};
@@ -187,70 +187,30 @@ pub async fn put_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError>
             })
         })
         .transpose()?;
-    let tag_ref = tag
+    let tag_parsed = tag
         .as_deref()
         .map(|t| {
-            t.parse::<Reference>()
-                .ok()
-                .filter(|r| matches!(r, Reference::Tag(_)))
-                .ok_or_else(|| {
-                    AwsError::new(
-                        "InvalidParameterException",
-                        "Invalid parameter at 'imageTag' failed to satisfy constraint: 'must satisfy regular expression '[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}''",
-                    )
-                })
+            t.parse::<berth_oci::Tag>().map_err(|_| {
+                AwsError::new(
+                    "InvalidParameterException",
+                    "Invalid parameter at 'imageTag' failed to satisfy constraint: 'must satisfy regular expression '[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}''",
+                )
+            })
         })
         .transpose()?;
     let body = manifest.into_bytes();
-    let actual = match &expected {
-        Some(e) => e.algorithm().digest(&body),
-        None => Digest::sha256_of(&body),
-    };
-    if let Some(e) = &expected {
-        if *e != actual {
-            return Err(AwsError::new(
-                "ImageDigestDoesNotMatchException",
-                format!("Invalid parameter at 'imageDigest' failed to satisfy constraint: 'The provided digest {e} does not match the digest of the image manifest {actual}'"),
-            ));
-        }
-    }
-    let registry = &ctx.state.registry;
-    // the same manifest under the same tag (or untagged, when it is already there) changes nothing
-    let existing = registry
-        .resolve_images(
+    let pushed = ctx
+        .state
+        .registry
+        .put_image(
             &account,
             &name,
-            &[ImageRef {
-                digest: Some(actual.clone()),
-                tag: tag.clone(),
-            }],
-        )
-        .await;
-    match existing {
-        Ok(found) => {
-            if let Some(Ok(_)) = found.first() {
-                let what = match &tag {
-                    Some(t) => format!("Image with digest '{actual}' and tag '{t}'"),
-                    None => format!("Image with digest '{actual}'"),
-                };
-                return Err(AwsError::new(
-                    "ImageAlreadyExistsException",
-                    format!("{what} already exists in the repository with name '{name}' in registry with id '{account}'"),
-                ));
-            }
-        }
-        // pushing to a repository that does not exist yet creates it (create-on-push) or fails below
-        Err(RegistryError::NameUnknown { .. }) => {}
-        Err(e) => return Err(core_error(e)),
-    }
-    let reference = tag_ref.unwrap_or_else(|| Reference::Digest(actual.clone()));
-    let pushed = registry
-        .put_manifest(
-            &account,
-            &name,
-            &reference,
-            media_type.as_deref(),
-            body.clone(),
+            NewImage {
+                body: body.clone(),
+                media_type: media_type.as_deref(),
+                tag: tag_parsed,
+                expected,
+            },
         )
         .await
         .map_err(|e| put_error(&account, &name, e))?;
@@ -288,6 +248,13 @@ fn put_error(account: &str, name: &RepositoryName, e: RegistryError) -> AwsError
             "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Member must have length less than or equal to 4194304'",
         ),
         RegistryError::DigestInvalid(m) => AwsError::new("ImageDigestDoesNotMatchException", m),
+        e @ RegistryError::ImageDigestMismatch { .. } => AwsError::new(
+            "ImageDigestDoesNotMatchException",
+            format!("Invalid parameter at 'imageDigest' failed to satisfy constraint: '{e}'"),
+        ),
+        e @ RegistryError::ImageExists { .. } => {
+            AwsError::new("ImageAlreadyExistsException", e.to_string())
+        }
         other => core_error(other),
     }
 }

@@ -135,7 +135,9 @@ impl From<RegistryError> for OciError {
             | R::TooManyTags
             | R::LifecyclePolicyNotFound { .. }
             | R::LifecyclePreviewNotFound { .. }
-            | R::LifecycleInvalid(_) => Self::new(StatusCode::CONFLICT, "DENIED", msg),
+            | R::LifecycleInvalid(_)
+            | R::ImageDigestMismatch { .. }
+            | R::ImageExists { .. } => Self::new(StatusCode::CONFLICT, "DENIED", msg),
             R::Unsupported(_) => Self::unsupported(StatusCode::METHOD_NOT_ALLOWED, msg),
             // 507 (WebDAV's Insufficient Storage): the spec has no code of its own for it
             R::InsufficientStorage(_) => {

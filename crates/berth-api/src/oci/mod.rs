@@ -371,11 +371,8 @@ async fn route(
             {
                 let exists = state
                     .registry
-                    .meta()
-                    .repository(&caller.account, name)
-                    .await
-                    .map_err(|e| OciError::from(berth_registry::RegistryError::from(e)))?
-                    .is_some();
+                    .repository_exists(&caller.account, name)
+                    .await?;
                 if !exists {
                     return Err(refused);
                 }

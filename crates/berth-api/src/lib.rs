@@ -7,6 +7,8 @@
 pub mod admin;
 pub mod authz;
 pub mod aws;
+#[cfg(test)]
+mod docs;
 pub mod ecr;
 pub mod ecr_public;
 mod endpoint;

@@ -4,7 +4,7 @@
 
 use berth_meta::{Group, ManagedPolicy, MetaError, PolicyOwner, Principal, Role};
 
-use crate::admin::AdminError;
+use crate::admin_error::AdminError;
 use crate::policy::{managed, Policy, PolicyKind};
 use crate::{unique_id_with, Iam};
 

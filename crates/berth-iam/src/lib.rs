@@ -7,6 +7,7 @@
 //! Depends on `berth-meta` for storage; knows nothing of HTTP.
 
 pub mod admin;
+mod admin_error;
 pub mod authz;
 pub mod directory;
 mod keys;

@@ -20,6 +20,7 @@ use berth_iam::Iam;
 use crate::aws::{AwsError, Input};
 pub use ctx::{AdminCaller, GcDefaults};
 use ctx::{Ctx, Params};
+use operations::admin_operations;
 pub use operations::Operation;
 
 pub const TARGET_PREFIX: &str = "BerthAdmin_20261123.";
@@ -42,5 +43,12 @@ pub async fn execute(
     };
     let params = Params::read(Input::parse(body)?)?;
     let ctx = Ctx::new(iam, registry, gc, caller, op, params)?;
-    operations::dispatch(op, &ctx).await
+    run(op, &ctx).await
+}
+
+admin_operations! {
+    dispatch Operation;
+    fn run(op, c: &Ctx<'_>) -> Result<serde_json::Value, AwsError>;
+    call (c);
+    not_built => Err(AwsError::new("UnknownOperationException", format!("Unknown operation '{}'", op.name())));
 }

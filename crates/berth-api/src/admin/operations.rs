@@ -1,35 +1,33 @@
 //! Every operation of the admin API, and its handler.
 
-use serde_json::Value;
-
-use super::ctx::Ctx;
-use crate::aws::AwsError;
-
-crate::operations! {
-    /// An operation of the admin API.
-    pub enum Operation;
-    dispatch(op, c: &Ctx<'_>) -> Result<Value, AwsError>;
-    call (c);
-    not_built => Err(AwsError::new(
-        "UnknownOperationException",
-        format!("Unknown operation '{}'", op.name()),
-    ));
-    CreateAccount => super::identities::create_account,
-    ListAccounts => super::identities::list_accounts,
-    CreateUser => super::identities::create_user,
-    ListUsers => super::identities::list_users,
-    DeleteUser => super::identities::delete_user,
-    CreateAccessKey => super::identities::create_access_key,
-    ListAccessKeys => super::identities::list_access_keys,
-    UpdateAccessKey => super::identities::update_access_key,
-    DeleteAccessKey => super::identities::delete_access_key,
-    PutUserPolicy => super::identities::put_user_policy,
-    DeleteUserPolicy => super::identities::delete_user_policy,
-    AttachUserPolicy => super::identities::attach_user_policy,
-    DetachUserPolicy => super::identities::detach_user_policy,
-    RunLifecycle => super::maintenance::run_lifecycle,
-    ListLifecycleEvents => super::maintenance::list_lifecycle_events,
-    RunGc => super::maintenance::run_gc,
-    Fsck => super::maintenance::fsck,
-    Usage => super::maintenance::usage,
+/// Every operation of the service model and its handler (`not_built`: answers that it is
+/// not built yet). Passed to [`crate::operations!`] twice: for the enum here, and for the
+/// dispatch in the service's `mod.rs`, where the handler modules are.
+macro_rules! admin_operations {
+    ($($head:tt)*) => {
+        crate::operations! {
+            $($head)*
+            CreateAccount => identities::create_account,
+            ListAccounts => identities::list_accounts,
+            CreateUser => identities::create_user,
+            ListUsers => identities::list_users,
+            DeleteUser => identities::delete_user,
+            CreateAccessKey => identities::create_access_key,
+            ListAccessKeys => identities::list_access_keys,
+            UpdateAccessKey => identities::update_access_key,
+            DeleteAccessKey => identities::delete_access_key,
+            PutUserPolicy => identities::put_user_policy,
+            DeleteUserPolicy => identities::delete_user_policy,
+            AttachUserPolicy => identities::attach_user_policy,
+            DetachUserPolicy => identities::detach_user_policy,
+            RunLifecycle => maintenance::run_lifecycle,
+            ListLifecycleEvents => maintenance::list_lifecycle_events,
+            RunGc => maintenance::run_gc,
+            Fsck => maintenance::fsck,
+            Usage => maintenance::usage,
+        }
+    };
 }
+pub(crate) use admin_operations;
+
+admin_operations! { enum Operation; }

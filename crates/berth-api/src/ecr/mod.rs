@@ -26,6 +26,7 @@ use crate::aws::{AwsCaller, AwsError, Input};
 use crate::state::AppState;
 use authorize::authorize;
 pub use ctx::Ctx;
+use operations::ecr_operations;
 pub use operations::Operation;
 
 pub const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
@@ -72,5 +73,12 @@ pub async fn dispatch(
         operation,
         host,
     };
-    operations::dispatch(operation, &ctx, inp).await
+    run(operation, &ctx, inp).await
+}
+
+ecr_operations! {
+    dispatch Operation;
+    fn run(op, ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError>;
+    call (ctx, inp);
+    not_built => Err(operations::not_built(op));
 }

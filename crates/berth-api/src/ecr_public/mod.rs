@@ -9,11 +9,7 @@ use crate::aws::AwsError;
 pub const TARGET_PREFIX: &str = "SpencerFrontendService.";
 
 crate::operations! {
-    /// An operation of ECR Public.
-    pub enum Operation;
-    dispatch(op,) -> Result<Value, AwsError>;
-    call ();
-    not_built => Err(not_built(op));
+    enum Operation;
     BatchCheckLayerAvailability => not_built,
     BatchDeleteImage => not_built,
     CompleteLayerUpload => not_built,
@@ -61,5 +57,5 @@ pub async fn handle(target: &str) -> Result<Value, AwsError> {
                 format!("Unknown operation target '{target}' for the ECR Public service"),
             )
         })?;
-    dispatch(op).await
+    Err(not_built(op))
 }

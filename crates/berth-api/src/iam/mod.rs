@@ -22,6 +22,7 @@ use crate::aws::{AwsCaller, AwsError};
 use crate::query::Params;
 use crate::state::AppState;
 use call::Call;
+use operations::iam_operations;
 pub use operations::Operation;
 
 pub const NS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
@@ -60,6 +61,13 @@ pub async fn dispatch(
         action: op,
         params: &params,
     };
-    let result = operations::dispatch(op, &call).await?;
+    let result = run(op, &call).await?;
     Ok((action, result))
+}
+
+iam_operations! {
+    dispatch Operation;
+    fn run(op, c: &Call<'_>) -> Result<String, AwsError>;
+    call (c);
+    not_built => Err(operations::not_built(op));
 }

@@ -12,6 +12,7 @@ use crate::aws::{AwsCaller, AwsError};
 use crate::query::Params;
 use crate::state::AppState;
 use call::Call;
+use operations::sts_operations;
 pub use operations::Operation;
 
 pub const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
@@ -40,6 +41,13 @@ pub async fn dispatch(
         peer,
         params: &params,
     };
-    let result = operations::dispatch(op, &call).await?;
+    let result = run(op, &call).await?;
     Ok((action, result))
+}
+
+sts_operations! {
+    dispatch Operation;
+    fn run(op, c: &Call<'_>) -> Result<String, AwsError>;
+    call (c);
+    not_built => Err(operations::not_built(op));
 }

@@ -8,6 +8,8 @@ mod db;
 pub use db::{ClusterLock, IdentityChanges};
 mod migrate;
 mod store;
+mod values;
+pub use values::{EncryptionType, TagMutability};
 
 pub use store::MetaStore;
 pub use store::{
@@ -59,12 +61,11 @@ pub struct Repository {
     pub account_id: String,
     pub name: String,
     pub created_at: i64,
-    /// MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION.
-    pub tag_mutability: String,
+    pub tag_mutability: TagMutability,
     /// The wildcard filters of the `*_WITH_EXCLUSION` modes.
     pub mutability_filters: Vec<String>,
     pub scan_on_push: bool,
-    pub encryption_type: String,
+    pub encryption_type: EncryptionType,
     pub kms_key: Option<String>,
 }
 
@@ -73,10 +74,10 @@ pub struct Repository {
 pub struct NewRepository {
     pub account_id: String,
     pub name: String,
-    pub tag_mutability: String,
+    pub tag_mutability: TagMutability,
     pub mutability_filters: Vec<String>,
     pub scan_on_push: bool,
-    pub encryption_type: String,
+    pub encryption_type: EncryptionType,
     pub kms_key: Option<String>,
     pub tags: Vec<(String, String)>,
 }
@@ -87,10 +88,10 @@ impl NewRepository {
         NewRepository {
             account_id: account.to_string(),
             name: name.to_string(),
-            tag_mutability: "MUTABLE".into(),
+            tag_mutability: TagMutability::Mutable,
             mutability_filters: Vec::new(),
             scan_on_push: false,
-            encryption_type: "AES256".into(),
+            encryption_type: EncryptionType::Aes256,
             kms_key: None,
             tags: Vec::new(),
         }

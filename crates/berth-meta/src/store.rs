@@ -1,6 +1,7 @@
 //! The SQLite backend. Writes go through one connection (so transactions never race for the write
 //! lock), reads through a pool of read-only connections; WAL lets them run side by side.
 
+use crate::values::{EncryptionType, TagMutability};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::atomic::AtomicU64;
@@ -44,12 +45,13 @@ pub(crate) fn repo_row(r: &DbRow) -> Repository {
         account_id: r.get(1),
         name: r.get(2),
         created_at: r.get(3),
-        tag_mutability: r.get(4),
+        // the column holds only values written from the enum
+        tag_mutability: r.get::<String>(4).parse().unwrap_or(TagMutability::Mutable),
         mutability_filters: filters
             .and_then(|f| serde_json::from_str(&f).ok())
             .unwrap_or_default(),
         scan_on_push: r.get::<i64>(6) != 0,
-        encryption_type: r.get(7),
+        encryption_type: r.get::<String>(7).parse().unwrap_or(EncryptionType::Aes256),
         kms_key: r.get(8),
     }
 }

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-use berth_meta::{MetaError, MetaStore, NewManifest, Repository};
+use berth_meta::{MetaError, MetaStore, NewManifest, Repository, TagMutability};
 use berth_oci::{manifest, Digest, Reference, RepositoryName};
 use berth_storage::{BlobStore, ByteStream};
 use bytes::Bytes;
@@ -558,11 +558,11 @@ pub fn tag_is_immutable(repo: &Repository, tag: &str) -> bool {
             .iter()
             .any(|f| wildcard_match(f.as_bytes(), tag.as_bytes()))
     };
-    match repo.tag_mutability.as_str() {
-        "IMMUTABLE" => true,
-        "IMMUTABLE_WITH_EXCLUSION" => !matches(),
-        "MUTABLE_WITH_EXCLUSION" => matches(),
-        _ => false,
+    match repo.tag_mutability {
+        TagMutability::Immutable => true,
+        TagMutability::ImmutableWithExclusion => !matches(),
+        TagMutability::MutableWithExclusion => matches(),
+        TagMutability::Mutable => false,
     }
 }
 
@@ -599,10 +599,10 @@ mod mutability_tests {
             account_id: "000000000000".into(),
             name: "r".into(),
             created_at: 0,
-            tag_mutability: mode.into(),
+            tag_mutability: mode.parse().expect("a mode"),
             mutability_filters: filters.iter().map(|f| f.to_string()).collect(),
             scan_on_push: false,
-            encryption_type: "AES256".into(),
+            encryption_type: berth_meta::EncryptionType::Aes256,
             kms_key: None,
         }
     }

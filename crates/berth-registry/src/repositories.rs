@@ -1,7 +1,7 @@
 //! Repository management for the control plane: create with settings, list, delete, settings
 //! and resource tags.
 
-use berth_meta::{MetaError, NewRepository, Repository};
+use berth_meta::{MetaError, NewRepository, Repository, TagMutability};
 use berth_oci::RepositoryName;
 
 use crate::{Registry, RegistryError, Result};
@@ -60,7 +60,7 @@ impl Registry {
         &self,
         account: &str,
         name: &RepositoryName,
-        mutability: &str,
+        mutability: TagMutability,
         filters: &[String],
     ) -> Result<Repository> {
         let repo = self.repository(account, name).await?;

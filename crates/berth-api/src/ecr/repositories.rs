@@ -1,7 +1,7 @@
 //! CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability,
 //! PutImageScanningConfiguration.
 
-use berth_meta::{NewRepository, Repository};
+use berth_meta::{EncryptionType, NewRepository, Repository, TagMutability};
 use berth_oci::RepositoryName;
 use serde_json::{json, Value};
 
@@ -10,13 +10,6 @@ use crate::aws::input;
 use crate::aws::registry_error as core_error;
 use crate::aws::AwsError;
 use crate::aws::{epoch, next_token, read_token, Input};
-
-pub const MUTABILITIES: &[&str] = &[
-    "MUTABLE",
-    "IMMUTABLE",
-    "IMMUTABLE_WITH_EXCLUSION",
-    "MUTABLE_WITH_EXCLUSION",
-];
 
 /// The output shape `Repository`.
 pub fn shape(ctx: &Ctx<'_>, r: &Repository) -> Value {
@@ -65,19 +58,24 @@ fn scanning_configuration(inp: &mut Input, required: bool) -> bool {
 }
 
 /// `imageTagMutability` with its exclusion filters, as ECR checks them together.
-fn mutability(inp: &mut Input, required: bool) -> Result<(String, Vec<String>), AwsError> {
-    let m = if required {
+/// (An invalid mode is recorded as the input's problem, and reported with the others.)
+fn mutability(inp: &mut Input, required: bool) -> Result<(TagMutability, Vec<String>), AwsError> {
+    let names = TagMutability::names();
+    let given = if required {
         let v = inp.required_string("imageTagMutability", 0, usize::MAX);
-        if !v.is_empty() && !MUTABILITIES.contains(&v.as_str()) {
+        if !v.is_empty() && v.parse::<TagMutability>().is_err() {
             inp.problem(format!(
                 "Value '{v}' at 'imageTagMutability' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-                MUTABILITIES.join(", ")
+                names.join(", ")
             ));
         }
-        v
+        Some(v)
     } else {
-        inp.enumeration("imageTagMutability", MUTABILITIES)
-            .unwrap_or_else(|| "MUTABLE".into())
+        inp.enumeration("imageTagMutability", &names)
+    };
+    let valid = match given {
+        Some(v) => v.parse::<TagMutability>().ok(),
+        None => Some(TagMutability::Mutable),
     };
     let mut filters = Vec::new();
     if let Some(list) = inp.list("imageTagMutabilityExclusionFilters", 1, 5) {
@@ -104,14 +102,15 @@ fn mutability(inp: &mut Input, required: bool) -> Result<(String, Vec<String>), 
             filters.push(filter);
         }
     }
-    let with_exclusion = m.ends_with("_WITH_EXCLUSION");
-    if with_exclusion && filters.is_empty() && MUTABILITIES.contains(&m.as_str()) {
+    let m = valid.unwrap_or(TagMutability::Mutable);
+    let with_exclusion = valid.is_some_and(TagMutability::with_exclusion);
+    if with_exclusion && filters.is_empty() {
         return Err(AwsError::new(
             "InvalidParameterException",
             format!("Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: 'imageTagMutabilityExclusionFilters must be specified when imageTagMutability is {m}'"),
         ));
     }
-    if !with_exclusion && !filters.is_empty() {
+    if valid.is_some() && !with_exclusion && !filters.is_empty() {
         return Err(AwsError::new(
             "InvalidParameterException",
             format!("Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: 'imageTagMutabilityExclusionFilters can only be specified when imageTagMutability is IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, not {m}'"),
@@ -172,12 +171,15 @@ pub async fn create_repository(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, A
     let (encryption_type, kms_key) = match inp.structure("encryptionConfiguration") {
         Some(mut e) => {
             let t = e.required_string("encryptionType", 0, usize::MAX);
-            if !t.is_empty() && !["AES256", "KMS", "KMS_DSSE"].contains(&t.as_str()) {
-                e.problem(format!("Value '{t}' at 'encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]"));
+            let parsed = t.parse::<EncryptionType>();
+            if !t.is_empty() && parsed.is_err() {
+                e.problem(format!("Value '{t}' at 'encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [{}]", EncryptionType::names().join(", ")));
             }
             let k = e.string("kmsKey", 1, 2048);
             inp.absorb("encryptionConfiguration", e);
-            if t == "AES256" && k.is_some() {
+            // (an invalid type was recorded as a problem, reported by `named` below)
+            let t = parsed.unwrap_or(EncryptionType::Aes256);
+            if t == EncryptionType::Aes256 && k.is_some() {
                 return Err(AwsError::new(
                     "InvalidParameterException",
                     "Invalid parameter at 'encryptionConfiguration' failed to satisfy constraint: 'kmsKey can only be specified when encryptionType is KMS or KMS_DSSE'",
@@ -185,7 +187,7 @@ pub async fn create_repository(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, A
             }
             (t, k)
         }
-        None => ("AES256".to_string(), None),
+        None => (EncryptionType::Aes256, None),
     };
     let name = named(inp, name)?;
     let repo = ctx
@@ -292,7 +294,7 @@ pub async fn put_image_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<V
     let repo = ctx
         .state
         .registry
-        .set_tag_mutability(&account, &name, &m, &filters)
+        .set_tag_mutability(&account, &name, m, &filters)
         .await
         .map_err(core_error)?;
     let mut out = json!({

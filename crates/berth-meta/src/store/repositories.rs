@@ -2,6 +2,7 @@
 //! and account settings.
 
 use crate::db::{query, query_as, query_scalar, InTx};
+use crate::values::TagMutability;
 
 use super::{repo_row, MetaStore, REPO_COLUMNS};
 use crate::{now_millis, MetaError, NewRepository, Repository, Result};
@@ -22,10 +23,10 @@ impl MetaStore {
         .bind(&r.account_id)
         .bind(&r.name)
         .bind(now_millis())
-        .bind(&r.tag_mutability)
+        .bind(r.tag_mutability.as_str())
         .bind(filters)
         .bind(r.scan_on_push as i64)
-        .bind(&r.encryption_type)
+        .bind(r.encryption_type.as_str())
         .bind(&r.kms_key)
         .fetch_optional(tx.conn())
         .await?;
@@ -102,12 +103,12 @@ impl MetaStore {
     pub async fn set_tag_mutability(
         &self,
         id: i64,
-        mutability: &str,
+        mutability: TagMutability,
         filters: &[String],
     ) -> Result<()> {
         let filters = filters_column(filters);
         query("UPDATE repositories SET tag_mutability = $1, mutability_filters = $2 WHERE id = $3")
-            .bind(mutability)
+            .bind(mutability.as_str())
             .bind(filters)
             .bind(id)
             .execute(self.db.write())

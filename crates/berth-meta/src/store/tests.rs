@@ -721,7 +721,7 @@ async fn sqlite_commits_are_counted_and_checkpointed() {
         .is_some());
     assert_eq!(s.commits(), Some(c1));
     // a single statement, outside any explicit transaction, too (repositories are created in one)
-    s.set_tag_mutability(repo.id, "IMMUTABLE", &[])
+    s.set_tag_mutability(repo.id, crate::TagMutability::Immutable, &[])
         .await
         .unwrap();
     assert!(s.commits().unwrap() > c1);

@@ -1,0 +1,99 @@
+//! Closed sets of values stored in the metadata: enums, each with the exact spelling the
+//! database and the ECR API use (`as_str`, `FromStr`), instead of strings compared in many
+//! places.
+
+/// An enum of names spelled as the protocols spell them.
+macro_rules! named_values {
+    ($(#[$meta:meta])* $Enum:ident { $($(#[$vmeta:meta])* $Variant:ident = $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $Enum {
+            $($(#[$vmeta])* $Variant,)*
+        }
+
+        impl $Enum {
+            /// Every value, in the model's order.
+            pub const ALL: &'static [$Enum] = &[$($Enum::$Variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($Enum::$Variant => $text,)*
+                }
+            }
+
+            /// Every value's spelling (for "Member must satisfy enum value set" messages).
+            pub fn names() -> Vec<&'static str> {
+                Self::ALL.iter().map(|v| v.as_str()).collect()
+            }
+        }
+
+        impl std::str::FromStr for $Enum {
+            type Err = ();
+
+            fn from_str(s: &str) -> Result<Self, ()> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or(())
+            }
+        }
+
+        impl std::fmt::Display for $Enum {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $Enum {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+named_values! {
+    /// ECR's `imageTagMutability`.
+    TagMutability {
+        Mutable = "MUTABLE",
+        Immutable = "IMMUTABLE",
+        ImmutableWithExclusion = "IMMUTABLE_WITH_EXCLUSION",
+        MutableWithExclusion = "MUTABLE_WITH_EXCLUSION",
+    }
+}
+
+impl TagMutability {
+    /// The modes whose exclusion filters turn the answer around for matching tags.
+    pub fn with_exclusion(self) -> bool {
+        matches!(
+            self,
+            TagMutability::ImmutableWithExclusion | TagMutability::MutableWithExclusion
+        )
+    }
+}
+
+named_values! {
+    /// ECR's `encryptionType`.
+    EncryptionType {
+        Aes256 = "AES256",
+        Kms = "KMS",
+        KmsDsse = "KMS_DSSE",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spelled_as_the_protocols_spell_them() {
+        for m in TagMutability::ALL {
+            assert_eq!(m.as_str().parse::<TagMutability>(), Ok(*m));
+        }
+        assert_eq!("mutable".parse::<TagMutability>(), Err(()));
+        assert_eq!(EncryptionType::Kms.to_string(), "KMS");
+        assert_eq!(
+            serde_json::to_value(TagMutability::ImmutableWithExclusion).unwrap(),
+            "IMMUTABLE_WITH_EXCLUSION"
+        );
+        assert!(TagMutability::MutableWithExclusion.with_exclusion());
+        assert!(!TagMutability::Immutable.with_exclusion());
+    }
+}

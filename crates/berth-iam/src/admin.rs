@@ -2,6 +2,7 @@
 //! most two per principal, as AWS). `berth admin` calls these on the data directory, and the
 //! server's admin API calls them for a root caller.
 
+use berth_meta::PrincipalKind;
 use berth_meta::{AccessKeyInfo, MetaError, Principal};
 use rand::Rng;
 
@@ -58,7 +59,7 @@ impl Iam {
         }
         let root = self
             .meta
-            .create_principal(&id, "root", "root", &generate_unique_id())
+            .create_principal(&id, PrincipalKind::Root, "root", &generate_unique_id())
             .await?;
         self.new_key(root).await
     }
@@ -70,7 +71,7 @@ impl Iam {
     pub(crate) async fn account(&self, account: &str) -> Result<(), AdminError> {
         if self
             .meta
-            .principal(account, "root", "root")
+            .principal(account, PrincipalKind::Root, "root")
             .await?
             .is_none()
         {
@@ -95,12 +96,23 @@ impl Iam {
         }
         crate::directory::check_path(path)?;
         self.account(account).await?;
-        if self.meta.principal(account, "user", name).await?.is_some() {
+        if self
+            .meta
+            .principal(account, PrincipalKind::User, name)
+            .await?
+            .is_some()
+        {
             return Err(AdminError::UserExists(name.to_string()));
         }
         match self
             .meta
-            .create_principal_at(account, "user", name, path, &generate_unique_id())
+            .create_principal_at(
+                account,
+                PrincipalKind::User,
+                name,
+                path,
+                &generate_unique_id(),
+            )
             .await
         {
             Ok(p) => Ok(p),
@@ -117,7 +129,7 @@ impl Iam {
 
     pub async fn users(&self, account: &str) -> Result<Vec<(Principal, i64)>, AdminError> {
         self.account(account).await?;
-        Ok(self.meta.principals(account, "user").await?)
+        Ok(self.meta.principals(account, PrincipalKind::User).await?)
     }
 
     /// The user `name`, or with `None` the account's root.
@@ -128,8 +140,12 @@ impl Iam {
     ) -> Result<Principal, AdminError> {
         self.account(account).await?;
         let found = match name {
-            None => self.meta.principal(account, "root", "root").await?,
-            Some(n) => self.meta.principal(account, "user", n).await?,
+            None => {
+                self.meta
+                    .principal(account, PrincipalKind::Root, "root")
+                    .await?
+            }
+            Some(n) => self.meta.principal(account, PrincipalKind::User, n).await?,
         };
         found.ok_or_else(|| AdminError::NoSuchUser(name.unwrap_or("root").to_string()))
     }
@@ -229,7 +245,7 @@ mod tests {
     async fn accounts_users_and_keys() {
         let (_d, iam) = iam().await;
         let root = iam.create_account(Some("111122223333")).await.unwrap();
-        assert_eq!(root.principal.kind, "root");
+        assert_eq!(root.principal.kind, PrincipalKind::Root);
         assert!(matches!(
             iam.create_account(Some("111122223333")).await,
             Err(AdminError::AccountExists(_))
@@ -281,7 +297,7 @@ mod tests {
             .authenticate_key(&k1.access_key_id, &k1.secret_access_key)
             .await
             .unwrap();
-        assert_eq!((p.kind.as_str(), p.name.as_str()), ("user", "alice"));
+        assert_eq!((p.kind, p.name.as_str()), (PrincipalKind::User, "alice"));
 
         // deactivated keys stop working at once in this process
         iam.set_access_key_status("111122223333", &k1.access_key_id, false)

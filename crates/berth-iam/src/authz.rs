@@ -6,6 +6,7 @@
 //! Every write through [`Iam`] clears the caches; entries also expire after [`POLICY_TTL`], which
 //! bounds how long another node (cluster mode) can act on a policy that has since changed.
 
+use berth_meta::PrincipalKind;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -65,14 +66,14 @@ fn store<K: std::hash::Hash + Eq, V>(
 /// Who a principal is, for policies: its ARN, its role's for a role session.
 pub fn caller_of(p: &Principal, session: Option<&str>) -> Caller {
     let account = p.account_id.clone();
-    match (p.kind.as_str(), session) {
-        ("root", _) => Caller {
+    match (p.kind, session) {
+        (PrincipalKind::Root, _) => Caller {
             arn: format!("arn:aws:iam::{account}:root"),
             account,
             role_arn: None,
             root: true,
         },
-        ("role", Some(s)) => Caller {
+        (PrincipalKind::Role, Some(s)) => Caller {
             arn: format!("arn:aws:sts::{account}:assumed-role/{}/{s}", p.name),
             role_arn: Some(role_arn(p)),
             account,
@@ -98,11 +99,11 @@ pub fn principal_context(ctx: &mut Context, p: &Principal, caller: &Caller, sess
     )
     .set("aws:PrincipalAccount", p.account_id.clone())
     .set("aws:userid", user_id(p, session));
-    match (p.kind.as_str(), session) {
-        ("root", _) => {
+    match (p.kind, session) {
+        (PrincipalKind::Root, _) => {
             ctx.set("aws:PrincipalType", "Account");
         }
-        ("role", Some(_)) => {
+        (PrincipalKind::Role, Some(_)) => {
             ctx.set("aws:PrincipalType", "AssumedRole");
         }
         _ => {
@@ -115,9 +116,9 @@ pub fn principal_context(ctx: &mut Context, p: &Principal, caller: &Caller, sess
 /// AWS's user ID of a caller (`aws:userid`, GetCallerIdentity's `UserId`): the account for its
 /// root, `ROLEID:SESSION` for a role session, else the principal's unique ID.
 pub fn user_id(p: &Principal, session: Option<&str>) -> String {
-    match (p.kind.as_str(), session) {
-        ("root", _) => p.account_id.clone(),
-        ("role", Some(s)) => format!("{}:{s}", p.unique_id),
+    match (p.kind, session) {
+        (PrincipalKind::Root, _) => p.account_id.clone(),
+        (PrincipalKind::Role, Some(s)) => format!("{}:{s}", p.unique_id),
         _ => p.unique_id.clone(),
     }
 }
@@ -157,7 +158,7 @@ impl Iam {
 
     /// The identity policies of a principal (none for an account's root user).
     pub async fn identity_policies(&self, p: &Principal) -> Result<Policies, AuthError> {
-        if p.kind == "root" {
+        if p.kind == PrincipalKind::Root {
             return Ok(Arc::new(Vec::new()));
         }
         let generation = self.policies.generation.load(Ordering::Relaxed);
@@ -302,7 +303,10 @@ impl Iam {
         resource: &[Arc<Policy>],
     ) -> Result<Decision, AuthError> {
         // fast path: the account's own root user with nothing that could deny it
-        if r.principal.kind == "root" && resource.is_empty() && r.caller.account == r.account {
+        if r.principal.kind == PrincipalKind::Root
+            && resource.is_empty()
+            && r.caller.account == r.account
+        {
             return Ok(Decision::Allow);
         }
         let ids: Vec<&Policy> = identity.iter().map(|p| p.as_ref()).collect();

@@ -2,7 +2,7 @@
 //! roles; groups and their members; roles with their trust policies; customer managed policies.
 //! Every change that can alter a decision clears the policy caches.
 
-use berth_meta::{Group, ManagedPolicy, MetaError, PolicyOwner, Principal, Role};
+use berth_meta::{Group, ManagedPolicy, MetaError, PolicyOwner, Principal, PrincipalKind, Role};
 
 use crate::admin_error::AdminError;
 use crate::policy::{managed, Policy, PolicyKind};
@@ -290,8 +290,8 @@ impl Iam {
     ) -> Result<(Principal, i64), AdminError> {
         self.account(account).await?;
         let (kind, n) = match name {
-            Some(n) => ("user", n),
-            None => ("root", "root"),
+            Some(n) => (PrincipalKind::User, n),
+            None => (PrincipalKind::Root, "root"),
         };
         self.meta
             .principal_entry(account, kind, n)

@@ -18,6 +18,7 @@ pub mod session;
 pub mod sigv4;
 pub mod token;
 
+use berth_meta::PrincipalKind;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -105,7 +106,7 @@ impl Iam {
         self.meta.ensure_account(account).await?;
         if self
             .meta
-            .principal(account, "root", "root")
+            .principal(account, PrincipalKind::Root, "root")
             .await?
             .is_some()
         {
@@ -129,7 +130,7 @@ impl Iam {
         };
         let principal = self
             .meta
-            .create_principal(account, "root", "root", &generate_unique_id())
+            .create_principal(account, PrincipalKind::Root, "root", &generate_unique_id())
             .await?;
         let sealed = self.master.seal(secret_access_key.as_bytes())?;
         self.meta

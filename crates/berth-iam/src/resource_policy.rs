@@ -2,6 +2,7 @@
 //! caches cleared on every change.
 
 use berth_meta::MetaError;
+use berth_meta::PrincipalKind;
 
 use crate::authz::V1_ACTIONS;
 use crate::policy::{Negatable, Policy, PolicyKind};
@@ -67,13 +68,18 @@ impl Iam {
                 };
                 if self
                     .meta
-                    .principal(account, "root", "root")
+                    .principal(account, PrincipalKind::Root, "root")
                     .await?
                     .is_none()
                 {
                     continue; // not an account of this installation
                 }
                 let name = rest.rsplit('/').next().unwrap_or(rest);
+                // `user/…` or `role/…`; any other resource names no principal of ours
+                let Ok(kind) = kind.parse::<PrincipalKind>() else {
+                    tracing::info!(%arn, "policy names a principal that does not exist");
+                    return Err(ResourcePolicyError::Invalid(PRINCIPAL_NOT_FOUND));
+                };
                 if self.meta.principal(account, kind, name).await?.is_none() {
                     tracing::info!(%arn, "policy names a principal that does not exist");
                     return Err(ResourcePolicyError::Invalid(PRINCIPAL_NOT_FOUND));

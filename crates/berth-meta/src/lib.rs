@@ -9,7 +9,7 @@ pub use db::{ClusterLock, IdentityChanges};
 mod migrate;
 mod store;
 mod values;
-pub use values::{EncryptionType, TagMutability};
+pub use values::{EncryptionType, PrincipalKind, TagMutability};
 
 pub use store::MetaStore;
 pub use store::{
@@ -102,7 +102,7 @@ impl NewRepository {
 pub struct Principal {
     pub id: i64,
     pub account_id: String,
-    pub kind: String,
+    pub kind: PrincipalKind,
     pub name: String,
     pub unique_id: String,
     /// The IAM path (`/` unless given at creation).

@@ -1,7 +1,7 @@
 //! The SQLite backend. Writes go through one connection (so transactions never race for the write
 //! lock), reads through a pool of read-only connections; WAL lets them run side by side.
 
-use crate::values::{EncryptionType, TagMutability};
+use crate::values::{EncryptionType, PrincipalKind, TagMutability};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::atomic::AtomicU64;
@@ -62,7 +62,8 @@ fn principal_row(r: &DbRow) -> Principal {
     Principal {
         id: r.get(0),
         account_id: r.get(1),
-        kind: r.get(2),
+        // the column holds only values written from the enum
+        kind: r.get::<String>(2).parse().unwrap_or(PrincipalKind::User),
         name: r.get(3),
         unique_id: r.get(4),
         path: r.get(5),
@@ -216,14 +217,14 @@ impl MetaStore {
     pub async fn principal(
         &self,
         account: &str,
-        kind: &str,
+        kind: PrincipalKind,
         name: &str,
     ) -> Result<Option<Principal>> {
         let row = query(&format!(
             "SELECT {PRINCIPAL_COLUMNS} FROM principals WHERE account_id = $1 AND kind = $2 AND name = $3"
         ))
         .bind(account)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(name)
         .fetch_optional(self.db.read())
         .await?;
@@ -243,7 +244,7 @@ impl MetaStore {
     pub async fn create_principal(
         &self,
         account: &str,
-        kind: &str,
+        kind: PrincipalKind,
         name: &str,
         unique_id: &str,
     ) -> Result<Principal> {
@@ -255,7 +256,7 @@ impl MetaStore {
     pub async fn create_principal_at(
         &self,
         account: &str,
-        kind: &str,
+        kind: PrincipalKind,
         name: &str,
         path: &str,
         unique_id: &str,
@@ -264,7 +265,7 @@ impl MetaStore {
             "INSERT INTO principals (account_id, kind, name, path, unique_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(account)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(name)
         .bind(path)
         .bind(unique_id)
@@ -274,7 +275,7 @@ impl MetaStore {
         Ok(Principal {
             id,
             account_id: account.to_string(),
-            kind: kind.to_string(),
+            kind,
             name: name.to_string(),
             unique_id: unique_id.to_string(),
             path: path.to_string(),
@@ -314,7 +315,7 @@ impl MetaStore {
             principal: Principal {
                 id: r.get(3),
                 account_id: r.get(4),
-                kind: r.get(5),
+                kind: r.get::<String>(5).parse().unwrap_or(PrincipalKind::User),
                 name: r.get(6),
                 unique_id: r.get(7),
                 path: r.get(8),

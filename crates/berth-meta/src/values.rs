@@ -78,6 +78,17 @@ named_values! {
     }
 }
 
+named_values! {
+    /// What kind of principal a row of `principals` is.
+    PrincipalKind {
+        /// An account's root user.
+        Root = "root",
+        User = "user",
+        /// A role (AssumeRole's sessions act as it).
+        Role = "role",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 use berth_iam::admin::AdminError;
 use berth_iam::Iam;
 use berth_meta::Principal;
+use berth_meta::PrincipalKind;
 
 use super::operations::Operation;
 use crate::aws::{AwsError, Input};
@@ -111,7 +112,7 @@ impl<'a> Ctx<'a> {
         let installation_admin = match &caller {
             AdminCaller::Operator { .. } => true,
             AdminCaller::Principal { principal, .. } => {
-                principal.kind == "root" && principal.account_id == home
+                principal.kind == PrincipalKind::Root && principal.account_id == home
             }
         };
         let named = params.account.take();
@@ -127,7 +128,7 @@ impl<'a> Ctx<'a> {
             installation_admin,
         };
         if let AdminCaller::Principal { principal, .. } = &ctx.caller {
-            if principal.kind != "root" {
+            if principal.kind != PrincipalKind::Root {
                 return Err(ctx.denied());
             }
         }

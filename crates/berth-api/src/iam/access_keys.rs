@@ -3,6 +3,7 @@
 
 use berth_iam::admin::AdminError;
 use berth_meta::AccessKeyInfo;
+use berth_meta::PrincipalKind;
 
 use super::call::Call;
 use super::xml::{date, page};
@@ -24,7 +25,7 @@ async fn keys_of(c: &Call<'_>) -> Result<(Option<String>, String, Vec<AccessKeyI
         .access_keys(a, user.as_deref())
         .await
         .map_err(error)?;
-    let user_el = if owner.kind == "root" {
+    let user_el = if owner.kind == PrincipalKind::Root {
         String::new()
     } else {
         element("UserName", &owner.name)

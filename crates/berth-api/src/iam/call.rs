@@ -2,6 +2,7 @@
 //! lookups and authorisation most actions share. A leaf of `iam`.
 
 use berth_iam::directory::Entity;
+use berth_meta::PrincipalKind;
 use http::StatusCode;
 
 use super::operations::Operation;
@@ -60,10 +61,10 @@ impl Call<'_> {
             return Ok(Some(n.to_string()));
         }
         let p = &self.subject.principal;
-        match p.kind.as_str() {
-            "user" => Ok(Some(p.name.clone())),
-            "root" => Ok(None),
-            _ => Err(AwsError::new(
+        match p.kind {
+            PrincipalKind::User => Ok(Some(p.name.clone())),
+            PrincipalKind::Root => Ok(None),
+            PrincipalKind::Role => Err(AwsError::new(
                 "ValidationError",
                 "Must specify userName when calling with non-User credentials",
             )),

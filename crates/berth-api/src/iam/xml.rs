@@ -1,6 +1,7 @@
 //! IAM's XML shapes of users, groups, roles and policies, and its paged listings.
 
 use berth_iam::directory::PolicyInfo;
+use berth_meta::PrincipalKind;
 use berth_meta::{Group, Principal, Role};
 
 use crate::authz::iso8601;
@@ -21,7 +22,7 @@ pub(super) fn entity_arn(account: &str, kind: &str, path: &str, name: &str) -> S
 }
 
 pub(super) fn user_xml(p: &Principal, created: i64) -> String {
-    if p.kind == "root" {
+    if p.kind == PrincipalKind::Root {
         return format!(
             "{}{}{}",
             element("UserId", &p.account_id),

@@ -3,6 +3,7 @@
 
 use berth_iam::authz::role_arn;
 use berth_iam::session::{MAX_DURATION, MIN_DURATION};
+use berth_meta::PrincipalKind;
 use http::StatusCode;
 
 use super::call::{access_denied, credentials_xml, internal, Call};
@@ -65,7 +66,7 @@ pub async fn assume_role(c: &Call<'_>) -> Result<String, AwsError> {
             subject.arn()
         ))
     };
-    if p.kind == "root" {
+    if p.kind == PrincipalKind::Root {
         return Err(access_denied(
             "Roles may not be assumed by root accounts.".into(),
         ));

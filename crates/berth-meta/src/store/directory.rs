@@ -2,6 +2,7 @@
 //! customer managed policies.
 
 use crate::db::{query, query_scalar, DbRow};
+use crate::values::PrincipalKind;
 
 use super::{principal_row, MetaStore, PRINCIPAL_COLUMNS};
 use crate::{now_millis, Principal, Result};
@@ -96,7 +97,7 @@ impl MetaStore {
     pub async fn principal_entry(
         &self,
         account: &str,
-        kind: &str,
+        kind: PrincipalKind,
         name: &str,
     ) -> Result<Option<(Principal, i64)>> {
         let row = query(&format!(
@@ -104,7 +105,7 @@ impl MetaStore {
              WHERE account_id = $1 AND kind = $2 AND name = $3"
         ))
         .bind(account)
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(name)
         .fetch_optional(self.db.read())
         .await?;
@@ -262,7 +263,7 @@ impl MetaStore {
             principal: Principal {
                 id,
                 account_id: account.to_string(),
-                kind: "role".to_string(),
+                kind: PrincipalKind::Role,
                 name: name.to_string(),
                 unique_id: unique_id.to_string(),
                 path: path.to_string(),

@@ -1,6 +1,7 @@
 //! Accounts, IAM users and their access keys, as `berth admin` manages them.
 
 use crate::db::{query, query_as};
+use crate::values::PrincipalKind;
 
 use super::{principal_row, MetaStore, PRINCIPAL_COLUMNS};
 use crate::{now_millis, AccessKeyInfo, Principal, Result};
@@ -25,13 +26,17 @@ impl MetaStore {
     }
 
     /// Principals of one kind in an account, by name, with their creation times.
-    pub async fn principals(&self, account: &str, kind: &str) -> Result<Vec<(Principal, i64)>> {
+    pub async fn principals(
+        &self,
+        account: &str,
+        kind: PrincipalKind,
+    ) -> Result<Vec<(Principal, i64)>> {
         let rows = query(&format!(
             "SELECT {PRINCIPAL_COLUMNS}, created_at FROM principals
              WHERE account_id = $1 AND kind = $2 ORDER BY name"
         ))
         .bind(account)
-        .bind(kind)
+        .bind(kind.as_str())
         .fetch_all(self.db.read())
         .await?;
         Ok(rows

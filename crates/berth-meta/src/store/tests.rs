@@ -332,7 +332,12 @@ async fn referrers_pulls_uploads_keys(b: Backend) {
     assert_eq!(up("u1").await.unwrap(), Some((r.id, None)));
 
     let p = s
-        .create_principal("000000000000", "root", "root", "AIDAEXAMPLE")
+        .create_principal(
+            "000000000000",
+            crate::PrincipalKind::Root,
+            "root",
+            "AIDAEXAMPLE",
+        )
         .await
         .unwrap();
     s.insert_access_key("AKIAEXAMPLE", p.id, b"sealed")
@@ -342,7 +347,9 @@ async fn referrers_pulls_uploads_keys(b: Backend) {
     assert!(k.active);
     assert_eq!(k.principal, p);
     assert_eq!(
-        s.principal("000000000000", "root", "root").await.unwrap(),
+        s.principal("000000000000", crate::PrincipalKind::Root, "root")
+            .await
+            .unwrap(),
         Some(p)
     );
 }

@@ -16,7 +16,7 @@ def request(berth_host, path, creds, method="GET", data=None):
     req = urllib.request.Request(f"http://{berth_host}{path}", method=method, data=data)
     req.add_header("Authorization", "Basic " + base64.b64encode(creds.encode()).decode())
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=60) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()

@@ -2,7 +2,6 @@
 another region, a full disk, many connections at once and more idle ones than the default
 open-file limit."""
 
-import base64
 import json
 import os
 import shutil
@@ -16,7 +15,8 @@ import botocore.exceptions
 import pytest
 
 from awsapi import call, send, signed_request
-from conftest import CLUSTER, require, start_berth
+from conftest import require, start_berth
+from test_cli import request
 
 
 def client(berth, service="ecr", region="us-east-1", key=None, secret=None):
@@ -25,20 +25,13 @@ def client(berth, service="ecr", region="us-east-1", key=None, secret=None):
                         aws_secret_access_key=secret or berth.secret)
 
 
-def peak_rss_kib(pid: int) -> int:
+def status_kib(pid: int, field: str) -> int:
+    """A memory figure of /proc/PID/status (VmRSS, VmHWM: the peak) in KiB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-    raise AssertionError("no VmHWM")
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
+    raise AssertionError(f"no {field}")
 
 
 def test_a_request_signed_for_another_region_is_refused(berth):
@@ -95,7 +88,7 @@ def test_oversized_and_huge_array_bodies_are_refused_with_bounded_memory(berth):
     iam = client(berth, service="iam")
     iam.create_user(UserName="nobody")
     k = iam.create_access_key(UserName="nobody")["AccessKey"]
-    before = rss_kib(berth.proc.pid)
+    before = status_kib(berth.proc.pid, "VmRSS")
 
     def huge_request(key, secret):
         _, data, headers = signed_request(url, "BatchGetImage", huge, key, secret)
@@ -121,9 +114,9 @@ def test_oversized_and_huge_array_bodies_are_refused_with_bounded_memory(berth):
     # a key that does not exist is refused before anything is read
     status, body = huge_request("AKIAAAAAAAAAAAAAAAAA", "x" * 40)
     assert (status, body["__type"]) == (403, "UnrecognizedClientException")
-    grown_mib = (peak_rss_kib(berth.proc.pid) - before) / 1024
+    grown_mib = (status_kib(berth.proc.pid, "VmHWM") - before) / 1024
     assert grown_mib < 100, f"peak memory grew by {grown_mib:.0f} MiB"
-    assert rss_kib(berth.proc.pid) / 1024 < 200
+    assert status_kib(berth.proc.pid, "VmRSS") / 1024 < 200
 
 
 def as_root(*cmd):
@@ -150,17 +143,6 @@ def test_a_full_disk_is_a_clear_error_and_not_ready():
         shutil.rmtree(mount, ignore_errors=True)
 
 
-def v2(berth, method, path, data=None, headers=None):
-    auth = base64.b64encode(berth.creds.encode()).decode()
-    r = urllib.request.Request(f"http://{berth.host}{path}", data=data, method=method,
-                               headers={"Authorization": f"Basic {auth}", **(headers or {})})
-    try:
-        with urllib.request.urlopen(r, timeout=60) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
 def readyz(berth):
     try:
         with urllib.request.urlopen(f"http://{berth.host}/readyz", timeout=10) as r:
@@ -175,7 +157,7 @@ def full_disk_checks(b):
     big = os.urandom(20 * 1024 * 1024)
     digest = "sha256:" + hashlib.sha256(big).hexdigest()
     for _ in range(3):
-        status, body = v2(b, "POST", f"/v2/full/app/blobs/uploads/?digest={digest}", big)
+        status, body = request(b.host, f"/v2/full/app/blobs/uploads/?digest={digest}", b.creds, "POST", big)
         assert status == 507, body
         err = json.loads(body)["errors"][0]
         assert "insufficient storage" in err["message"], err
@@ -196,7 +178,7 @@ def full_disk_checks(b):
     # a write that fits ends it
     small = b"fits"
     d = "sha256:" + hashlib.sha256(small).hexdigest()
-    assert v2(b, "POST", f"/v2/full/app/blobs/uploads/?digest={d}", small)[0] == 201
+    assert request(b.host, f"/v2/full/app/blobs/uploads/?digest={d}", b.creds, "POST", small)[0] == 201
     assert readyz(b)[0] == 200
 
 
@@ -257,7 +239,7 @@ def test_more_idle_connections_than_the_default_open_file_limit():
         for _ in range(1100):
             s = socket.create_connection(("127.0.0.1", b.port))
             idle.append(s)
-        status, _ = v2(b, "GET", "/v2/")
+        status, _ = request(b.host, "/v2/", b.creds)
         assert status == 200
         assert readyz(b)[0] == 200
         for s in idle:

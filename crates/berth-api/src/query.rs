@@ -34,6 +34,25 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The request's `Action` as one of the service's operations (`parse`), with the Query
+    /// protocol's errors for a missing action and one the service (`version`) does not have.
+    pub fn operation<T>(
+        &self,
+        version: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, AwsError> {
+        let action = self.action();
+        if action.is_empty() {
+            return Err(AwsError::new("MissingAction", "Missing Action"));
+        }
+        parse(action).ok_or_else(|| {
+            AwsError::new(
+                "InvalidAction",
+                format!("Could not find operation {action} for version {version}"),
+            )
+        })
+    }
+
     pub fn action(&self) -> &str {
         self.get("Action").unwrap_or("")
     }

@@ -36,16 +36,7 @@ pub async fn dispatch(
     body: &[u8],
 ) -> Result<(String, String), AwsError> {
     let params = Params::parse(body);
-    let action = params.action().to_string();
-    if action.is_empty() {
-        return Err(AwsError::new("MissingAction", "Missing Action"));
-    }
-    let Some(op) = Operation::parse(&action) else {
-        return Err(AwsError::new(
-            "InvalidAction",
-            format!("Could not find operation {action} for version 2010-05-08"),
-        ));
-    };
+    let op = params.operation("2010-05-08", Operation::parse)?;
     if !op.built() {
         return Err(operations::not_built(op));
     }
@@ -62,7 +53,7 @@ pub async fn dispatch(
         params: &params,
     };
     let result = run(op, &call).await?;
-    Ok((action, result))
+    Ok((op.name().to_string(), result))
 }
 
 iam_operations! {

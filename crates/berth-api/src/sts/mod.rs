@@ -25,16 +25,7 @@ pub async fn dispatch(
     body: &[u8],
 ) -> Result<(String, String), AwsError> {
     let params = Params::parse(body);
-    let action = params.action().to_string();
-    if action.is_empty() {
-        return Err(AwsError::new("MissingAction", "Missing Action"));
-    }
-    let Some(op) = Operation::parse(&action) else {
-        return Err(AwsError::new(
-            "InvalidAction",
-            format!("Could not find operation {action} for version 2011-06-15"),
-        ));
-    };
+    let op = params.operation("2011-06-15", Operation::parse)?;
     let call = Call {
         state,
         caller,
@@ -42,7 +33,7 @@ pub async fn dispatch(
         params: &params,
     };
     let result = run(op, &call).await?;
-    Ok((action, result))
+    Ok((op.name().to_string(), result))
 }
 
 sts_operations! {

@@ -14,6 +14,8 @@ mod manifest_cache;
 mod pulls;
 mod repositories;
 mod space;
+mod wildcard;
+pub use wildcard::wildcard_match;
 mod uploads;
 pub mod usage;
 
@@ -564,29 +566,6 @@ pub fn tag_is_immutable(repo: &Repository, tag: &str) -> bool {
         TagMutability::MutableWithExclusion => matches(),
         TagMutability::Mutable => false,
     }
-}
-
-/// `*` matches any run of characters (including none); everything else matches itself.
-pub fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while t < text.len() {
-        if p < pattern.len() && pattern[p] != b'*' && pattern[p] == text[t] {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
-            star = Some(p);
-            mark = t;
-            p += 1;
-        } else if let Some(s) = star {
-            p = s + 1;
-            mark += 1;
-            t = mark;
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 #[cfg(test)]

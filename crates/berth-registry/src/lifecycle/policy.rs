@@ -341,26 +341,6 @@ pub struct Candidate {
     pub last_pulled_at: Option<i64>,
 }
 
-/// `*` matches any run of characters; the pattern must match the whole tag.
-fn glob(pattern: &str, s: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == s;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !s.starts_with(first) || s.len() < first.len() + last.len() || !s.ends_with(last) {
-        return false;
-    }
-    let mut rest = &s[first.len()..s.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
 impl Rule {
     /// Whether the rule's tag filter selects the image: every prefix (or pattern) listed must be
     /// matched by at least one of its tags.
@@ -374,10 +354,11 @@ impl Rule {
                         .tag_prefixes
                         .iter()
                         .all(|p| c.tags.iter().any(|t| t.starts_with(p.as_str())))
-                    && self
-                        .tag_patterns
-                        .iter()
-                        .all(|p| c.tags.iter().any(|t| glob(p, t)))
+                    && self.tag_patterns.iter().all(|p| {
+                        c.tags
+                            .iter()
+                            .any(|t| crate::wildcard::wildcard_match(p.as_bytes(), t.as_bytes()))
+                    })
             }
         }
     }

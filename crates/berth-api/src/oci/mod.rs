@@ -455,16 +455,9 @@ pub(crate) fn listing_from(
     finish(b, Body::from(body.to_string()))
 }
 
+/// A query value in a `Link`: RFC 3986 unreserved characters and `/` as they are.
 fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    berth_iam::sigv4::uri_encode(s.as_bytes(), true)
 }
 
 /// Parse the `n` query parameter of a listing.

@@ -18,6 +18,7 @@ import pytest
 from conftest import import_image, require, run, start_berth
 from test_admin import admin
 from test_docker import docker  # noqa: F401  (the Docker Engine fixture)
+from test_cli import request
 from test_ecr import aws_cli, cli_env
 
 ACCOUNT = "000000000000"
@@ -536,24 +537,18 @@ def test_listings_are_authorised_on_the_registry_first(berth, root_iam):
     assert e.value.response["Error"]["Message"] == (
         f"User: arn:aws:iam::{ACCOUNT}:user/no-policy is not authorized to perform: "
         f"ecr:DescribeRepositories on resource: arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*")
-    basic = base64.b64encode(f"{key}:{secret}".encode()).decode()
-    req = urllib.request.Request(f"http://{berth.host}/v2/_catalog",
-                                 headers={"Authorization": "Basic " + basic})
-    with pytest.raises(urllib.error.HTTPError) as e:
-        urllib.request.urlopen(req, timeout=10)
-    assert e.value.code == 403
-    assert json.loads(e.value.read())["errors"][0]["code"] == "DENIED"
+    status, body = request(berth.host, "/v2/_catalog", f"{key}:{secret}")
+    assert status == 403
+    assert json.loads(body)["errors"][0]["code"] == "DENIED"
     policy = doc({"Effect": "Allow", "Action": "ecr:*", "Resource": "*"},
                  {"Effect": "Deny", "Action": "ecr:*",
                   "Resource": f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/listing/secret"})
     key, secret = new_user(root_iam, "all-but-secret", policy=policy)
     names = [r["repositoryName"] for r in client(berth, "ecr", key, secret).describe_repositories()["repositories"]]
     assert "listing/open" in names and "listing/secret" not in names
-    basic = base64.b64encode(f"{key}:{secret}".encode()).decode()
-    req = urllib.request.Request(f"http://{berth.host}/v2/_catalog",
-                                 headers={"Authorization": "Basic " + basic})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        listed = json.loads(r.read())["repositories"]
+    status, body = request(berth.host, "/v2/_catalog", f"{key}:{secret}")
+    assert status == 200
+    listed = json.loads(body)["repositories"]
     assert "listing/open" in listed and "listing/secret" not in listed
 
 
@@ -579,10 +574,8 @@ def test_external_id_and_deleting_a_role_ends_its_sessions(berth, root_iam):
     ecr = client(berth, "ecr", *session)
     ecr.describe_repositories()
     token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
-    basic = base64.b64encode(base64.b64decode(token)).decode()
-    req = urllib.request.Request(f"http://{berth.host}/v2/", headers={"Authorization": "Basic " + basic})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        assert r.status == 200
+    login = base64.b64decode(token).decode()
+    assert request(berth.host, "/v2/", login)[0] == 200
 
     root_iam.delete_role_policy(RoleName="partner-role", PolicyName="read")
     root_iam.delete_role(RoleName="partner-role")
@@ -592,9 +585,7 @@ def test_external_id_and_deleting_a_role_ends_its_sessions(berth, root_iam):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ecr.describe_repositories()
     assert code(e) in ("UnrecognizedClientException", "ExpiredTokenException")
-    with pytest.raises(urllib.error.HTTPError) as e:
-        urllib.request.urlopen(req, timeout=10)
-    assert e.value.code in (401, 403)
+    assert request(berth.host, "/v2/", login)[0] in (401, 403)
 
 
 @pytest.mark.local_disk

@@ -80,11 +80,20 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
     };
     // the key is found before the body is read, and the body is bounded by what the operation
     // may carry before it is read or parsed
-    let pending =
-        match auth::identify(&state.iam, &state.region, &parts, crate::state::now_secs()).await {
-            Ok(p) => p,
-            Err(e) => return refuse(e),
-        };
+    // the headers as SigV4 sees them, listed once for both steps
+    let headers = auth::header_pairs(&parts);
+    let pending = match auth::identify(
+        &state.iam,
+        &state.region,
+        &parts,
+        &headers,
+        crate::state::now_secs(),
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => return refuse(e),
+    };
     let target = parts
         .headers
         .get("x-amz-target")
@@ -95,7 +104,7 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
         Ok(b) => b,
         Err(e) => return refuse(e),
     };
-    let caller = match pending.verify(&parts, &body) {
+    let caller = match pending.verify(&parts, &headers, &body) {
         Ok(c) => c,
         Err(e) => return refuse(e),
     };

@@ -51,7 +51,7 @@ fn region_served(service: &str, region: &str, home: &str) -> bool {
 }
 
 /// The request's headers as the verifier sees them (HTTP/2 carries the host as `:authority`).
-fn header_pairs(parts: &Parts) -> Vec<(&str, &str)> {
+pub fn header_pairs(parts: &Parts) -> Vec<(&str, &str)> {
     let mut headers: Vec<(&str, &str)> = parts
         .headers
         .iter()
@@ -79,11 +79,13 @@ fn sigv4_request<'a>(
     }
 }
 
-/// Read the request's signature header, check its scope and time, and find its key.
+/// Read the request's signature header, check its scope and time, and find its key. `headers`
+/// are the request's, as [`header_pairs`] lists them.
 pub async fn identify(
     iam: &Iam,
     home_region: &str,
     parts: &Parts,
+    headers: &[(&str, &str)],
     now: i64,
 ) -> Result<Pending, AwsError> {
     let header = parts
@@ -99,9 +101,8 @@ pub async fn identify(
             auth.scope()
         ))));
     }
-    let headers = header_pairs(parts);
     let (amz_date, time) =
-        sigv4::request_time(&sigv4_request(parts, &headers, ""), &auth).map_err(sig_error)?;
+        sigv4::request_time(&sigv4_request(parts, headers, ""), &auth).map_err(sig_error)?;
     sigv4::check_skew(&amz_date, time, now).map_err(sig_error)?;
     let token = parts
         .headers
@@ -154,7 +155,12 @@ fn key_error(e: AuthError, auth: &Authorization) -> AwsError {
 
 impl Pending {
     /// Check the signature over the request and its body: the authenticated caller.
-    pub fn verify(self, parts: &Parts, body: &[u8]) -> Result<AwsCaller, AwsError> {
+    pub fn verify(
+        self,
+        parts: &Parts,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<AwsCaller, AwsError> {
         let payload_hash = match parts
             .headers
             .get("x-amz-content-sha256")
@@ -163,8 +169,7 @@ impl Pending {
             Some(h) if h != "UNSIGNED-PAYLOAD" => h.to_string(),
             _ => sigv4::sha256_hex(body),
         };
-        let headers = header_pairs(parts);
-        let req = sigv4_request(parts, &headers, &payload_hash);
+        let req = sigv4_request(parts, headers, &payload_hash);
         sigv4::verify(&req, &self.auth, &self.amz_date, &self.secret).map_err(sig_error)?;
         Ok(AwsCaller {
             principal: self.principal,

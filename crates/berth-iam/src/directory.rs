@@ -2,7 +2,10 @@
 //! roles; groups and their members; roles with their trust policies; customer managed policies.
 //! Every change that can alter a decision clears the policy caches.
 
-use berth_meta::{Group, ManagedPolicy, MetaError, PolicyOwner, Principal, PrincipalKind, Role};
+use berth_meta::{
+    Group, ManagedPolicy, MetaError, NewManagedPolicy, NewRole, PolicyOwner, Principal,
+    PrincipalKind, Role,
+};
 
 use crate::admin_error::AdminError;
 use crate::policy::{managed, Policy, PolicyKind};
@@ -408,15 +411,15 @@ impl Iam {
         self.account(account).await?;
         created(
             self.meta
-                .create_role(
+                .create_role(&NewRole {
                     account,
                     name,
                     path,
-                    &unique_id_with("AROA"),
+                    unique_id: &unique_id_with("AROA"),
                     trust_policy,
-                    max,
+                    max_session_duration: max,
                     description,
-                )
+                })
                 .await,
             || format!("Role with name {name} already exists."),
         )
@@ -483,15 +486,15 @@ impl Iam {
         let arn = format!("arn:aws:iam::{account}:policy{path}{name}");
         created(
             self.meta
-                .create_managed_policy(
+                .create_managed_policy(&NewManagedPolicy {
                     account,
                     name,
                     path,
-                    &unique_id_with("ANPA"),
-                    &arn,
+                    policy_id: &unique_id_with("ANPA"),
+                    arn: &arn,
                     description,
                     document,
-                )
+                })
                 .await,
             || format!("A policy called {name} already exists. Duplicate names are not allowed."),
         )

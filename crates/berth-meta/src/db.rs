@@ -450,12 +450,12 @@ impl<T> Rows for T where
 }
 
 impl DbRow {
-    /// Column `i`, which must decode as `T` (a bug in the statement otherwise).
-    pub(crate) fn get<T: Col>(&self, i: usize) -> T {
+    /// The column named `column`, decoded as `T`.
+    pub(crate) fn try_get<T: Col>(&self, column: &str) -> sqlx::Result<T> {
         use sqlx::Row;
         match self {
-            DbRow::Sqlite(r) => r.get(i),
-            DbRow::Postgres(r) => r.get(i),
+            DbRow::Sqlite(r) => r.try_get(column),
+            DbRow::Postgres(r) => r.try_get(column),
         }
     }
 

@@ -13,8 +13,9 @@ pub use values::{EncryptionType, PrincipalKind, TagMutability};
 
 pub use store::MetaStore;
 pub use store::{
-    month_of, Group, IdentityDocuments, LifecycleEvent, LifecycleImage, LifecyclePreview,
-    ManagedPolicy, Marked, PolicyOwner, RepositoryUsage, Role,
+    month_of, BlobRecord, BlobReference, Group, IdentityDocuments, LifecycleEvent, LifecycleImage,
+    LifecyclePreview, LifecycleRepository, ManagedPolicy, Marked, NewManagedPolicy, NewRole,
+    PolicyOwner, RepositoryName, RepositoryUsage, Role, StoreBytes,
 };
 
 use berth_oci::Digest;

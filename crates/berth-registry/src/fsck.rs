@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use berth_meta::{BlobRecord, BlobReference};
 use berth_oci::Digest;
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -63,7 +64,7 @@ impl Registry {
             .repository_names()
             .await?
             .into_iter()
-            .map(|(id, account, name)| (id, format!("{account}/{name}")))
+            .map(|r| (r.id, format!("{}/{}", r.account_id, r.name)))
             .collect();
         let repo_name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| id.to_string());
 
@@ -77,10 +78,17 @@ impl Registry {
         }
 
         let mut manifests = HashSet::new();
-        for (repo, manifest, blob, has_row, linked) in self.meta.manifest_references().await? {
+        for reference in self.meta.manifest_references().await? {
+            let BlobReference {
+                repository_id: repo,
+                manifest,
+                blob,
+                blob_recorded,
+                linked,
+            } = reference;
             manifests.insert((repo, manifest.clone()));
             r.references_checked += 1;
-            if !has_row {
+            if !blob_recorded {
                 r.problems.push(Problem {
                     kind: "missing-blob-row",
                     detail: format!(
@@ -114,7 +122,12 @@ impl Registry {
             .map(|i| (i.key, (i.size, i.modified)))
             .collect();
         let mut known = HashSet::new();
-        for (digest, size, marked) in rows {
+        for BlobRecord {
+            digest,
+            size,
+            unreferenced_since: marked,
+        } in rows
+        {
             r.blobs_checked += 1;
             let Ok(d) = digest.parse::<Digest>() else {
                 continue;

@@ -94,14 +94,14 @@ impl Registry {
             r.blobs_examined = m.examined;
             r.blobs_marked = m.marked;
         }
-        r.bytes_examined = self.meta.store_bytes().await?.1 as u64;
+        r.bytes_examined = self.meta.store_bytes().await?.blob_bytes as u64;
         // every marked blob: those marked before the cutoff go, the rest are kept
         let marked = self.meta.marked_blobs().await?;
-        let marked_bytes: u64 = marked.iter().map(|(_, s, _)| *s as u64).sum();
+        let marked_bytes: u64 = marked.iter().map(|b| b.size as u64).sum();
         let stale: Vec<(String, i64)> = marked
             .iter()
-            .filter(|(_, _, at)| *at <= cutoff)
-            .map(|(d, s, _)| (d.clone(), *s))
+            .filter(|b| b.unreferenced_since.is_some_and(|at| at <= cutoff))
+            .map(|b| (b.digest.clone(), b.size))
             .collect();
         if opts.dry_run {
             r.blobs_deleted = stale.len() as u64;

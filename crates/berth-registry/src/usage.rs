@@ -129,7 +129,11 @@ impl Registry {
             a.estimated_monthly_cost = ((a.storage_cost + a.transfer_cost) * 100.0).round() / 100.0;
         }
         let store = if account.is_none() {
-            let (blobs, blob_bytes, manifest_bytes) = self.meta.store_bytes().await?;
+            let berth_meta::StoreBytes {
+                blobs,
+                blob_bytes,
+                manifest_bytes,
+            } = self.meta.store_bytes().await?;
             let bytes_on_disk = self.store.list_blobs().await?.iter().map(|b| b.size).sum();
             Some(StoreUsage {
                 blobs,

@@ -49,11 +49,12 @@ pub async fn run(data_dir: &Path, target: Target<'_>) -> anyhow::Result<Value> {
     // 1. blobs, each checked twice: by the store as it is written, and read back
     let blobs = source_meta.all_blobs().await?;
     let (mut copied, mut present, mut bytes) = (0u64, 0u64, 0u64);
-    for (digest, size, _) in &blobs {
+    for blob in &blobs {
+        let digest = &blob.digest;
         let d: Digest = digest
             .parse()
             .with_context(|| format!("stored digest {digest}"))?;
-        let size = *size as u64;
+        let size = blob.size as u64;
         if target_store.stat(&d).await? == Some(size) {
             present += 1;
         } else {

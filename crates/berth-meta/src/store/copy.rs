@@ -89,11 +89,11 @@ impl MetaStore {
             let rows = query(&select).fetch_all(self.db.read()).await?;
             for r in &rows {
                 let mut q = query(&insert);
-                for (i, (_, kind)) in columns.iter().enumerate() {
+                for (name, kind) in &columns {
                     q = q.bind(match kind.as_str() {
-                        "bigint" => Arg::I64(r.get::<Option<i64>>(i)),
-                        "bytea" => Arg::Blob(r.get::<Option<Vec<u8>>>(i)),
-                        _ => Arg::String(r.get::<Option<String>>(i)),
+                        "bigint" => Arg::I64(r.try_get(name)?),
+                        "bytea" => Arg::Blob(r.try_get(name)?),
+                        _ => Arg::String(r.try_get(name)?),
                     });
                 }
                 q.execute(tx.conn()).await?;

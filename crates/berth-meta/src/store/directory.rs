@@ -1,14 +1,15 @@
 //! IAM groups and their members, roles (a principal of kind `role` with its trust policy) and
 //! customer managed policies.
 
-use crate::db::{query, query_scalar, DbRow};
+use crate::db::{query, query_as, query_scalar};
 use crate::values::PrincipalKind;
 
-use super::{principal_row, MetaStore, PRINCIPAL_COLUMNS};
+use super::identity::{DatedPrincipalRow, PrincipalRow, PRINCIPAL_COLUMNS};
+use super::MetaStore;
 use crate::{now_millis, Principal, Result};
 
 /// An IAM group.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Group {
     pub id: i64,
     pub account_id: String,
@@ -29,7 +30,7 @@ pub struct Role {
 }
 
 /// A customer managed policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ManagedPolicy {
     pub account_id: String,
     pub name: String,
@@ -44,53 +45,65 @@ pub struct ManagedPolicy {
     pub attachments: i64,
 }
 
-const GROUP_COLUMNS: &str = "id, account_id, name, path, unique_id, created_at";
-
-fn group_row(r: &DbRow) -> Group {
-    Group {
-        id: r.get(0),
-        account_id: r.get(1),
-        name: r.get(2),
-        path: r.get(3),
-        unique_id: r.get(4),
-        created_at: r.get(5),
-    }
+/// A role to create.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRole<'a> {
+    pub account: &'a str,
+    pub name: &'a str,
+    pub path: &'a str,
+    pub unique_id: &'a str,
+    pub trust_policy: &'a str,
+    pub max_session_duration: i64,
+    pub description: Option<&'a str>,
 }
+
+/// A customer managed policy to create.
+#[derive(Debug, Clone, Copy)]
+pub struct NewManagedPolicy<'a> {
+    pub account: &'a str,
+    pub name: &'a str,
+    pub path: &'a str,
+    pub policy_id: &'a str,
+    pub arn: &'a str,
+    pub description: Option<&'a str>,
+    pub document: &'a str,
+}
+
+const GROUP_COLUMNS: &str = "id, account_id, name, path, unique_id, created_at";
 
 const ROLE_SELECT: &str = "SELECT p.id, p.account_id, p.kind, p.name, p.unique_id, p.path,
         r.trust_policy, r.max_session_duration, r.description, p.created_at
      FROM principals p JOIN iam_roles r ON r.principal_id = p.id";
 
-fn role_row(r: &DbRow) -> Role {
-    Role {
-        principal: principal_row(r),
-        trust_policy: r.get(6),
-        max_session_duration: r.get(7),
-        description: r.get(8),
-        created_at: r.get(9),
+#[derive(sqlx::FromRow)]
+struct RoleRow {
+    #[sqlx(flatten)]
+    principal: PrincipalRow,
+    trust_policy: String,
+    max_session_duration: i64,
+    description: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<RoleRow> for Role {
+    type Error = crate::MetaError;
+
+    fn try_from(r: RoleRow) -> Result<Role> {
+        Ok(Role {
+            principal: r.principal.try_into()?,
+            trust_policy: r.trust_policy,
+            max_session_duration: r.max_session_duration,
+            description: r.description,
+            created_at: r.created_at,
+        })
     }
 }
 
 const POLICY_SELECT: &str =
     "SELECT m.account_id, m.name, m.path, m.policy_id, m.arn, m.description,
         m.document, m.created_at, m.updated_at,
-        (SELECT count(*) FROM iam_attachments a WHERE a.policy_arn = m.arn)
+        (SELECT count(*) FROM iam_attachments a WHERE a.policy_arn = m.arn) AS attachments
      FROM iam_managed_policies m";
-
-fn policy_row(r: &DbRow) -> ManagedPolicy {
-    ManagedPolicy {
-        account_id: r.get(0),
-        name: r.get(1),
-        path: r.get(2),
-        policy_id: r.get(3),
-        arn: r.get(4),
-        description: r.get(5),
-        document: r.get(6),
-        created_at: r.get(7),
-        updated_at: r.get(8),
-        attachments: r.get(9),
-    }
-}
 
 impl MetaStore {
     /// A principal of one kind with its creation time.
@@ -100,7 +113,7 @@ impl MetaStore {
         kind: PrincipalKind,
         name: &str,
     ) -> Result<Option<(Principal, i64)>> {
-        let row = query(&format!(
+        query_as::<DatedPrincipalRow>(&format!(
             "SELECT {PRINCIPAL_COLUMNS}, created_at FROM principals
              WHERE account_id = $1 AND kind = $2 AND name = $3"
         ))
@@ -108,8 +121,9 @@ impl MetaStore {
         .bind(kind.as_str())
         .bind(name)
         .fetch_optional(self.db.read())
-        .await?;
-        Ok(row.map(|r| (principal_row(&r), r.get(6))))
+        .await?
+        .map(DatedPrincipalRow::into_entry)
+        .transpose()
     }
 
     // ---- groups ----
@@ -121,7 +135,7 @@ impl MetaStore {
         path: &str,
         unique_id: &str,
     ) -> Result<Group> {
-        let row = query(&format!(
+        Ok(query_as::<Group>(&format!(
             "INSERT INTO iam_groups (account_id, name, path, unique_id, created_at)
              VALUES ($1, $2, $3, $4, $5) RETURNING {GROUP_COLUMNS}"
         ))
@@ -131,43 +145,39 @@ impl MetaStore {
         .bind(unique_id)
         .bind(now_millis())
         .fetch_one(self.db.write())
-        .await?;
-        Ok(group_row(&row))
+        .await?)
     }
 
     pub async fn group(&self, account: &str, name: &str) -> Result<Option<Group>> {
-        let row = query(&format!(
+        Ok(query_as(&format!(
             "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = $1 AND name = $2"
         ))
         .bind(account)
         .bind(name)
         .fetch_optional(self.db.read())
-        .await?;
-        Ok(row.as_ref().map(group_row))
+        .await?)
     }
 
     /// An account's groups, by name.
     pub async fn groups(&self, account: &str) -> Result<Vec<Group>> {
-        let rows = query(&format!(
+        Ok(query_as(&format!(
             "SELECT {GROUP_COLUMNS} FROM iam_groups WHERE account_id = $1 ORDER BY name"
         ))
         .bind(account)
         .fetch_all(self.db.read())
-        .await?;
-        Ok(rows.iter().map(group_row).collect())
+        .await?)
     }
 
     /// The groups a principal belongs to, by name.
     pub async fn groups_of(&self, principal_id: i64) -> Result<Vec<Group>> {
-        let rows = query(&format!(
+        Ok(query_as(&format!(
             "SELECT {GROUP_COLUMNS} FROM iam_groups
              WHERE id IN (SELECT group_id FROM iam_group_members WHERE principal_id = $1)
              ORDER BY name"
         ))
         .bind(principal_id)
         .fetch_all(self.db.read())
-        .await?;
-        Ok(rows.iter().map(group_row).collect())
+        .await?)
     }
 
     /// Delete a group with no members and no policies left; `false` when it has some.
@@ -207,34 +217,32 @@ impl MetaStore {
 
     /// A group's members with their creation times, by name.
     pub async fn group_members(&self, group_id: i64) -> Result<Vec<(Principal, i64)>> {
-        let rows = query(&format!(
+        query_as::<DatedPrincipalRow>(&format!(
             "SELECT {PRINCIPAL_COLUMNS}, created_at FROM principals
              WHERE id IN (SELECT principal_id FROM iam_group_members WHERE group_id = $1)
              ORDER BY name"
         ))
         .bind(group_id)
         .fetch_all(self.db.read())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (principal_row(r), r.get::<i64>(6)))
-            .collect())
+        .await?
+        .into_iter()
+        .map(DatedPrincipalRow::into_entry)
+        .collect()
     }
 
     // ---- roles ----
 
     /// Create a role principal and its trust policy in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create_role(
-        &self,
-        account: &str,
-        name: &str,
-        path: &str,
-        unique_id: &str,
-        trust_policy: &str,
-        max_session_duration: i64,
-        description: Option<&str>,
-    ) -> Result<Role> {
+    pub async fn create_role(&self, r: &NewRole<'_>) -> Result<Role> {
+        let NewRole {
+            account,
+            name,
+            path,
+            unique_id,
+            trust_policy,
+            max_session_duration,
+            description,
+        } = *r;
         let now = now_millis();
         let mut tx = self.db.begin().await?;
         let id: i64 = query_scalar(
@@ -276,24 +284,27 @@ impl MetaStore {
     }
 
     pub async fn role(&self, account: &str, name: &str) -> Result<Option<Role>> {
-        let row = query(&format!(
+        query_as::<RoleRow>(&format!(
             "{ROLE_SELECT} WHERE p.account_id = $1 AND p.kind = 'role' AND p.name = $2"
         ))
         .bind(account)
         .bind(name)
         .fetch_optional(self.db.read())
-        .await?;
-        Ok(row.as_ref().map(role_row))
+        .await?
+        .map(Role::try_from)
+        .transpose()
     }
 
     pub async fn roles(&self, account: &str) -> Result<Vec<Role>> {
-        let rows = query(&format!(
+        query_as::<RoleRow>(&format!(
             "{ROLE_SELECT} WHERE p.account_id = $1 AND p.kind = 'role' ORDER BY p.name"
         ))
         .bind(account)
         .fetch_all(self.db.read())
-        .await?;
-        Ok(rows.iter().map(role_row).collect())
+        .await?
+        .into_iter()
+        .map(Role::try_from)
+        .collect()
     }
 
     pub async fn update_trust_policy(&self, principal_id: i64, document: &str) -> Result<bool> {
@@ -307,17 +318,16 @@ impl MetaStore {
 
     // ---- customer managed policies ----
 
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create_managed_policy(
-        &self,
-        account: &str,
-        name: &str,
-        path: &str,
-        policy_id: &str,
-        arn: &str,
-        description: Option<&str>,
-        document: &str,
-    ) -> Result<ManagedPolicy> {
+    pub async fn create_managed_policy(&self, p: &NewManagedPolicy<'_>) -> Result<ManagedPolicy> {
+        let NewManagedPolicy {
+            account,
+            name,
+            path,
+            policy_id,
+            arn,
+            description,
+            document,
+        } = *p;
         let now = now_millis();
         query(
             "INSERT INTO iam_managed_policies
@@ -350,21 +360,19 @@ impl MetaStore {
     }
 
     pub async fn managed_policy(&self, arn: &str) -> Result<Option<ManagedPolicy>> {
-        let row = query(&format!("{POLICY_SELECT} WHERE m.arn = $1"))
+        Ok(query_as(&format!("{POLICY_SELECT} WHERE m.arn = $1"))
             .bind(arn)
             .fetch_optional(self.db.read())
-            .await?;
-        Ok(row.as_ref().map(policy_row))
+            .await?)
     }
 
     pub async fn managed_policies(&self, account: &str) -> Result<Vec<ManagedPolicy>> {
-        let rows = query(&format!(
+        Ok(query_as(&format!(
             "{POLICY_SELECT} WHERE m.account_id = $1 ORDER BY m.name"
         ))
         .bind(account)
         .fetch_all(self.db.read())
-        .await?;
-        Ok(rows.iter().map(policy_row).collect())
+        .await?)
     }
 
     /// Delete a customer managed policy attached to nothing; `false` when it is attached.

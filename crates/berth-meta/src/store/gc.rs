@@ -26,6 +26,36 @@ pub struct Marked {
     pub examined: u64,
 }
 
+/// A row of `blobs`: a blob's size, and since when (epoch ms) the collector has marked it
+/// unreferenced.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BlobRecord {
+    pub digest: String,
+    pub size: i64,
+    pub unreferenced_since: Option<i64>,
+}
+
+/// A manifest's reference to a blob, as a consistency check sees it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BlobReference {
+    pub repository_id: i64,
+    /// The manifest's digest.
+    pub manifest: String,
+    pub blob: String,
+    /// Whether the blob has a row.
+    pub blob_recorded: bool,
+    /// Whether the manifest's repository links the blob.
+    pub linked: bool,
+}
+
+/// A repository's account and name by ID.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RepositoryName {
+    pub id: i64,
+    pub account_id: String,
+    pub name: String,
+}
+
 impl MetaStore {
     /// Mark the links no manifest of their repository uses (at `now`, unless marked already) and
     /// clear the marks of links in use again.
@@ -109,8 +139,8 @@ impl MetaStore {
         Ok(())
     }
 
-    /// Every blob marked unreferenced: (digest, size, marked at).
-    pub async fn marked_blobs(&self) -> Result<Vec<(String, i64, i64)>> {
+    /// Every blob marked unreferenced.
+    pub async fn marked_blobs(&self) -> Result<Vec<BlobRecord>> {
         Ok(query_as(
             "SELECT digest, size, unreferenced_since FROM blobs
              WHERE unreferenced_since IS NOT NULL ORDER BY digest",
@@ -228,14 +258,14 @@ impl MetaStore {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Blobs manifests reference: (repository, manifest digest, blob digest, whether the blob
-    /// has a row, whether the repository links it).
-    pub async fn manifest_references(&self) -> Result<Vec<(i64, String, String, bool, bool)>> {
+    /// Every reference of a manifest to a blob.
+    pub async fn manifest_references(&self) -> Result<Vec<BlobReference>> {
         Ok(query_as(
-            "SELECT m.repository_id, m.digest, mb.digest,
-                    EXISTS (SELECT 1 FROM blobs b WHERE b.digest = mb.digest),
+            "SELECT m.repository_id, m.digest AS manifest, mb.digest AS blob,
+                    EXISTS (SELECT 1 FROM blobs b WHERE b.digest = mb.digest) AS blob_recorded,
                     EXISTS (SELECT 1 FROM repository_blobs rb
                             WHERE rb.repository_id = m.repository_id AND rb.digest = mb.digest)
+                        AS linked
              FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
              ORDER BY m.repository_id, m.digest, mb.digest",
         )
@@ -257,8 +287,8 @@ impl MetaStore {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Every blob row: (digest, size, marked unreferenced since).
-    pub async fn all_blobs(&self) -> Result<Vec<(String, i64, Option<i64>)>> {
+    /// Every blob row.
+    pub async fn all_blobs(&self) -> Result<Vec<BlobRecord>> {
         Ok(
             query_as("SELECT digest, size, unreferenced_since FROM blobs ORDER BY digest")
                 .fetch_all(self.db.read())
@@ -267,154 +297,11 @@ impl MetaStore {
     }
 
     /// Repository names by ID (for reports).
-    pub async fn repository_names(&self) -> Result<Vec<(i64, String, String)>> {
+    pub async fn repository_names(&self) -> Result<Vec<RepositoryName>> {
         Ok(
             query_as("SELECT id, account_id, name FROM repositories ORDER BY id")
                 .fetch_all(self.db.read())
                 .await?,
         )
-    }
-}
-
-/// `YYYY-MM` of an epoch-milliseconds time (UTC).
-pub fn month_of(ms: i64) -> String {
-    // days since 1970-01-01 to a civil date (Howard Hinnant's algorithm)
-    let z = ms.div_euclid(86_400_000) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}")
-}
-
-/// A repository's storage and transfer, for usage reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepositoryUsage {
-    pub account_id: String,
-    pub name: String,
-    pub images: i64,
-    /// Distinct blobs its manifests reference, plus the manifests themselves.
-    pub bytes: i64,
-    /// Served this month, and blob downloads.
-    pub bytes_out: i64,
-    pub downloads: i64,
-}
-
-impl MetaStore {
-    /// Add served bytes to this month's counters.
-    pub async fn record_transfers(&self, t: &[(i64, u64, u64)], now: i64) -> Result<()> {
-        if t.is_empty() {
-            return Ok(());
-        }
-        let month = month_of(now);
-        let mut tx = self.db.begin().await?;
-        for (repo, bytes, n) in t {
-            query(
-                "INSERT INTO repository_transfer (repository_id, month, bytes_out, downloads)
-                 SELECT id, $1, $2, $3 FROM repositories WHERE id = $4
-                 ON CONFLICT (repository_id, month) DO UPDATE
-                 SET bytes_out = repository_transfer.bytes_out + excluded.bytes_out,
-                     downloads = repository_transfer.downloads + excluded.downloads",
-            )
-            .bind(&month)
-            .bind(*bytes as i64)
-            .bind(*n as i64)
-            .bind(repo)
-            .execute(tx.conn())
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Every repository's usage (this month's transfer), by account and name.
-    pub async fn repository_usage(&self, month: &str) -> Result<Vec<RepositoryUsage>> {
-        let rows: Vec<(String, String, i64, i64, i64, i64)> = query_as(
-            "SELECT r.account_id, r.name,
-                    (SELECT count(*) FROM manifests m WHERE m.repository_id = r.id),
-                    coalesce((SELECT CAST(sum(b.size) AS BIGINT) FROM blobs b WHERE b.digest IN
-                        (SELECT mb.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-                         WHERE m.repository_id = r.id)), 0)
-                    + coalesce((SELECT CAST(sum(m.size) AS BIGINT) FROM manifests m WHERE m.repository_id = r.id), 0),
-                    coalesce((SELECT bytes_out FROM repository_transfer t WHERE t.repository_id = r.id AND t.month = $1), 0),
-                    coalesce((SELECT downloads FROM repository_transfer t WHERE t.repository_id = r.id AND t.month = $2), 0)
-             FROM repositories r ORDER BY r.account_id, r.name",
-        )
-        .bind(month)
-        .bind(month)
-        .fetch_all(self.db.read())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(account_id, name, images, bytes, bytes_out, downloads)| RepositoryUsage {
-                    account_id,
-                    name,
-                    images,
-                    bytes,
-                    bytes_out,
-                    downloads,
-                },
-            )
-            .collect())
-    }
-
-    /// An account's storage with shared blobs counted once: distinct blobs its manifests
-    /// reference, plus the manifests.
-    pub async fn account_bytes(&self, account: &str) -> Result<i64> {
-        Ok(query_scalar(
-            "SELECT coalesce((SELECT CAST(sum(b.size) AS BIGINT) FROM blobs b WHERE b.digest IN
-                 (SELECT mb.digest FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-                  JOIN repositories r ON r.id = m.repository_id WHERE r.account_id = $1)), 0)
-             + coalesce((SELECT CAST(sum(m.size) AS BIGINT) FROM manifests m JOIN repositories r ON r.id = m.repository_id
-                         WHERE r.account_id = $1), 0)",
-        )
-        .bind(account)
-        .fetch_one(self.db.read())
-        .await?)
-    }
-
-    /// What the whole store holds: (blob rows, their bytes, manifest bytes).
-    pub async fn store_bytes(&self) -> Result<(i64, i64, i64)> {
-        Ok(query_as(
-            "SELECT (SELECT count(*) FROM blobs), coalesce((SELECT CAST(sum(size) AS BIGINT) FROM blobs), 0),
-                    coalesce((SELECT CAST(sum(size) AS BIGINT) FROM manifests), 0)",
-        )
-        .fetch_one(self.db.read())
-        .await?)
-    }
-}
-
-impl MetaStore {
-    /// Claim background job `name` for `owner` until `lease_until` (epoch ms): true when no
-    /// other node holds an unexpired claim (the owner may renew its own).
-    pub async fn claim_job(&self, name: &str, owner: &str, lease_until: i64) -> Result<bool> {
-        Ok(query_scalar::<String>(
-            "INSERT INTO jobs (name, owner, lease_until) VALUES ($1, $2, $3)
-             ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
-             WHERE jobs.lease_until < $4 OR jobs.owner = excluded.owner
-             RETURNING name",
-        )
-        .bind(name)
-        .bind(owner)
-        .bind(lease_until)
-        .bind(crate::now_millis())
-        .fetch_optional(self.db.write())
-        .await?
-        .is_some())
-    }
-}
-
-#[cfg(test)]
-mod month_tests {
-    #[test]
-    fn months() {
-        assert_eq!(super::month_of(0), "1970-01");
-        assert_eq!(super::month_of(1_795_000_000_000), "2026-11");
-        assert_eq!(super::month_of(951_782_400_000), "2000-02"); // 2000-02-29
-        assert_eq!(super::month_of(951_868_800_000), "2000-03");
     }
 }

@@ -1,7 +1,7 @@
 //! Images as the ECR control plane sees them: listings of image identifiers and details, paged,
 //! and deletion by tag or digest with ECR's semantics.
 
-use crate::db::{query, query_as, query_scalar, DbRow};
+use crate::db::{query, query_as, query_scalar};
 use berth_oci::Digest;
 
 use super::{digest, placeholders, MetaStore};
@@ -18,21 +18,36 @@ fn tag_condition(status: TagStatus) -> &'static str {
     }
 }
 
-fn detail_row(r: &DbRow) -> Result<ImageDetail> {
-    let d: String = r.get(1);
-    let subject: Option<String> = r.get(5);
-    Ok(ImageDetail {
-        id: r.get(0),
-        digest: digest(&d)?,
-        tags: Vec::new(),
-        media_type: r.get(2),
-        config_media_type: r.get(3),
-        artifact_type: r.get(4),
-        subject: subject.as_deref().map(digest).transpose()?,
-        image_size: r.get::<i64>(6) as u64,
-        pushed_at: r.get(7),
-        last_pulled_at: r.get(8),
-    })
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    id: i64,
+    digest: String,
+    media_type: String,
+    config_media_type: Option<String>,
+    artifact_type: Option<String>,
+    subject_digest: Option<String>,
+    image_size: i64,
+    pushed_at: i64,
+    last_pulled_at: Option<i64>,
+}
+
+impl TryFrom<DetailRow> for ImageDetail {
+    type Error = MetaError;
+
+    fn try_from(r: DetailRow) -> Result<ImageDetail> {
+        Ok(ImageDetail {
+            id: r.id,
+            digest: digest(&r.digest)?,
+            tags: Vec::new(),
+            media_type: r.media_type,
+            config_media_type: r.config_media_type,
+            artifact_type: r.artifact_type,
+            subject: r.subject_digest.as_deref().map(digest).transpose()?,
+            image_size: r.image_size as u64,
+            pushed_at: r.pushed_at,
+            last_pulled_at: r.last_pulled_at,
+        })
+    }
 }
 
 impl MetaStore {
@@ -77,7 +92,7 @@ impl MetaStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<ImageDetail>> {
-        let rows = query(&format!(
+        let rows: Vec<DetailRow> = query_as(&format!(
             "SELECT {DETAIL_COLUMNS} FROM manifests m
              WHERE m.repository_id = $1 AND m.digest > $2 {}
              ORDER BY m.digest LIMIT $3",
@@ -88,14 +103,17 @@ impl MetaStore {
         .bind(limit as i64)
         .fetch_all(self.db.read())
         .await?;
-        let mut images = rows.iter().map(detail_row).collect::<Result<Vec<_>>>()?;
+        let mut images = rows
+            .into_iter()
+            .map(ImageDetail::try_from)
+            .collect::<Result<Vec<_>>>()?;
         self.fill_tags(&mut images).await?;
         Ok(images)
     }
 
     /// One image by digest, with its tags.
     pub async fn image_by_digest(&self, repo: i64, d: &Digest) -> Result<Option<ImageDetail>> {
-        let row = query(&format!(
+        let row = query_as(&format!(
             "SELECT {DETAIL_COLUMNS} FROM manifests m WHERE m.repository_id = $1 AND m.digest = $2"
         ))
         .bind(repo)
@@ -107,7 +125,7 @@ impl MetaStore {
 
     /// The image a tag names, with all its tags.
     pub async fn image_by_tag(&self, repo: i64, tag: &str) -> Result<Option<ImageDetail>> {
-        let row = query(&format!(
+        let row = query_as(&format!(
             "SELECT {DETAIL_COLUMNS} FROM tags t JOIN manifests m ON m.id = t.manifest_id
              WHERE t.repository_id = $1 AND t.name = $2"
         ))
@@ -118,11 +136,11 @@ impl MetaStore {
         self.one_image(row).await
     }
 
-    async fn one_image(&self, row: Option<DbRow>) -> Result<Option<ImageDetail>> {
+    async fn one_image(&self, row: Option<DetailRow>) -> Result<Option<ImageDetail>> {
         let Some(row) = row else {
             return Ok(None);
         };
-        let mut images = vec![detail_row(&row)?];
+        let mut images = vec![ImageDetail::try_from(row)?];
         self.fill_tags(&mut images).await?;
         Ok(images.pop())
     }

@@ -4,7 +4,7 @@
 use crate::db::{query, query_as};
 
 use super::MetaStore;
-use crate::Result;
+use crate::{MetaError, Result};
 
 /// An image as lifecycle rules see it: a manifest that no index in its repository lists and
 /// whose subject (for a referrer) is not in the repository.
@@ -19,7 +19,7 @@ pub struct LifecycleImage {
 }
 
 /// A repository's stored preview.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct LifecyclePreview {
     pub policy: String,
     pub status: String,
@@ -37,6 +37,37 @@ pub struct LifecycleEvent {
     pub rule_priority: i64,
     pub actor: String,
     pub expired_at: i64,
+}
+
+/// A repository with a lifecycle policy.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LifecycleRepository {
+    pub id: i64,
+    pub account_id: String,
+    pub name: String,
+    pub policy: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct LifecycleImageRow {
+    id: i64,
+    digest: String,
+    pushed_at: i64,
+    last_pulled_at: Option<i64>,
+    media_type: String,
+    size: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct LifecycleEventRow {
+    account_id: String,
+    repository: String,
+    digest: String,
+    /// A JSON array.
+    tags: String,
+    rule_priority: i64,
+    actor: String,
+    expired_at: i64,
 }
 
 impl MetaStore {
@@ -84,10 +115,10 @@ impl MetaStore {
         Ok(())
     }
 
-    /// Every repository with a lifecycle policy: (id, account, name, policy), by account and name.
-    pub async fn lifecycle_repositories(&self) -> Result<Vec<(i64, String, String, String)>> {
+    /// Every repository with a lifecycle policy, by account and name.
+    pub async fn lifecycle_repositories(&self) -> Result<Vec<LifecycleRepository>> {
         Ok(query_as(
-            "SELECT id, account_id, name, lifecycle_policy FROM repositories
+            "SELECT id, account_id, name, lifecycle_policy AS policy FROM repositories
              WHERE lifecycle_policy IS NOT NULL ORDER BY account_id, name",
         )
         .fetch_all(self.db.read())
@@ -97,7 +128,7 @@ impl MetaStore {
     /// The images of a repository that lifecycle rules judge. Children of an index stay while the
     /// index does, and referrers while their subject does: neither is a candidate.
     pub async fn lifecycle_images(&self, repo: i64) -> Result<Vec<LifecycleImage>> {
-        let rows = query(
+        let rows: Vec<LifecycleImageRow> = query_as(
             "SELECT m.digest, m.pushed_at, m.last_pulled_at, m.media_type, m.size, m.id
              FROM manifests m
              WHERE m.repository_id = $1
@@ -121,14 +152,13 @@ impl MetaStore {
         }
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let tags = tags_of.remove(&r.get::<i64>(5)).unwrap_or_default();
             out.push(LifecycleImage {
-                digest: r.get(0),
-                pushed_at: r.get(1),
-                last_pulled_at: r.get(2),
-                media_type: r.get(3),
-                size: r.get(4),
-                tags,
+                tags: tags_of.remove(&r.id).unwrap_or_default(),
+                digest: r.digest,
+                pushed_at: r.pushed_at,
+                last_pulled_at: r.last_pulled_at,
+                media_type: r.media_type,
+                size: r.size,
             });
         }
         Ok(out)
@@ -152,20 +182,12 @@ impl MetaStore {
     }
 
     pub async fn lifecycle_preview(&self, repo: i64) -> Result<Option<LifecyclePreview>> {
-        let row: Option<(String, String, String, i64)> = query_as(
+        Ok(query_as(
             "SELECT policy, status, results, started_at FROM lifecycle_previews WHERE repository_id = $1",
         )
         .bind(repo)
         .fetch_optional(self.db.read())
-        .await?;
-        Ok(
-            row.map(|(policy, status, results, started_at)| LifecyclePreview {
-                policy,
-                status,
-                results,
-                started_at,
-            }),
-        )
+        .await?)
     }
 
     pub async fn record_lifecycle_event(&self, e: &LifecycleEvent) -> Result<()> {
@@ -193,7 +215,7 @@ impl MetaStore {
         repository: Option<&str>,
         limit: i64,
     ) -> Result<Vec<LifecycleEvent>> {
-        let rows = query(
+        let rows: Vec<LifecycleEventRow> = query_as(
             "SELECT account_id, repository, digest, tags, rule_priority, actor, expired_at
              FROM lifecycle_events WHERE account_id = $1 AND ($2 IS NULL OR repository = $2)
              ORDER BY expired_at DESC, id DESC LIMIT $3",
@@ -203,17 +225,20 @@ impl MetaStore {
         .bind(limit)
         .fetch_all(self.db.read())
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| LifecycleEvent {
-                account_id: r.get(0),
-                repository: r.get(1),
-                digest: r.get(2),
-                tags: serde_json::from_str(&r.get::<String>(3)).unwrap_or_default(),
-                rule_priority: r.get(4),
-                actor: r.get(5),
-                expired_at: r.get(6),
+        rows.into_iter()
+            .map(|r| {
+                Ok(LifecycleEvent {
+                    tags: serde_json::from_str(&r.tags).map_err(|e| {
+                        MetaError::Corrupt(format!("stored lifecycle event tags {:?}: {e}", r.tags))
+                    })?,
+                    account_id: r.account_id,
+                    repository: r.repository,
+                    digest: r.digest,
+                    rule_priority: r.rule_priority,
+                    actor: r.actor,
+                    expired_at: r.expired_at,
+                })
             })
-            .collect())
+            .collect()
     }
 }

@@ -156,7 +156,7 @@ impl MetaStore {
         .bind(principal_id)
         .fetch_all(self.db.read())
         .await?;
-        let rows = query(
+        let attached: Vec<(String, Option<String>)> = query_as(
             "SELECT DISTINCT a.policy_arn, m.document FROM iam_attachments a
              LEFT JOIN iam_managed_policies m ON m.arn = a.policy_arn
              WHERE (a.owner_kind = 'principal' AND a.owner_id = $1)
@@ -166,10 +166,7 @@ impl MetaStore {
         .bind(principal_id)
         .fetch_all(self.db.read())
         .await?;
-        Ok(IdentityDocuments {
-            inline,
-            attached: rows.iter().map(|r| (r.get(0), r.get(1))).collect(),
-        })
+        Ok(IdentityDocuments { inline, attached })
     }
 
     /// Create or replace an inline policy.

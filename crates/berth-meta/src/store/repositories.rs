@@ -4,16 +4,119 @@
 use crate::db::{query, query_as, query_scalar, InTx};
 use crate::values::TagMutability;
 
-use super::{repo_row, MetaStore, REPO_COLUMNS};
+use super::{stored, MetaStore};
 use crate::{now_millis, MetaError, NewRepository, Repository, Result};
 
+/// The columns of a [`RepositoryRow`].
+const REPO_COLUMNS: &str = "id, account_id, name, created_at, tag_mutability, mutability_filters, scan_on_push, encryption_type, kms_key";
+
+/// A row of `repositories`.
+#[derive(sqlx::FromRow)]
+struct RepositoryRow {
+    id: i64,
+    account_id: String,
+    name: String,
+    created_at: i64,
+    tag_mutability: String,
+    /// A JSON array of wildcard filters, or NULL.
+    mutability_filters: Option<String>,
+    scan_on_push: i64,
+    encryption_type: String,
+    kms_key: Option<String>,
+}
+
+impl TryFrom<RepositoryRow> for Repository {
+    type Error = MetaError;
+
+    fn try_from(r: RepositoryRow) -> Result<Repository> {
+        let mutability_filters = match r.mutability_filters {
+            Some(f) => serde_json::from_str(&f)
+                .map_err(|e| MetaError::Corrupt(format!("stored mutability filters {f:?}: {e}")))?,
+            None => Vec::new(),
+        };
+        Ok(Repository {
+            id: r.id,
+            account_id: r.account_id,
+            name: r.name,
+            created_at: r.created_at,
+            tag_mutability: stored("tag mutability", &r.tag_mutability)?,
+            mutability_filters,
+            scan_on_push: r.scan_on_push != 0,
+            encryption_type: stored("encryption type", &r.encryption_type)?,
+            kms_key: r.kms_key,
+        })
+    }
+}
+
 impl MetaStore {
+    pub async fn repository(&self, account: &str, name: &str) -> Result<Option<Repository>> {
+        query_as::<RepositoryRow>(&format!(
+            "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = $1 AND name = $2"
+        ))
+        .bind(account)
+        .bind(name)
+        .fetch_optional(self.db.read())
+        .await?
+        .map(Repository::try_from)
+        .transpose()
+    }
+
+    pub async fn create_repository(&self, account: &str, name: &str) -> Result<Repository> {
+        query_as::<RepositoryRow>(&format!(
+            "INSERT INTO repositories (account_id, name, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (account_id, name) DO NOTHING RETURNING {REPO_COLUMNS}"
+        ))
+        .bind(account)
+        .bind(name)
+        .bind(now_millis())
+        .fetch_optional(self.db.write())
+        .await?
+        .ok_or(MetaError::RepositoryExists)?
+        .try_into()
+    }
+
+    /// The repository, created if it does not exist yet.
+    pub async fn repository_or_create(&self, account: &str, name: &str) -> Result<Repository> {
+        if let Some(r) = self.repository(account, name).await? {
+            return Ok(r);
+        }
+        match self.create_repository(account, name).await {
+            Ok(r) => Ok(r),
+            Err(MetaError::RepositoryExists) => query_as::<RepositoryRow>(&format!(
+                "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = $1 AND name = $2"
+            ))
+            .bind(account)
+            .bind(name)
+            .fetch_one(self.db.write())
+            .await?
+            .try_into(),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Repository names of an account after `after`, in byte order.
+    pub async fn list_repositories(
+        &self,
+        account: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<String>> {
+        Ok(query_scalar(
+            "SELECT name FROM repositories WHERE account_id = $1 AND name > $2 ORDER BY name LIMIT $3",
+        )
+        .bind(account)
+        .bind(after.unwrap_or(""))
+        .bind(limit as i64)
+        .fetch_all(self.db.read())
+        .await?)
+    }
+
     /// Create a repository with its settings and tags in one transaction.
     /// [`MetaError::RepositoryExists`] when the name is taken.
     pub async fn create_repository_with(&self, r: &NewRepository) -> Result<Repository> {
         let filters = filters_column(&r.mutability_filters);
         let mut tx = self.batched().await?;
-        let row = query(&format!(
+        let row = query_as::<RepositoryRow>(&format!(
             "BEGIN;
              INSERT INTO repositories (account_id, name, created_at, tag_mutability,
                                        mutability_filters, scan_on_push, encryption_type, kms_key)
@@ -34,7 +137,7 @@ impl MetaStore {
             tx.rollback().await?;
             return Err(MetaError::RepositoryExists);
         };
-        let repo = repo_row(&row);
+        let repo = Repository::try_from(row)?;
         upsert_tags(&mut tx, repo.id, &r.tags).await?;
         query("COMMIT").execute(tx.conn()).await?;
         tx.committed();
@@ -48,7 +151,7 @@ impl MetaStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Repository>> {
-        let rows = query(&format!(
+        query_as::<RepositoryRow>(&format!(
             "SELECT {REPO_COLUMNS} FROM repositories WHERE account_id = $1 AND name > $2
              ORDER BY name LIMIT $3"
         ))
@@ -56,8 +159,10 @@ impl MetaStore {
         .bind(after.unwrap_or(""))
         .bind(limit as i64)
         .fetch_all(self.db.read())
-        .await?;
-        Ok(rows.iter().map(repo_row).collect())
+        .await?
+        .into_iter()
+        .map(Repository::try_from)
+        .collect()
     }
 
     /// Delete a repository and everything in it. Without `force`, refused with

@@ -1,4 +1,5 @@
 use super::*;
+use crate::{now_millis, NewManifest};
 
 fn d(b: &[u8]) -> Digest {
     Digest::sha256_of(b)

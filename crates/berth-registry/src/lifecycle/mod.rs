@@ -232,14 +232,17 @@ impl Registry {
         actor: &str,
     ) -> Result<Vec<RunReport>> {
         let mut out = Vec::new();
-        for (id, acct, name, text) in self.meta.lifecycle_repositories().await? {
-            if account.is_some_and(|a| a != acct) {
+        for r in self.meta.lifecycle_repositories().await? {
+            if account.is_some_and(|a| a != r.account_id) {
                 continue;
             }
-            match self.run_policy(id, &acct, &name, &text, actor).await {
-                Ok(r) => out.push(r),
+            match self
+                .run_policy(r.id, &r.account_id, &r.name, &r.policy, actor)
+                .await
+            {
+                Ok(report) => out.push(report),
                 Err(e) => {
-                    tracing::error!(account = %acct, repository = %name, error = %e, "lifecycle run failed")
+                    tracing::error!(account = %r.account_id, repository = %r.name, error = %e, "lifecycle run failed")
                 }
             }
         }

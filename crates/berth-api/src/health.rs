@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use http::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::state::AppState;
 
@@ -21,16 +21,43 @@ pub fn router() -> Router<AppState> {
         .route("/readyz", get(readyz))
 }
 
+/// `/healthz`: `{"status": "ok"}`.
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+}
+
+/// `/readyz`: the status, and what each dependency answered.
+#[derive(Serialize)]
+struct Readiness<'a> {
+    status: &'static str,
+    database: Probe<'a>,
+    store: Probe<'a>,
+}
+
+/// `"ok"`, or `{"error": …}`.
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Probe<'a> {
+    Ok,
+    Error(&'a str),
+}
+
+impl<'a> From<&'a Result<(), String>> for Probe<'a> {
+    fn from(r: &'a Result<(), String>) -> Self {
+        match r {
+            Ok(()) => Probe::Ok,
+            Err(e) => Probe::Error(e),
+        }
+    }
+}
+
 async fn healthz() -> Response {
-    (StatusCode::OK, Json(json!({ "status": "ok" }))).into_response()
+    (StatusCode::OK, Json(Health { status: "ok" })).into_response()
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
     let (database, store) = state.registry.readiness().await;
-    let word = |r: &Result<(), String>| match r {
-        Ok(()) => json!("ok"),
-        Err(e) => json!({ "error": e }),
-    };
     let ready = database.is_ok() && store.is_ok();
     // logged when readiness changes, not at every probe
     if WAS_READY.swap(ready, Ordering::Relaxed) != ready {
@@ -47,11 +74,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
     };
     (
         status,
-        Json(json!({
-            "status": if ready { "ok" } else { "unavailable" },
-            "database": word(&database),
-            "store": word(&store),
-        })),
+        Json(Readiness {
+            status: if ready { "ok" } else { "unavailable" },
+            database: (&database).into(),
+            store: (&store).into(),
+        }),
     )
         .into_response()
 }

@@ -4,10 +4,10 @@ use berth_iam::admin::NewAccessKey;
 use berth_iam::directory::Entity;
 use berth_meta::Principal;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::ctx::{arn, error, required, Ctx};
-use crate::aws::{AwsError, Epoch};
+use crate::aws::{reply, AwsError, Empty, Epoch};
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -69,8 +69,34 @@ impl<'a> UserShape<'a> {
     }
 }
 
-fn output(v: impl Serialize) -> Result<Value, AwsError> {
-    serde_json::to_value(v).map_err(|e| AwsError::server(e.to_string()))
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAccountsOutput<'a> {
+    accounts: Vec<AccountShape<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateUserOutput<'a> {
+    user: UserShape<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListUsersOutput<'a> {
+    users: Vec<UserShape<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateAccessKeyOutput<'a> {
+    access_key: AccessKeyShape<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAccessKeysOutput<'a> {
+    access_key_metadata: Vec<KeyMetadata<'a>>,
 }
 
 /// CreateAccount: an account with its root principal and a first root access key.
@@ -87,7 +113,7 @@ pub async fn create_account(c: &Ctx<'_>) -> Result<Value, AwsError> {
         account: AccountShape<'a>,
         access_key: AccessKeyShape<'a>,
     }
-    output(Out {
+    reply(Out {
         account: AccountShape {
             account_id: &k.principal.account_id,
             create_date: Epoch(k.created_at),
@@ -107,28 +133,30 @@ pub async fn list_accounts(c: &Ctx<'_>) -> Result<Value, AwsError> {
             create_date: Epoch(*at),
         })
         .collect();
-    Ok(json!({ "Accounts": output(shapes)? }))
+    reply(ListAccountsOutput { accounts: shapes })
 }
 
 /// CreateUser.
 pub async fn create_user(c: &Ctx<'_>) -> Result<Value, AwsError> {
     let name = required(&c.params.user, "UserName")?;
     let p = c.iam.create_user(&c.account, name).await.map_err(error)?;
-    Ok(json!({ "User": output(UserShape::of(&p, berth_meta::now_millis()))? }))
+    reply(CreateUserOutput {
+        user: UserShape::of(&p, berth_meta::now_millis()),
+    })
 }
 
 /// ListUsers.
 pub async fn list_users(c: &Ctx<'_>) -> Result<Value, AwsError> {
     let users = c.iam.users(&c.account).await.map_err(error)?;
     let shapes: Vec<UserShape> = users.iter().map(|(p, at)| UserShape::of(p, *at)).collect();
-    Ok(json!({ "Users": output(shapes)? }))
+    reply(ListUsersOutput { users: shapes })
 }
 
 /// DeleteUser.
 pub async fn delete_user(c: &Ctx<'_>) -> Result<Value, AwsError> {
     let name = required(&c.params.user, "UserName")?;
     c.iam.delete_user(&c.account, name).await.map_err(error)?;
-    Ok(json!({}))
+    reply(Empty {})
 }
 
 /// CreateAccessKey: for `UserName`, or the account's root without it.
@@ -138,7 +166,9 @@ pub async fn create_access_key(c: &Ctx<'_>) -> Result<Value, AwsError> {
         .create_access_key(&c.account, c.params.user.as_deref())
         .await
         .map_err(error)?;
-    Ok(json!({ "AccessKey": output(AccessKeyShape::from(&k))? }))
+    reply(CreateAccessKeyOutput {
+        access_key: AccessKeyShape::from(&k),
+    })
 }
 
 /// ListAccessKeys.
@@ -157,7 +187,9 @@ pub async fn list_access_keys(c: &Ctx<'_>) -> Result<Value, AwsError> {
             create_date: Epoch(k.created_at),
         })
         .collect();
-    Ok(json!({ "AccessKeyMetadata": output(shapes)? }))
+    reply(ListAccessKeysOutput {
+        access_key_metadata: shapes,
+    })
 }
 
 /// UpdateAccessKey.
@@ -168,7 +200,7 @@ pub async fn update_access_key(c: &Ctx<'_>) -> Result<Value, AwsError> {
         .set_access_key_status(&c.account, id, status == "Active")
         .await
         .map_err(error)?;
-    Ok(json!({}))
+    reply(Empty {})
 }
 
 /// DeleteAccessKey.
@@ -178,7 +210,7 @@ pub async fn delete_access_key(c: &Ctx<'_>) -> Result<Value, AwsError> {
         .delete_access_key(&c.account, id)
         .await
         .map_err(error)?;
-    Ok(json!({}))
+    reply(Empty {})
 }
 
 /// PutUserPolicy.
@@ -190,7 +222,7 @@ pub async fn put_user_policy(c: &Ctx<'_>) -> Result<Value, AwsError> {
         .put_inline_policy(&c.account, Entity::User(name), pn, doc)
         .await
         .map_err(error)?;
-    Ok(json!({}))
+    reply(Empty {})
 }
 
 /// DeleteUserPolicy.
@@ -201,7 +233,7 @@ pub async fn delete_user_policy(c: &Ctx<'_>) -> Result<Value, AwsError> {
         .delete_inline_policy(&c.account, Entity::User(name), pn)
         .await
         .map_err(error)?;
-    Ok(json!({}))
+    reply(Empty {})
 }
 
 /// AttachUserPolicy.
@@ -212,7 +244,7 @@ pub async fn attach_user_policy(c: &Ctx<'_>) -> Result<Value, AwsError> {
         .attach_policy(&c.account, Entity::User(name), arn)
         .await
         .map_err(error)?;
-    Ok(json!({}))
+    reply(Empty {})
 }
 
 /// DetachUserPolicy.
@@ -223,5 +255,5 @@ pub async fn detach_user_policy(c: &Ctx<'_>) -> Result<Value, AwsError> {
         .detach_policy(&c.account, Entity::User(name), arn)
         .await
         .map_err(error)?;
-    Ok(json!({}))
+    reply(Empty {})
 }

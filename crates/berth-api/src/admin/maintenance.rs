@@ -1,13 +1,21 @@
 //! Lifecycle runs and their events, garbage collection, fsck and usage.
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::ctx::{seconds_or, Ctx};
-use crate::aws::{registry_error, AwsError, Epoch};
+use crate::aws::{registry_error, reply, AwsError, Epoch};
 
-fn output(v: impl Serialize) -> Result<Value, AwsError> {
-    serde_json::to_value(v).map_err(|e| AwsError::server(e.to_string()))
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RunLifecycleOutput<'a> {
+    runs: Vec<RunShape<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListLifecycleEventsOutput<'a> {
+    events: Vec<EventShape<'a>>,
 }
 
 #[derive(Serialize)]
@@ -73,7 +81,7 @@ pub async fn run_lifecycle(c: &Ctx<'_>) -> Result<Value, AwsError> {
                 .collect(),
         })
         .collect();
-    Ok(json!({ "Runs": output(runs)? }))
+    reply(RunLifecycleOutput { runs })
 }
 
 /// ListLifecycleEvents: what lifecycle runs expired, newest first.
@@ -98,7 +106,7 @@ pub async fn list_lifecycle_events(c: &Ctx<'_>) -> Result<Value, AwsError> {
             expired_at: Epoch(e.expired_at),
         })
         .collect();
-    Ok(json!({ "Events": output(shapes)? }))
+    reply(ListLifecycleEventsOutput { events: shapes })
 }
 
 /// RunGc: one collection pass over the whole store (across accounts).
@@ -109,7 +117,7 @@ pub async fn run_gc(c: &Ctx<'_>) -> Result<Value, AwsError> {
         upload_ttl: seconds_or(c.params.upload_ttl, c.gc.upload_ttl),
         dry_run: c.params.dry_run,
     };
-    output(c.registry.gc(opts).await.map_err(registry_error)?)
+    reply(c.registry.gc(opts).await.map_err(registry_error)?)
 }
 
 /// Fsck: the consistency check (and repairs).
@@ -121,7 +129,7 @@ pub async fn fsck(c: &Ctx<'_>) -> Result<Value, AwsError> {
         grace: seconds_or(c.params.grace, c.gc.grace),
         upload_ttl: seconds_or(c.params.upload_ttl, c.gc.upload_ttl),
     };
-    output(c.registry.fsck(opts).await.map_err(registry_error)?)
+    reply(c.registry.fsck(opts).await.map_err(registry_error)?)
 }
 
 /// Usage: storage, transfer and an estimated cost, per account (every account and the store
@@ -148,5 +156,5 @@ pub async fn usage(c: &Ctx<'_>) -> Result<Value, AwsError> {
     if c.params.table {
         return Ok(Value::String(report.table()));
     }
-    output(report)
+    reply(report)
 }

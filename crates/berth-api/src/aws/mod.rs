@@ -1,5 +1,5 @@
 //! What every AWS protocol shares: the authenticated caller, SigV4 authentication, errors, JSON
-//! input, pagination tokens, time. Leaf modules: nothing here imports a service or the router
+//! input, output, pagination tokens, time. Leaf modules: nothing here imports a service or the router
 //! (`crate::endpoint`), which sit above.
 
 pub mod auth;
@@ -9,6 +9,7 @@ pub mod iam_error;
 pub mod input;
 pub mod pagination;
 pub mod registry_error;
+pub mod reply;
 pub mod time;
 
 pub use caller::AwsCaller;
@@ -17,7 +18,8 @@ pub use iam_error::iam_error;
 pub use input::Input;
 pub use pagination::{next_token, read_token};
 pub use registry_error::registry_error;
-pub use time::{epoch, Epoch};
+pub use reply::{reply, Empty};
+pub use time::Epoch;
 
 pub const JSON_1_1: &str = "application/x-amz-json-1.1";
 pub const AMZN_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-amzn-requestid");

@@ -1,12 +1,5 @@
 //! Time as the AWS protocols carry it.
 
-use serde_json::{json, Value};
-
-/// Epoch seconds (with milliseconds) as a JSON number, as AWS's JSON protocols send timestamps.
-pub fn epoch(millis: i64) -> Value {
-    json!(millis as f64 / 1000.0)
-}
-
 /// Epoch milliseconds, serialized as AWS's JSON protocols send timestamps: epoch seconds with
 /// milliseconds, as a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,10 +1,10 @@
 //! GetAuthorizationToken: a registry token for `docker login -u AWS`.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::ctx::Ctx;
-use crate::aws::AwsError;
-use crate::aws::Input;
+use super::shapes::{AuthorizationData, GetAuthorizationTokenResponse};
+use crate::aws::{reply, AwsError, Input};
 
 pub async fn get_authorization_token(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
     let ids = inp.string_list("registryIds", 1, 10, 0, usize::MAX);
@@ -28,15 +28,14 @@ pub async fn get_authorization_token(ctx: &Ctx<'_>, mut inp: Input) -> Result<Va
         ctx.caller.expires_at,
         now,
     );
-    let data: Vec<Value> = ids
-        .iter()
-        .map(|id| {
-            json!({
-                "authorizationToken": token,
-                "expiresAt": expires_at,
-                "proxyEndpoint": format!("https://{}", ctx.registry_host(id)),
+    reply(GetAuthorizationTokenResponse {
+        authorization_data: ids
+            .iter()
+            .map(|id| AuthorizationData {
+                authorization_token: &token,
+                expires_at,
+                proxy_endpoint: format!("https://{}", ctx.registry_host(id)),
             })
-        })
-        .collect();
-    Ok(json!({ "authorizationData": data }))
+            .collect(),
+    })
 }

@@ -3,13 +3,17 @@
 use berth_meta::{ImageDeletion, ImageDetail, TagStatus};
 use berth_oci::{Digest, Reference, RepositoryName};
 use berth_registry::{ImageMiss, ImageRef, NewImage, RegistryError};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::ctx::{named, target, Ctx};
+use super::shapes::{
+    self, BatchDeleteImageResponse, BatchGetImageResponse, DescribeImagesResponse, Image,
+    ImageFailure, ImageIdentifier, ImageReferrer, ListImageReferrersResponse, ListImagesResponse,
+    PutImageResponse,
+};
 use crate::aws::input;
 use crate::aws::registry_error as core_error;
-use crate::aws::AwsError;
-use crate::aws::{epoch, next_token, read_token, Input};
+use crate::aws::{next_token, read_token, reply, AwsError, Epoch, Input};
 
 const DIGEST_PATTERN: &str = "[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+";
 /// Results per page when the caller sets no `maxResults`.
@@ -67,11 +71,15 @@ fn valid_refs(ids: &[IdIn]) -> Vec<ImageRef> {
         .collect()
 }
 
-fn failure(raw: &Value, code: &str, reason: &str) -> Value {
-    json!({ "imageId": raw, "failureCode": code, "failureReason": reason })
+fn failure(raw: &Value, code: &'static str, reason: &str) -> ImageFailure {
+    ImageFailure {
+        image_id: raw.clone(),
+        failure_code: code,
+        failure_reason: reason.to_string(),
+    }
 }
 
-fn miss_failure(raw: &Value, miss: ImageMiss) -> Value {
+fn miss_failure(raw: &Value, miss: ImageMiss) -> ImageFailure {
     match miss {
         ImageMiss::NotFound => failure(raw, "ImageNotFound", "Requested image not found"),
         ImageMiss::TagDoesNotMatchDigest => failure(
@@ -87,12 +95,11 @@ fn miss_failure(raw: &Value, miss: ImageMiss) -> Value {
     }
 }
 
-fn image_id(digest: &Digest, tag: Option<&str>) -> Value {
-    let mut v = json!({ "imageDigest": digest.to_string() });
-    if let Some(t) = tag {
-        v["imageTag"] = json!(t);
+fn image_id(digest: &Digest, tag: Option<&str>) -> ImageIdentifier {
+    ImageIdentifier {
+        image_digest: digest.to_string(),
+        image_tag: tag.map(str::to_string),
     }
-    v
 }
 
 /// The filter's tag status; `None` when the filter can match nothing.
@@ -128,29 +135,24 @@ fn paging_with_ids(
 }
 
 /// The output shape `ImageDetail`.
-fn detail(account: &str, name: &RepositoryName, i: &ImageDetail) -> Value {
-    let mut v = json!({
-        "registryId": account,
-        "repositoryName": name.as_str(),
-        "imageDigest": i.digest.to_string(),
-        "imageSizeInBytes": i.image_size,
-        "imagePushedAt": epoch(i.pushed_at),
-        "imageManifestMediaType": i.media_type,
-        "imageStatus": "ACTIVE",
-    });
-    if !i.tags.is_empty() {
-        v["imageTags"] = json!(i.tags);
+fn detail<'a>(
+    account: &'a str,
+    name: &'a RepositoryName,
+    i: &ImageDetail,
+) -> shapes::ImageDetail<'a> {
+    shapes::ImageDetail {
+        registry_id: account,
+        repository_name: name.as_str(),
+        image_digest: i.digest.to_string(),
+        image_tags: i.tags.clone(),
+        image_size_in_bytes: i.image_size,
+        image_pushed_at: Epoch(i.pushed_at),
+        image_manifest_media_type: i.media_type.clone(),
+        artifact_media_type: i.config_media_type.clone(),
+        last_recorded_pull_time: i.last_pulled_at.map(Epoch),
+        subject_manifest_digest: i.subject.as_ref().map(|s| s.to_string()),
+        image_status: "ACTIVE",
     }
-    if let Some(t) = &i.config_media_type {
-        v["artifactMediaType"] = json!(t);
-    }
-    if let Some(t) = i.last_pulled_at {
-        v["lastRecordedPullTime"] = epoch(t);
-    }
-    if let Some(s) = &i.subject {
-        v["subjectManifestDigest"] = json!(s.to_string());
-    }
-    v
 }
 
 fn image_not_found(account: &str, name: &RepositoryName, raw: &Value) -> AwsError {
@@ -214,19 +216,15 @@ pub async fn put_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError>
         )
         .await
         .map_err(|e| put_error(&account, &name, e))?;
-    let mut id = json!({ "imageDigest": pushed.digest.to_string() });
-    if let Some(t) = &tag {
-        id["imageTag"] = json!(t);
-    }
-    Ok(json!({
-        "image": {
-            "registryId": account,
-            "repositoryName": name.as_str(),
-            "imageId": id,
-            "imageManifest": String::from_utf8_lossy(&body),
-            "imageManifestMediaType": pushed.media_type,
-        }
-    }))
+    reply(PutImageResponse {
+        image: Image {
+            registry_id: &account,
+            repository_name: name.as_str(),
+            image_id: image_id(&pushed.digest, tag.as_deref()),
+            image_manifest: String::from_utf8_lossy(&body).into_owned(),
+            image_manifest_media_type: pushed.media_type,
+        },
+    })
 }
 
 fn put_error(account: &str, name: &RepositoryName, e: RegistryError) -> AwsError {
@@ -304,19 +302,15 @@ pub async fn batch_get_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, Aws
             .manifest(&account, &name, &Reference::Digest(digest.clone()), true)
             .await
             .map_err(core_error)?;
-        let mut image_id = json!({ "imageDigest": m.digest.to_string() });
-        if let Some(t) = &r.tag {
-            image_id["imageTag"] = json!(t);
-        }
-        images.push(json!({
-            "registryId": account,
-            "repositoryName": name.as_str(),
-            "imageId": image_id,
-            "imageManifest": String::from_utf8_lossy(&m.body),
-            "imageManifestMediaType": m.media_type,
-        }));
+        images.push(Image {
+            registry_id: &account,
+            repository_name: name.as_str(),
+            image_id: image_id(&m.digest, r.tag.as_deref()),
+            image_manifest: String::from_utf8_lossy(&m.body).into_owned(),
+            image_manifest_media_type: m.media_type,
+        });
     }
-    Ok(json!({ "images": images, "failures": failures }))
+    reply(BatchGetImageResponse { images, failures })
 }
 
 /// The child of index `digest` for linux/amd64 (else the first) whose media type is accepted.
@@ -362,7 +356,10 @@ pub async fn list_images(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsErro
     let name = named(inp, name)?;
     let after = token.map(|t| read_token("ListImages", &t)).transpose()?;
     let Some(status) = status else {
-        return Ok(json!({ "imageIds": [] }));
+        return reply(ListImagesResponse {
+            image_ids: Vec::new(),
+            next_token: None,
+        });
     };
     let after = after
         .as_deref()
@@ -379,16 +376,14 @@ pub async fn list_images(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsErro
         )
         .await
         .map_err(core_error)?;
-    let mut out = json!({
-        "imageIds": ids.iter().map(|(d, t)| image_id(d, t.as_deref())).collect::<Vec<_>>()
-    });
-    if more {
-        if let Some((d, t)) = ids.last() {
-            let key = format!("{d} {}", t.as_deref().unwrap_or(""));
-            out["nextToken"] = json!(next_token("ListImages", &key));
-        }
-    }
-    Ok(out)
+    let next_token = ids
+        .last()
+        .filter(|_| more)
+        .map(|(d, t)| next_token("ListImages", &format!("{d} {}", t.as_deref().unwrap_or(""))));
+    reply(ListImagesResponse {
+        image_ids: ids.iter().map(|(d, t)| image_id(d, t.as_deref())).collect(),
+        next_token,
+    })
 }
 
 pub async fn describe_images(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -421,13 +416,19 @@ pub async fn describe_images(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, Aws
                 Err(_) => return Err(image_not_found(&account, &name, &id.raw)),
             }
         }
-        return Ok(json!({ "imageDetails": details }));
+        return reply(DescribeImagesResponse {
+            image_details: details,
+            next_token: None,
+        });
     }
     let after = token
         .map(|t| read_token("DescribeImages", &t))
         .transpose()?;
     let Some(status) = status else {
-        return Ok(json!({ "imageDetails": [] }));
+        return reply(DescribeImagesResponse {
+            image_details: Vec::new(),
+            next_token: None,
+        });
     };
     let (images, more) = registry
         .images(
@@ -439,15 +440,14 @@ pub async fn describe_images(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, Aws
         )
         .await
         .map_err(core_error)?;
-    let mut out = json!({
-        "imageDetails": images.iter().map(|i| detail(&account, &name, i)).collect::<Vec<_>>()
-    });
-    if more {
-        if let Some(last) = images.last() {
-            out["nextToken"] = json!(next_token("DescribeImages", &last.digest.to_string()));
-        }
-    }
-    Ok(out)
+    let next_token = images
+        .last()
+        .filter(|_| more)
+        .map(|last| next_token("DescribeImages", &last.digest.to_string()));
+    reply(DescribeImagesResponse {
+        image_details: images.iter().map(|i| detail(&account, &name, i)).collect(),
+        next_token,
+    })
 }
 
 pub async fn batch_delete_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -490,7 +490,10 @@ pub async fn batch_delete_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, 
             None => {}
         }
     }
-    Ok(json!({ "imageIds": deleted, "failures": failures }))
+    reply(BatchDeleteImageResponse {
+        image_ids: deleted,
+        failures,
+    })
 }
 
 pub async fn list_image_referrers(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -550,29 +553,23 @@ pub async fn list_image_referrers(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value
     });
     let page: Vec<_> = matching.by_ref().take(max as usize).collect();
     let more = matching.next().is_some();
-    let referrers: Vec<Value> = page
+    let referrers = page
         .iter()
-        .map(|r| {
-            let mut v = json!({
-                "digest": r.digest.to_string(),
-                "mediaType": r.media_type,
-                "size": r.size,
-                "artifactStatus": "ACTIVE",
-            });
-            if let Some(a) = &r.artifact_type {
-                v["artifactType"] = json!(a);
-            }
-            if let Some(a) = &r.annotations {
-                v["annotations"] = json!(a);
-            }
-            v
+        .map(|r| ImageReferrer {
+            digest: r.digest.to_string(),
+            media_type: &r.media_type,
+            size: r.size,
+            artifact_status: "ACTIVE",
+            artifact_type: r.artifact_type.as_deref(),
+            annotations: r.annotations.as_ref(),
         })
         .collect();
-    let mut out = json!({ "referrers": referrers });
-    if more {
-        if let Some(last) = page.last() {
-            out["nextToken"] = json!(next_token("ListImageReferrers", &last.digest.to_string()));
-        }
-    }
-    Ok(out)
+    let next_token = page
+        .last()
+        .filter(|_| more)
+        .map(|last| next_token("ListImageReferrers", &last.digest.to_string()));
+    reply(ListImageReferrersResponse {
+        referrers,
+        next_token,
+    })
 }

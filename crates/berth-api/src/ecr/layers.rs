@@ -5,13 +5,17 @@
 use base64::Engine;
 use berth_oci::{Digest, RepositoryName};
 use berth_registry::{ChunkRange, RegistryError, UploadBody};
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::ctx::{named, target, Ctx};
+use super::shapes::{
+    BatchCheckLayerAvailabilityResponse, CompleteLayerUploadResponse,
+    GetDownloadUrlForLayerResponse, InitiateLayerUploadResponse, Layer, LayerFailure,
+    UploadLayerPartResponse,
+};
 use crate::aws::registry_error as core_error;
-use crate::aws::AwsError;
-use crate::aws::Input;
+use crate::aws::{reply, AwsError, Input};
 
 /// The part size InitiateLayerUpload suggests (parts may be up to 20 MiB).
 const PART_SIZE: u64 = 10 * 1024 * 1024;
@@ -67,24 +71,36 @@ pub async fn batch_check_layer_availability(
     let mut failures = Vec::new();
     for raw in digests {
         if raw.is_empty() {
-            failures.push(json!({ "layerDigest": raw, "failureCode": "MissingLayerDigest", "failureReason": "The layer digest is missing" }));
+            failures.push(LayerFailure {
+                layer_digest: raw,
+                failure_code: "MissingLayerDigest",
+                failure_reason: "The layer digest is missing",
+            });
             continue;
         }
         let Ok(d) = raw.parse::<Digest>() else {
-            failures.push(json!({ "layerDigest": raw, "failureCode": "InvalidLayerDigest", "failureReason": "Invalid layer digest" }));
+            failures.push(LayerFailure {
+                layer_digest: raw,
+                failure_code: "InvalidLayerDigest",
+                failure_reason: "Invalid layer digest",
+            });
             continue;
         };
         match registry.blob_size(&account, &name, &d).await {
-            Ok(size) => layers.push(json!({
-                "layerDigest": raw, "layerAvailability": "AVAILABLE", "layerSize": size,
-            })),
-            Err(RegistryError::BlobUnknown(_)) => layers.push(json!({
-                "layerDigest": raw, "layerAvailability": "UNAVAILABLE",
-            })),
+            Ok(size) => layers.push(Layer {
+                layer_digest: raw,
+                layer_availability: "AVAILABLE",
+                layer_size: Some(size),
+            }),
+            Err(RegistryError::BlobUnknown(_)) => layers.push(Layer {
+                layer_digest: raw,
+                layer_availability: "UNAVAILABLE",
+                layer_size: None,
+            }),
             Err(e) => return Err(core_error(e)),
         }
     }
-    Ok(json!({ "layers": layers, "failures": failures }))
+    reply(BatchCheckLayerAvailabilityResponse { layers, failures })
 }
 
 pub async fn initiate_layer_upload(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -96,7 +112,10 @@ pub async fn initiate_layer_upload(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
         .start_upload(&account, &name)
         .await
         .map_err(core_error)?;
-    Ok(json!({ "uploadId": id.to_string(), "partSize": PART_SIZE }))
+    reply(InitiateLayerUploadResponse {
+        upload_id: id.to_string(),
+        part_size: PART_SIZE,
+    })
 }
 
 pub async fn upload_layer_part(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -122,10 +141,10 @@ pub async fn upload_layer_part(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, A
     let registry = &ctx.state.registry;
     let invalid_part = |size: u64, why: String| {
         AwsError::new("InvalidLayerPartException", why)
-            .with("registryId", json!(account))
-            .with("repositoryName", json!(name.as_str()))
-            .with("uploadId", json!(id))
-            .with("lastValidByteReceived", json!(size as i64 - 1))
+            .with("registryId", Value::from(account.as_str()))
+            .with("repositoryName", Value::from(name.as_str()))
+            .with("uploadId", Value::from(id.as_str()))
+            .with("lastValidByteReceived", Value::from(size as i64 - 1))
     };
     if bytes.is_empty() || last < first || last - first + 1 != bytes.len() as u64 {
         let size = registry
@@ -160,12 +179,12 @@ pub async fn upload_layer_part(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, A
         )
         .await
     {
-        Ok(size) => Ok(json!({
-            "registryId": account,
-            "repositoryName": name.as_str(),
-            "uploadId": id,
-            "lastByteReceived": size - 1,
-        })),
+        Ok(size) => reply(UploadLayerPartResponse {
+            registry_id: &account,
+            repository_name: name.as_str(),
+            upload_id: &id,
+            last_byte_received: size - 1,
+        }),
         Err(RegistryError::RangeInvalid { size }) => Err(invalid_part(
             size,
             format!("The part's first byte {first} does not follow the last byte received"),
@@ -235,12 +254,12 @@ pub async fn complete_layer_upload(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
         .finish_upload(&account, &name, uuid, &digest, None, None)
         .await
     {
-        Ok(_) => Ok(json!({
-            "registryId": account,
-            "repositoryName": name.as_str(),
-            "uploadId": id,
-            "layerDigest": digest.to_string(),
-        })),
+        Ok(_) => reply(CompleteLayerUploadResponse {
+            registry_id: &account,
+            repository_name: name.as_str(),
+            upload_id: &id,
+            layer_digest: digest.to_string(),
+        }),
         Err(RegistryError::DigestInvalid(m)) => Err(AwsError::new(
             "InvalidLayerException",
             format!("The layer's content does not match the digest given: {m}"),
@@ -285,13 +304,13 @@ pub async fn get_download_url_for_layer(ctx: &Ctx<'_>, mut inp: Input) -> Result
                 .iam
                 .presign(&presigned_resource(&account, name.as_str(), &d), expires);
             let scheme = if ctx.state.tls { "https" } else { "http" };
-            Ok(json!({
-                "downloadUrl": format!(
+            reply(GetDownloadUrlForLayerResponse {
+                download_url: format!(
                     "{scheme}://{}/v2/{name}/blobs/{d}?{PRESIGNED_ACCOUNT}={account}&{PRESIGNED_EXPIRES}={expires}&{PRESIGNED_SIGNATURE}={signature}",
                     ctx.host
                 ),
-                "layerDigest": d,
-            }))
+                layer_digest: d,
+            })
         }
     }
 }

@@ -2,27 +2,32 @@
 //! GetLifecyclePolicyPreview. A preview is evaluated when it starts, so it is `COMPLETE` at once
 //! (ECR answers `IN_PROGRESS` and finishes later; clients poll either way).
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::ctx::{named, target, Ctx};
+use super::shapes::{
+    GetLifecyclePolicyPreviewResponse, LifecyclePolicyResponse, PreviewResult, PreviewSummary,
+    RuleAction, StartLifecyclePolicyPreviewResponse,
+};
 use crate::aws::registry_error as core_error;
-use crate::aws::AwsError;
-use crate::aws::{epoch, next_token, read_token, Input};
+use crate::aws::{next_token, read_token, reply, AwsError, Epoch, Input};
 
 /// ECR's bounds on `lifecyclePolicyText`.
 const MIN_TEXT: usize = 100;
 const MAX_TEXT: usize = 30_720;
 
-fn shape(account: &str, name: &str, text: &str, evaluated: Option<i64>) -> Value {
-    let mut out = json!({
-        "registryId": account,
-        "repositoryName": name,
-        "lifecyclePolicyText": text,
-    });
-    if let Some(at) = evaluated {
-        out["lastEvaluatedAt"] = epoch(at);
+fn shape<'a>(
+    account: &'a str,
+    name: &'a str,
+    text: &'a str,
+    evaluated: Option<i64>,
+) -> LifecyclePolicyResponse<'a> {
+    LifecyclePolicyResponse {
+        registry_id: account,
+        repository_name: name,
+        lifecycle_policy_text: text,
+        last_evaluated_at: evaluated.map(Epoch),
     }
-    out
 }
 
 pub async fn put_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -34,7 +39,7 @@ pub async fn put_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value
         .put_lifecycle_policy(&account, &name, &text)
         .await
         .map_err(core_error)?;
-    Ok(shape(&account, name.as_str(), &text, None))
+    reply(shape(&account, name.as_str(), &text, None))
 }
 
 pub async fn get_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -46,7 +51,7 @@ pub async fn get_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value
         .lifecycle_policy(&account, &name)
         .await
         .map_err(core_error)?;
-    Ok(shape(&account, name.as_str(), &text, at))
+    reply(shape(&account, name.as_str(), &text, at))
 }
 
 pub async fn delete_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -58,7 +63,7 @@ pub async fn delete_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Va
         .delete_lifecycle_policy(&account, &name)
         .await
         .map_err(core_error)?;
-    Ok(shape(&account, name.as_str(), &text, at))
+    reply(shape(&account, name.as_str(), &text, at))
 }
 
 pub async fn start_lifecycle_policy_preview(
@@ -74,9 +79,10 @@ pub async fn start_lifecycle_policy_preview(
         .start_lifecycle_preview(&account, &name, text.as_deref())
         .await
         .map_err(core_error)?;
-    let mut out = shape(&account, name.as_str(), &text, None);
-    out["status"] = json!("COMPLETE");
-    Ok(out)
+    reply(StartLifecyclePolicyPreviewResponse {
+        policy: shape(&account, name.as_str(), &text, None),
+        status: "COMPLETE",
+    })
 }
 
 pub async fn get_lifecycle_policy_preview(
@@ -132,25 +138,28 @@ pub async fn get_lifecycle_policy_preview(
         None => 0,
     };
     let page: Vec<_> = results.iter().skip(start).take(max).collect();
-    let mut out = shape(&account, name.as_str(), &preview.policy, None);
-    out["status"] = json!(preview.status);
-    out["previewResults"] = json!(page
-        .iter()
-        .map(|p| json!({
-            "imageTags": p.tags,
-            "imageDigest": p.digest,
-            "imagePushedAt": epoch(p.pushed_at),
-            "action": { "type": "EXPIRE" },
-            "appliedRulePriority": p.rule_priority,
-            "storageClass": "STANDARD",
-        }))
-        .collect::<Vec<_>>());
-    // the summary counts every image the preview expires, whatever the filters
-    out["summary"] = json!({ "expiringImageTotalCount": preview.results.len() });
-    if start + page.len() < results.len() {
-        if let Some(last) = page.last() {
-            out["nextToken"] = json!(next_token("GetLifecyclePolicyPreview", &last.digest));
-        }
-    }
-    Ok(out)
+    let next_token = page
+        .last()
+        .filter(|_| start + page.len() < results.len())
+        .map(|last| next_token("GetLifecyclePolicyPreview", &last.digest));
+    reply(GetLifecyclePolicyPreviewResponse {
+        policy: shape(&account, name.as_str(), &preview.policy, None),
+        status: &preview.status,
+        preview_results: page
+            .iter()
+            .map(|p| PreviewResult {
+                image_tags: &p.tags,
+                image_digest: &p.digest,
+                image_pushed_at: Epoch(p.pushed_at),
+                action: RuleAction { kind: "EXPIRE" },
+                applied_rule_priority: p.rule_priority,
+                storage_class: "STANDARD",
+            })
+            .collect(),
+        // the summary counts every image the preview expires, whatever the filters
+        summary: PreviewSummary {
+            expiring_image_total_count: preview.results.len(),
+        },
+        next_token,
+    })
 }

@@ -17,6 +17,7 @@ mod policies;
 mod registry;
 mod repositories;
 mod resource_tags;
+mod shapes;
 
 use http::HeaderMap;
 use serde_json::Value;

@@ -3,12 +3,12 @@
 
 use berth_iam::resource_policy::{ResourcePolicyError, MAX_POLICY_TEXT};
 use berth_oci::RepositoryName;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::authorize::authorization_failed;
 use super::ctx::{named, target, Ctx};
-use crate::aws::AwsError;
-use crate::aws::Input;
+use super::shapes::{RegistryPolicyResponse, RepositoryPolicyResponse};
+use crate::aws::{reply, AwsError, Input};
 
 /// ECR's constraint text when a policy would stop its own author from changing it again.
 pub const LOCK_OUT: &str = "The repository policy would prevent you from setting a repository policy on this repository again; set force to apply it anyway";
@@ -43,8 +43,16 @@ fn invalid(constraint: &str) -> AwsError {
     )
 }
 
-fn shape(account: &str, name: &RepositoryName, text: &str) -> Value {
-    json!({ "registryId": account, "repositoryName": name.as_str(), "policyText": text })
+fn shape<'a>(
+    account: &'a str,
+    name: &'a RepositoryName,
+    text: &'a str,
+) -> RepositoryPolicyResponse<'a> {
+    RepositoryPolicyResponse {
+        registry_id: account,
+        repository_name: name.as_str(),
+        policy_text: text,
+    }
 }
 
 pub async fn set_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -83,7 +91,7 @@ pub async fn set_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
     iam.set_repository_policy(&account, name.as_str(), &text)
         .await
         .map_err(|e| error(e, &account, Some(&name)))?;
-    Ok(shape(&account, &name, &text))
+    reply(shape(&account, &name, &text))
 }
 
 pub async fn get_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -95,7 +103,7 @@ pub async fn get_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
         .repository_policy_text(&account, name.as_str())
         .await
         .map_err(|e| error(e, &account, Some(&name)))?;
-    Ok(shape(&account, &name, &text))
+    reply(shape(&account, &name, &text))
 }
 
 pub async fn delete_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -107,7 +115,7 @@ pub async fn delete_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<V
         .delete_repository_policy(&account, name.as_str())
         .await
         .map_err(|e| error(e, &account, Some(&name)))?;
-    Ok(shape(&account, &name, &text))
+    reply(shape(&account, &name, &text))
 }
 
 pub async fn put_registry_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -121,7 +129,10 @@ pub async fn put_registry_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value,
     iam.put_registry_policy(account, &text)
         .await
         .map_err(|e| error(e, account, None))?;
-    Ok(json!({ "registryId": account, "policyText": text }))
+    reply(RegistryPolicyResponse {
+        registry_id: account,
+        policy_text: &text,
+    })
 }
 
 pub async fn get_registry_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
@@ -133,7 +144,10 @@ pub async fn get_registry_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, Aws
         .registry_policy_text(account)
         .await
         .map_err(|e| error(e, account, None))?;
-    Ok(json!({ "registryId": account, "policyText": text }))
+    reply(RegistryPolicyResponse {
+        registry_id: account,
+        policy_text: &text,
+    })
 }
 
 pub async fn delete_registry_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
@@ -145,5 +159,8 @@ pub async fn delete_registry_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, 
         .delete_registry_policy(account)
         .await
         .map_err(|e| error(e, account, None))?;
-    Ok(json!({ "registryId": account, "policyText": text }))
+    reply(RegistryPolicyResponse {
+        registry_id: account,
+        policy_text: &text,
+    })
 }

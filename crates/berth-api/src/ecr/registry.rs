@@ -1,11 +1,11 @@
 //! DescribeRegistry, GetAccountSetting, PutAccountSetting.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::ctx::Ctx;
+use super::shapes::{AccountSettingResponse, DescribeRegistryResponse, ReplicationConfiguration};
 use crate::aws::registry_error as core_error;
-use crate::aws::AwsError;
-use crate::aws::Input;
+use crate::aws::{reply, AwsError, Input};
 
 /// Account settings ECR knows, their allowed values and defaults.
 const SETTINGS: &[(&str, &[&str], &str)] = &[
@@ -34,11 +34,11 @@ fn setting(
 
 pub async fn describe_registry(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
     inp.finish()?;
-    Ok(json!({
-        "registryId": ctx.account(),
+    reply(DescribeRegistryResponse {
+        registry_id: ctx.account(),
         // replication is not served yet: no rules, as an account that configured none
-        "replicationConfiguration": { "rules": [] },
-    }))
+        replication_configuration: ReplicationConfiguration { rules: Vec::new() },
+    })
 }
 
 pub async fn get_account_setting(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -52,7 +52,7 @@ pub async fn get_account_setting(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value,
         .await
         .map_err(core_error)?
         .unwrap_or_else(|| default.to_string());
-    Ok(json!({ "name": n, "value": value }))
+    reply(AccountSettingResponse { name: n, value })
 }
 
 pub async fn put_account_setting(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -76,5 +76,5 @@ pub async fn put_account_setting(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value,
         .map_err(core_error)?;
     // REGISTRY_POLICY_SCOPE decides when the registry policy applies
     ctx.state.iam.policies_changed();
-    Ok(json!({ "name": n, "value": value }))
+    reply(AccountSettingResponse { name: n, value })
 }

@@ -1,43 +1,37 @@
 //! CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability,
 //! PutImageScanningConfiguration.
 
-use berth_meta::{EncryptionType, NewRepository, Repository, TagMutability};
-use berth_oci::RepositoryName;
-use serde_json::{json, Value};
-
 use super::ctx::{named, target, Ctx};
+use super::shapes::{
+    self, DescribeRepositoriesResponse, EncryptionConfiguration, ExclusionFilter,
+    PutImageScanningConfigurationResponse, PutImageTagMutabilityResponse, RepositoryResponse,
+    ScanningConfiguration,
+};
 use crate::aws::input;
 use crate::aws::registry_error as core_error;
-use crate::aws::AwsError;
-use crate::aws::{epoch, next_token, read_token, Input};
+use crate::aws::{next_token, read_token, reply, AwsError, Epoch, Input};
+use berth_meta::{EncryptionType, NewRepository, Repository, TagMutability};
+use berth_oci::RepositoryName;
+use serde_json::Value;
 
 /// The output shape `Repository`.
-pub fn shape(ctx: &Ctx<'_>, r: &Repository) -> Value {
-    let mut v = json!({
-        "repositoryArn": ctx.repository_arn(&r.account_id, &r.name),
-        "registryId": r.account_id,
-        "repositoryName": r.name,
-        "repositoryUri": format!("{}/{}", ctx.registry_host(&r.account_id), r.name),
-        "createdAt": epoch(r.created_at),
-        "imageTagMutability": r.tag_mutability,
-        "imageScanningConfiguration": { "scanOnPush": r.scan_on_push },
-        "encryptionConfiguration": { "encryptionType": r.encryption_type },
-    });
-    if !r.mutability_filters.is_empty() {
-        v["imageTagMutabilityExclusionFilters"] = filters_shape(&r.mutability_filters);
+fn shape<'a>(ctx: &Ctx<'_>, r: &'a Repository) -> shapes::Repository<'a> {
+    shapes::Repository {
+        repository_arn: ctx.repository_arn(&r.account_id, &r.name),
+        registry_id: &r.account_id,
+        repository_name: &r.name,
+        repository_uri: format!("{}/{}", ctx.registry_host(&r.account_id), r.name),
+        created_at: Epoch(r.created_at),
+        image_tag_mutability: r.tag_mutability,
+        image_tag_mutability_exclusion_filters: ExclusionFilter::list(&r.mutability_filters),
+        image_scanning_configuration: ScanningConfiguration {
+            scan_on_push: r.scan_on_push,
+        },
+        encryption_configuration: EncryptionConfiguration {
+            encryption_type: r.encryption_type,
+            kms_key: r.kms_key.as_deref(),
+        },
     }
-    if let Some(k) = &r.kms_key {
-        v["encryptionConfiguration"]["kmsKey"] = json!(k);
-    }
-    v
-}
-
-/// Exclusion filters as the output shape `ImageTagMutabilityExclusionFilter` list.
-fn filters_shape(filters: &[String]) -> Value {
-    filters
-        .iter()
-        .map(|f| json!({ "filterType": "WILDCARD", "filter": f }))
-        .collect()
 }
 
 /// `imageScanningConfiguration.scanOnPush` (false when absent, unless `required`).
@@ -206,7 +200,9 @@ pub async fn create_repository(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, A
         })
         .await
         .map_err(core_error)?;
-    Ok(json!({ "repository": shape(ctx, &repo) }))
+    reply(RepositoryResponse {
+        repository: shape(ctx, &repo),
+    })
 }
 
 pub async fn describe_repositories(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -222,7 +218,7 @@ pub async fn describe_repositories(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
                 "Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'nextToken and maxResults cannot be specified together with repositoryNames'",
             ));
         }
-        let mut out = Vec::with_capacity(names.len());
+        let mut repos = Vec::with_capacity(names.len());
         for n in names {
             let name = n.parse::<RepositoryName>().map_err(|_| {
                 AwsError::new(
@@ -236,9 +232,12 @@ pub async fn describe_repositories(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
                 .repository(&account, &name)
                 .await
                 .map_err(core_error)?;
-            out.push(shape(ctx, &repo));
+            repos.push(repo);
         }
-        return Ok(json!({ "repositories": out }));
+        return reply(DescribeRepositoriesResponse {
+            repositories: repos.iter().map(|r| shape(ctx, r)).collect(),
+            next_token: None,
+        });
     }
     let after = token
         .map(|t| read_token("DescribeRepositories", &t))
@@ -257,19 +256,20 @@ pub async fn describe_repositories(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
         .decide_repositories(ctx.state, "ecr:DescribeRepositories", &account, &names)
         .await
         .map_err(super::authorize::authorization_failed)?;
-    let shown: Vec<Value> = repos
+    let repositories = repos
         .iter()
         .zip(decisions)
         .filter(|(_, d)| d.allowed())
         .map(|(r, _)| shape(ctx, r))
         .collect();
-    let mut out = json!({ "repositories": shown });
-    if more {
-        if let Some(last) = repos.last() {
-            out["nextToken"] = json!(next_token("DescribeRepositories", &last.name));
-        }
-    }
-    Ok(out)
+    let next_token = repos
+        .last()
+        .filter(|_| more)
+        .map(|last| next_token("DescribeRepositories", &last.name));
+    reply(DescribeRepositoriesResponse {
+        repositories,
+        next_token,
+    })
 }
 
 pub async fn delete_repository(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -284,7 +284,9 @@ pub async fn delete_repository(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, A
         .map_err(core_error)?;
     // its policy went with it: a repository created under the same name starts without one
     ctx.state.iam.policies_changed();
-    Ok(json!({ "repository": shape(ctx, &repo) }))
+    reply(RepositoryResponse {
+        repository: shape(ctx, &repo),
+    })
 }
 
 pub async fn put_image_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -297,15 +299,12 @@ pub async fn put_image_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<V
         .set_tag_mutability(&account, &name, m, &filters)
         .await
         .map_err(core_error)?;
-    let mut out = json!({
-        "registryId": repo.account_id,
-        "repositoryName": repo.name,
-        "imageTagMutability": repo.tag_mutability,
-    });
-    if !repo.mutability_filters.is_empty() {
-        out["imageTagMutabilityExclusionFilters"] = filters_shape(&repo.mutability_filters);
-    }
-    Ok(out)
+    reply(PutImageTagMutabilityResponse {
+        registry_id: &repo.account_id,
+        repository_name: &repo.name,
+        image_tag_mutability: repo.tag_mutability,
+        image_tag_mutability_exclusion_filters: ExclusionFilter::list(&repo.mutability_filters),
+    })
 }
 
 pub async fn put_image_scanning_configuration(
@@ -321,9 +320,11 @@ pub async fn put_image_scanning_configuration(
         .set_scan_on_push(&account, &name, scan)
         .await
         .map_err(core_error)?;
-    Ok(json!({
-        "registryId": repo.account_id,
-        "repositoryName": repo.name,
-        "imageScanningConfiguration": { "scanOnPush": repo.scan_on_push },
-    }))
+    reply(PutImageScanningConfigurationResponse {
+        registry_id: &repo.account_id,
+        repository_name: &repo.name,
+        image_scanning_configuration: ScanningConfiguration {
+            scan_on_push: repo.scan_on_push,
+        },
+    })
 }

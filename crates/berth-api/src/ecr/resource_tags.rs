@@ -1,13 +1,13 @@
 //! TagResource, UntagResource, ListTagsForResource. The only taggable resource is a repository.
 
 use berth_oci::RepositoryName;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::ctx::Ctx;
 use super::repositories::resource_tags;
+use super::shapes::{ListTagsForResourceResponse, Tag};
 use crate::aws::registry_error as core_error;
-use crate::aws::AwsError;
-use crate::aws::Input;
+use crate::aws::{reply, AwsError, Empty, Input};
 
 /// The account and repository an ARN names (`arn:aws:ecr:<region>:<account>:repository/<name>`).
 fn repository_of(ctx: &Ctx<'_>, arn: &str) -> Result<(String, RepositoryName), AwsError> {
@@ -44,7 +44,7 @@ pub async fn tag_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsErr
         .tag_repository(&account, &name, &tags)
         .await
         .map_err(core_error)?;
-    Ok(json!({}))
+    reply(Empty {})
 }
 
 pub async fn untag_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -58,7 +58,7 @@ pub async fn untag_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsE
         .untag_repository(&account, &name, &keys.unwrap_or_default())
         .await
         .map_err(core_error)?;
-    Ok(json!({}))
+    reply(Empty {})
 }
 
 pub async fn list_tags_for_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
@@ -71,7 +71,7 @@ pub async fn list_tags_for_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Val
         .repository_tags(&account, &name)
         .await
         .map_err(core_error)?;
-    Ok(json!({
-        "tags": tags.iter().map(|(k, v)| json!({ "Key": k, "Value": v })).collect::<Vec<_>>()
-    }))
+    reply(ListTagsForResourceResponse {
+        tags: tags.iter().map(|(key, value)| Tag { key, value }).collect(),
+    })
 }

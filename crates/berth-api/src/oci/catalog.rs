@@ -4,11 +4,17 @@
 //! repository's own decision then withholds what an explicit deny covers.
 
 use axum::response::Response;
-use serde_json::json;
+use serde::Serialize;
 
-use super::{listing_from, page_param, Caller, OciError};
+use super::{listing, page_param, Caller, OciError};
 use crate::authz::Subject;
 use crate::state::AppState;
+
+/// The spec's catalog: `{"repositories"}`.
+#[derive(Serialize)]
+struct Catalog {
+    repositories: Vec<String>,
+}
 
 pub(crate) async fn list(
     state: &AppState,
@@ -41,13 +47,13 @@ pub(crate) async fn list(
         .filter(|(_, d)| d.allowed())
         .map(|(name, _)| name)
         .collect();
-    page.items = allowed;
-    Ok(listing_from(
+    listing(
         "/v2/_catalog",
         n,
-        page,
+        page.more,
         cursor,
-        json!({}),
-        "repositories",
-    ))
+        Catalog {
+            repositories: allowed,
+        },
+    )
 }

@@ -3,7 +3,7 @@
 use axum::response::{IntoResponse, Response};
 use berth_registry::RegistryError;
 use http::{HeaderMap, HeaderValue, StatusCode};
-use serde_json::json;
+use serde::Serialize;
 
 use super::API_VERSION;
 
@@ -16,8 +16,32 @@ struct Inner {
     status: StatusCode,
     code: &'static str,
     message: String,
-    detail: Option<serde_json::Value>,
+    detail: Option<Detail>,
     headers: HeaderMap,
+}
+
+/// An error's `detail`: what it is about, as `{"reason": …}`, `{"digest": …}` or
+/// `{"reference": …}`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    Reason(String),
+    Digest(String),
+    Reference(String),
+}
+
+/// The body: `{"errors": [{"code", "message", "detail"}]}`.
+#[derive(Serialize)]
+struct Body<'a> {
+    errors: [Entry<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a Detail>,
 }
 
 impl OciError {
@@ -31,7 +55,7 @@ impl OciError {
         }))
     }
 
-    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+    pub fn detail(mut self, detail: Detail) -> Self {
         self.0.detail = Some(detail);
         self
     }
@@ -54,7 +78,7 @@ impl OciError {
             "NAME_INVALID",
             "invalid repository name",
         )
-        .detail(json!({ "reason": reason.to_string() }))
+        .detail(Detail::Reason(reason.to_string()))
     }
 
     pub fn digest_invalid(reason: impl std::fmt::Display) -> Self {
@@ -63,7 +87,7 @@ impl OciError {
             "DIGEST_INVALID",
             "provided digest is invalid",
         )
-        .detail(json!({ "reason": reason.to_string() }))
+        .detail(Detail::Reason(reason.to_string()))
     }
 
     pub fn unsupported(status: StatusCode, message: impl Into<String>) -> Self {
@@ -91,7 +115,7 @@ impl From<RegistryError> for OciError {
                 "BLOB_UNKNOWN",
                 "blob unknown to registry",
             )
-            .detail(json!({ "digest": d.to_string() })),
+            .detail(Detail::Digest(d.to_string())),
             R::BlobUploadUnknown => Self::new(
                 StatusCode::NOT_FOUND,
                 "BLOB_UPLOAD_UNKNOWN",
@@ -114,13 +138,13 @@ impl From<RegistryError> for OciError {
                 // ECR's text
                 "Requested image not found",
             )
-            .detail(json!({ "reference": r })),
+            .detail(Detail::Reference(r)),
             R::ManifestBlobUnknown(d) => Self::new(
                 StatusCode::BAD_REQUEST,
                 "MANIFEST_BLOB_UNKNOWN",
                 "manifest references a blob unknown to this repository",
             )
-            .detail(json!({ "digest": d.to_string() })),
+            .detail(Detail::Digest(d.to_string())),
             R::ManifestInvalid(_) => Self::new(StatusCode::BAD_REQUEST, "MANIFEST_INVALID", msg),
             R::ManifestTooLarge => {
                 Self::new(StatusCode::PAYLOAD_TOO_LARGE, "MANIFEST_INVALID", msg)
@@ -158,11 +182,14 @@ impl From<RegistryError> for OciError {
 impl IntoResponse for OciError {
     fn into_response(self) -> Response {
         let e = *self.0;
-        let mut err = json!({ "code": e.code, "message": e.message });
-        if let Some(d) = e.detail {
-            err["detail"] = d;
-        }
-        let body = json!({ "errors": [err] }).to_string();
+        let body = serde_json::to_string(&Body {
+            errors: [Entry {
+                code: e.code,
+                message: &e.message,
+                detail: e.detail.as_ref(),
+            }],
+        })
+        .unwrap_or_default();
         let mut res = (e.status, body).into_response();
         let h = res.headers_mut();
         h.extend(e.headers);

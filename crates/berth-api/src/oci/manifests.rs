@@ -6,6 +6,7 @@ use berth_oci::{Reference, MAX_MANIFEST_BYTES};
 use berth_registry::Registry;
 use http::{HeaderMap, StatusCode};
 
+use super::error::Detail;
 use super::{content_length, finish, header, repo_name, respond, Caller, OciError, DIGEST_HEADER};
 
 const OCI_SUBJECT: http::HeaderName = http::HeaderName::from_static("oci-subject");
@@ -16,7 +17,7 @@ fn reference(s: &str) -> Result<Reference, OciError> {
             OciError::digest_invalid(e)
         } else {
             OciError::new(StatusCode::BAD_REQUEST, "TAG_INVALID", "invalid tag")
-                .detail(serde_json::json!({ "reason": e.to_string() }))
+                .detail(Detail::Reason(e.to_string()))
         }
     })
 }

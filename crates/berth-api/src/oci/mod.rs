@@ -416,43 +416,33 @@ async fn route(
     }
 }
 
-/// A page of a listing as JSON (`items_key` holds the page), with a `Link` header to the next
-/// page when there is one.
+/// A page of a listing: `body` (which holds the page's items) as JSON, with a `Link` to the next
+/// page, after `cursor` (the last name read, which a filtered page may not show), when `more`
+/// follow.
 pub(crate) fn listing(
     path: &str,
     n: Option<u32>,
-    page: berth_registry::Page,
-    body: serde_json::Value,
-    items_key: &str,
-) -> Response {
-    let cursor = page.items.last().cloned();
-    listing_from(path, n, page, cursor, body, items_key)
+    more: bool,
+    cursor: Option<String>,
+    body: impl serde::Serialize,
+) -> Result<Response, OciError> {
+    let mut b = respond(StatusCode::OK).header(http::header::CONTENT_TYPE, "application/json");
+    if let Some(last) = cursor.filter(|_| more) {
+        let n = n
+            .unwrap_or(berth_registry::DEFAULT_PAGE)
+            .min(berth_registry::MAX_PAGE);
+        b = b.header(
+            http::header::LINK,
+            format!("<{path}?n={n}&last={}>; rel=\"next\"", urlencode(&last)),
+        );
+    }
+    Ok(finish(b, Body::from(json_body(&body)?)))
 }
 
-/// [`listing`] whose next page starts after `cursor` (the last name read, which a filtered page
-/// may not show).
-pub(crate) fn listing_from(
-    path: &str,
-    n: Option<u32>,
-    page: berth_registry::Page,
-    cursor: Option<String>,
-    mut body: serde_json::Value,
-    items_key: &str,
-) -> Response {
-    let mut b = respond(StatusCode::OK).header(http::header::CONTENT_TYPE, "application/json");
-    if page.more {
-        if let Some(last) = cursor {
-            let n = n
-                .unwrap_or(berth_registry::DEFAULT_PAGE)
-                .min(berth_registry::MAX_PAGE);
-            b = b.header(
-                http::header::LINK,
-                format!("<{path}?n={n}&last={}>; rel=\"next\"", urlencode(&last)),
-            );
-        }
-    }
-    body[items_key] = serde_json::Value::from(page.items);
-    finish(b, Body::from(body.to_string()))
+/// `body` as JSON.
+pub(crate) fn json_body(body: &impl serde::Serialize) -> Result<Vec<u8>, OciError> {
+    serde_json::to_vec(body)
+        .map_err(|e| OciError::new(StatusCode::INTERNAL_SERVER_ERROR, "UNKNOWN", e.to_string()))
 }
 
 /// A query value in a `Link`: RFC 3986 unreserved characters and `/` as they are.

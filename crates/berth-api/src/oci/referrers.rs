@@ -4,12 +4,22 @@
 use axum::body::Body;
 use axum::response::Response;
 use berth_oci::media_types::OCI_INDEX;
+use berth_registry::ReferrerDescriptor;
 use berth_registry::Registry;
 use http::StatusCode;
-use serde_json::json;
+use serde::Serialize;
 
 use super::blobs::parse_digest;
-use super::{finish, repo_name, respond, Caller, OciError};
+use super::{finish, json_body, repo_name, respond, Caller, OciError};
+
+/// An OCI image index of referrers.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImageIndex {
+    schema_version: u32,
+    media_type: &'static str,
+    manifests: Vec<ReferrerDescriptor>,
+}
 
 pub(crate) async fn list(
     reg: &Registry,
@@ -34,7 +44,10 @@ pub(crate) async fn list(
     if artifact_type.is_some() {
         b = b.header("oci-filters-applied", "artifactType");
     }
-    let body =
-        json!({ "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests }).to_string();
+    let body = json_body(&ImageIndex {
+        schema_version: 2,
+        media_type: OCI_INDEX,
+        manifests,
+    })?;
     Ok(finish(b, Body::from(body)))
 }

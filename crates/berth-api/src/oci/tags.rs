@@ -2,9 +2,16 @@
 
 use axum::response::Response;
 use berth_registry::Registry;
-use serde_json::json;
+use serde::Serialize;
 
 use super::{listing, page_param, repo_name, Caller, OciError};
+
+/// The spec's tag list: `{"name", "tags"}`.
+#[derive(Serialize)]
+struct TagList<'a> {
+    name: &'a str,
+    tags: Vec<String>,
+}
 
 pub(crate) async fn list(
     reg: &Registry,
@@ -16,11 +23,15 @@ pub(crate) async fn list(
     let name = repo_name(name_str)?;
     let n = page_param(n)?;
     let page = reg.tags(&caller.account, &name, n, last).await?;
-    Ok(listing(
+    let cursor = page.items.last().cloned();
+    listing(
         &format!("/v2/{name_str}/tags/list"),
         n,
-        page,
-        json!({ "name": name_str }),
-        "tags",
-    ))
+        page.more,
+        cursor,
+        TagList {
+            name: name_str,
+            tags: page.items,
+        },
+    )
 }

@@ -165,6 +165,15 @@ def test_output_shapes_match_the_model(berth):
                           "tags": [{"Key": f"k{i}", "Value": "v"} for i in range(51)]},
      "TooManyTagsException", "50"),
     ("CreateRepository", {"repositoryName": 5}, "SerializationException", "repositoryName"),
+    ("DescribeImages", {"repositoryName": "ok/name", "filter": {"tagStatus": 5}}, "SerializationException",
+     "Unexpected value type for 'filter.tagStatus': expected a string"),
+    ("BatchGetImage", {"repositoryName": "ok/name", "imageIds": ["x"]}, "ValidationException",
+     "Value at 'imageIds.1.member' failed to satisfy constraint: Member must be a structure"),
+    ("CreateRepository", {"repositoryName": "ok/name", "encryptionConfiguration": {"encryptionType": "RSA"},
+                          "imageTagMutability": "NEVER"}, "ValidationException",
+     "2 validation errors detected: Value 'NEVER' at 'imageTagMutability' failed to satisfy constraint: "
+     "Member must satisfy enum value set: [MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION]; "
+     "Value 'RSA' at 'encryptionConfiguration.encryptionType' failed to satisfy constraint"),
     ("CreateRepository", {"repositoryName": "ok/name", "registryId": "12"}, "InvalidParameterException",
      "'registryId' failed to satisfy constraint"),
     ("CreateRepository", {"repositoryName": "ok/name", "registryId": "123456789012"},

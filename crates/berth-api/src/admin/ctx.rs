@@ -5,9 +5,10 @@ use berth_iam::admin::AdminError;
 use berth_iam::Iam;
 use berth_meta::Principal;
 use berth_meta::PrincipalKind;
+use serde::Deserialize;
 
 use super::operations::Operation;
-use crate::aws::{AwsError, Input};
+use crate::aws::{flag, AwsError, Checks, Request};
 
 /// The collector's settings when a `RunGc` request does not give them.
 #[derive(Debug, Clone, Copy)]
@@ -29,51 +30,61 @@ pub enum AdminCaller<'a> {
 }
 
 /// The parameters of every admin operation (each reads those it needs).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Params {
+    #[serde(rename = "AccountId")]
     pub account: Option<String>,
+    #[serde(rename = "UserName")]
     pub user: Option<String>,
+    #[serde(rename = "AccessKeyId")]
     pub key_id: Option<String>,
     pub status: Option<String>,
+    #[serde(rename = "NewAccountId")]
     pub new_account: Option<String>,
     pub policy_name: Option<String>,
     pub policy_document: Option<String>,
     pub policy_arn: Option<String>,
+    #[serde(rename = "RepositoryName")]
     pub repository: Option<String>,
     pub max_results: Option<i64>,
+    #[serde(default, deserialize_with = "flag")]
     pub dry_run: bool,
+    #[serde(rename = "GraceSeconds")]
     pub grace: Option<i64>,
+    #[serde(rename = "UploadTtlSeconds")]
     pub upload_ttl: Option<i64>,
+    #[serde(default, deserialize_with = "flag")]
     pub repair: bool,
+    #[serde(default, deserialize_with = "flag")]
     pub sizes_only: bool,
     pub storage_price: Option<f64>,
     pub transfer_price: Option<f64>,
+    #[serde(default, deserialize_with = "flag")]
     pub table: bool,
 }
 
-impl Params {
-    pub fn read(mut inp: Input) -> Result<Params, AwsError> {
-        let p = Params {
-            account: inp.string("AccountId", 12, 12),
-            user: inp.string("UserName", 1, 64),
-            key_id: inp.string("AccessKeyId", 16, 128),
-            status: inp.enumeration("Status", &["Active", "Inactive"]),
-            new_account: inp.string("NewAccountId", 12, 12),
-            policy_name: inp.string("PolicyName", 1, 128),
-            policy_document: inp.string("PolicyDocument", 1, 131_072),
-            policy_arn: inp.string("PolicyArn", 20, 2048),
-            repository: inp.string("RepositoryName", 2, 256),
-            max_results: inp.integer("MaxResults", 1, 10_000),
-            dry_run: inp.boolean("DryRun").unwrap_or(false),
-            grace: inp.integer("GraceSeconds", 0, i64::MAX),
-            upload_ttl: inp.integer("UploadTtlSeconds", 0, i64::MAX),
-            repair: inp.boolean("Repair").unwrap_or(false),
-            sizes_only: inp.boolean("SizesOnly").unwrap_or(false),
-            storage_price: inp.number("StoragePrice"),
-            transfer_price: inp.number("TransferPrice"),
-            table: inp.boolean("Table").unwrap_or(false),
-        };
-        inp.finish()?;
-        Ok(p)
+impl Request for Params {
+    fn check(&self, c: &mut Checks) {
+        c.length("AccountId", self.account.as_deref(), 12, 12);
+        c.length("UserName", self.user.as_deref(), 1, 64);
+        c.length("AccessKeyId", self.key_id.as_deref(), 16, 128);
+        c.one_of("Status", self.status.as_deref(), &["Active", "Inactive"]);
+        c.length("NewAccountId", self.new_account.as_deref(), 12, 12);
+        c.length("PolicyName", self.policy_name.as_deref(), 1, 128);
+        c.length(
+            "PolicyDocument",
+            self.policy_document.as_deref(),
+            1,
+            131_072,
+        );
+        c.length("PolicyArn", self.policy_arn.as_deref(), 20, 2048);
+        c.length("RepositoryName", self.repository.as_deref(), 2, 256);
+        c.range("MaxResults", self.max_results, 1, 10_000);
+        c.range("GraceSeconds", self.grace, 0, i64::MAX);
+        c.range("UploadTtlSeconds", self.upload_ttl, 0, i64::MAX);
+        c.non_negative("StoragePrice", self.storage_price);
+        c.non_negative("TransferPrice", self.transfer_price);
     }
 }
 

@@ -41,7 +41,7 @@ pub async fn execute(
             format!("Unknown operation '{operation}'"),
         ));
     };
-    let params = Params::read(Input::parse(body)?)?;
+    let params: Params = Input::parse(body)?.request()?;
     let ctx = Ctx::new(iam, registry, gc, caller, op, params)?;
     run(op, &ctx).await
 }

@@ -1,33 +1,35 @@
-//! Reading an operation's JSON input with the model's constraints. Problems are collected and
-//! reported together as one `ValidationException`, in the service framework's words; type errors
-//! are a `SerializationException`, as AWS's JSON services answer them.
+//! The requests of the AWS JSON protocols. Each operation has a request struct deriving
+//! `Deserialize`, which types every member (a member of the wrong type is a
+//! `SerializationException` naming it, as AWS's JSON services answer), and implementing
+//! [`Request`], which applies the model's constraints: every failed constraint is collected and
+//! reported together as one `ValidationException` in the service framework's words, unless a check
+//! fails the request at once with a modelled exception (`InvalidParameterException`…), as the
+//! service does before its framework's validation.
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::aws::AwsError;
 
+/// A request's JSON object, as read from the body (authorisation reads it before the handler
+/// types it).
 pub struct Input {
-    map: Map<String, Value>,
-    problems: Vec<String>,
-    type_error: Option<String>,
+    value: Value,
 }
 
-fn shown(v: &str) -> String {
-    // the framework quotes the offending value; long values are not worth echoing whole
-    if v.chars().count() > 256 {
-        format!("'{}…'", v.chars().take(256).collect::<String>())
-    } else {
-        format!("'{v}'")
-    }
+/// An operation's request: its members typed by serde, its constraints checked by `check`.
+pub trait Request: DeserializeOwned {
+    /// Check the model's constraints, in the order the service checks them.
+    fn check(&self, c: &mut Checks);
 }
 
 impl Input {
     pub fn parse(body: &[u8]) -> Result<Input, AwsError> {
-        let map = if body.iter().all(|b| b.is_ascii_whitespace()) {
-            Map::new()
+        let value = if body.iter().all(|b| b.is_ascii_whitespace()) {
+            Value::Object(Map::new())
         } else {
             match serde_json::from_slice::<Value>(body) {
-                Ok(Value::Object(m)) => m,
+                Ok(v @ Value::Object(_)) => v,
                 Ok(_) => {
                     return Err(AwsError::serialization(
                         "Start of structure or map found where not expected.",
@@ -40,52 +42,101 @@ impl Input {
                 }
             }
         };
-        Ok(Input {
-            map,
-            problems: Vec::new(),
-            type_error: None,
-        })
+        Ok(Input { value })
     }
 
-    fn type_error(&mut self, field: &str, expected: &str) {
-        if self.type_error.is_none() {
-            self.type_error = Some(format!(
-                "Unexpected value type for '{field}': expected {expected}"
-            ));
+    /// The input as parsed, before it is typed.
+    pub fn raw(&self) -> &Map<String, Value> {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        match &self.value {
+            Value::Object(m) => m,
+            _ => EMPTY.get_or_init(Map::new),
         }
     }
 
-    /// The input as parsed, before any field is read.
-    pub fn raw(&self) -> &Map<String, Value> {
-        &self.map
+    /// The request, typed (its strings moved, not copied) and checked.
+    pub fn request<R: Request>(self) -> Result<R, AwsError> {
+        let r: R = serde_path_to_error::deserialize(self.value).map_err(type_error)?;
+        let mut c = Checks::default();
+        r.check(&mut c);
+        c.finish()?;
+        Ok(r)
     }
+}
 
+/// A boolean member that is false when absent or null (`#[serde(default, deserialize_with =
+/// "flag")]`).
+pub fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(<Option<bool> as serde::Deserialize>::deserialize(d)?.unwrap_or(false))
+}
+
+/// A member of the wrong type, as AWS's JSON services name it.
+fn type_error(e: serde_path_to_error::Error<serde_json::Error>) -> AwsError {
+    let path = e.path().to_string();
+    let inner = e.into_inner().to_string();
+    let expected = inner
+        .split_once(", expected ")
+        .map(|(_, what)| what.split(" at line ").next().unwrap_or(what))
+        .map(|what| match what {
+            "a sequence" => "a list",
+            "i64" | "u64" | "i32" | "u32" => "an integer",
+            "f64" => "a number",
+            w if w.starts_with("struct ") || w == "a map" => "a structure",
+            w => w,
+        });
+    match expected {
+        Some(what) => AwsError::serialization(format!(
+            "Unexpected value type for '{path}': expected {what}"
+        )),
+        None => AwsError::serialization(format!("Invalid value for '{path}'")),
+    }
+}
+
+/// The constraints a request failed: problems reported together, or the first failure that
+/// ends the request at once.
+#[derive(Default)]
+pub struct Checks {
+    problems: Vec<String>,
+    failed: Option<AwsError>,
+}
+
+/// A value as the framework quotes it; long values are not worth echoing whole.
+fn shown(v: &str) -> String {
+    if v.chars().count() > 256 {
+        format!("'{}…'", v.chars().take(256).collect::<String>())
+    } else {
+        format!("'{v}'")
+    }
+}
+
+impl Checks {
     pub fn problem(&mut self, p: String) {
         self.problems.push(p);
     }
 
-    /// Whether a member is present (and not null).
-    pub fn has(&self, field: &str) -> bool {
-        self.map.get(field).is_some_and(|v| !v.is_null())
+    /// End the request with `e` (the first such failure wins; problems recorded so far are
+    /// dropped, as the service answers the first failed check of its own).
+    pub fn fail(&mut self, e: AwsError) {
+        self.failed.get_or_insert(e);
     }
 
-    /// An optional string with length bounds (in characters).
-    pub fn string(&mut self, field: &str, min: usize, max: usize) -> Option<String> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => {
-                let s = s.clone();
-                self.check_len(field, &s, min, max);
-                Some(s)
-            }
-            Some(_) => {
-                self.type_error(field, "a string");
-                None
-            }
+    /// Whether the request has already failed at once.
+    pub fn failed(&self) -> bool {
+        self.failed.is_some()
+    }
+
+    /// A required member.
+    pub fn required<T: ?Sized>(&mut self, field: &str, v: Option<&T>) {
+        if v.is_none() {
+            self.problems.push(format!(
+                "Value null at '{field}' failed to satisfy constraint: Member must not be null"
+            ));
         }
     }
 
-    pub fn check_len(&mut self, field: &str, s: &str, min: usize, max: usize) {
+    /// A string's length in characters.
+    pub fn length(&mut self, field: &str, v: Option<&str>, min: usize, max: usize) {
+        let Some(s) = v else { return };
         let n = s.chars().count();
         if n < min {
             self.problems.push(format!(
@@ -100,177 +151,83 @@ impl Input {
         }
     }
 
-    /// Report a required member that is absent (or null).
-    pub fn require(&mut self, field: &str) {
-        if !self.has(field) {
+    /// A required string with length bounds.
+    pub fn required_length(&mut self, field: &str, v: Option<&str>, min: usize, max: usize) {
+        self.length(field, v, min, max);
+        self.required(field, v);
+    }
+
+    /// An integer's bounds.
+    pub fn range(&mut self, field: &str, v: Option<i64>, min: i64, max: i64) {
+        let Some(v) = v else { return };
+        if v < min {
             self.problems.push(format!(
-                "Value null at '{field}' failed to satisfy constraint: Member must not be null"
+                "Value '{v}' at '{field}' failed to satisfy constraint: Member must have value greater than or equal to {min}"
+            ));
+        } else if v > max {
+            self.problems.push(format!(
+                "Value '{v}' at '{field}' failed to satisfy constraint: Member must have value less than or equal to {max}"
             ));
         }
     }
 
-    /// A required string.
-    pub fn required_string(&mut self, field: &str, min: usize, max: usize) -> String {
-        match self.string(field, min, max) {
-            Some(s) => s,
-            None => {
-                self.require(field);
-                String::new()
-            }
+    /// A non-negative, finite number (a price).
+    pub fn non_negative(&mut self, field: &str, v: Option<f64>) {
+        if let Some(n) = v.filter(|n| !(*n >= 0.0 && n.is_finite())) {
+            self.problems.push(format!(
+                "Value '{n}' at '{field}' failed to satisfy constraint: Member must be a non-negative number"
+            ));
         }
     }
 
-    /// An optional string from an enumeration.
-    pub fn enumeration(&mut self, field: &str, allowed: &[&str]) -> Option<String> {
-        let v = self.string(field, 0, usize::MAX)?;
-        if !allowed.contains(&v.as_str()) {
+    /// A list's length.
+    pub fn count<T>(&mut self, field: &str, v: Option<&[T]>, min: usize, max: usize) {
+        let Some(list) = v else { return };
+        if list.len() < min {
+            self.problems.push(format!(
+                "Value '[…]' at '{field}' failed to satisfy constraint: Member must have length greater than or equal to {min}"
+            ));
+        } else if list.len() > max {
+            self.problems.push(format!(
+                "Value '[…]' at '{field}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+            ));
+        }
+    }
+
+    /// A list of strings: its length, and each member's.
+    pub fn strings(
+        &mut self,
+        field: &str,
+        v: Option<&[String]>,
+        (min, max): (usize, usize),
+        (item_min, item_max): (usize, usize),
+    ) {
+        self.count(field, v, min, max);
+        for (i, s) in v.unwrap_or_default().iter().enumerate() {
+            self.length(
+                &format!("{field}.{}.member", i + 1),
+                Some(s),
+                item_min,
+                item_max,
+            );
+        }
+    }
+
+    /// A value of an enumeration.
+    pub fn one_of(&mut self, field: &str, v: Option<&str>, allowed: &[&str]) {
+        if let Some(v) = v.filter(|v| !allowed.contains(v)) {
             self.problems.push(format!(
                 "Value {} at '{field}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-                shown(&v),
+                shown(v),
                 allowed.join(", ")
             ));
         }
-        Some(v)
     }
 
-    pub fn boolean(&mut self, field: &str) -> Option<bool> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::Bool(b)) => Some(*b),
-            Some(_) => {
-                self.type_error(field, "a boolean");
-                None
-            }
-        }
-    }
-
-    /// An optional integer within bounds.
-    pub fn integer(&mut self, field: &str, min: i64, max: i64) -> Option<i64> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => match n.as_i64() {
-                Some(v) => {
-                    if v < min {
-                        self.problems.push(format!(
-                            "Value '{v}' at '{field}' failed to satisfy constraint: Member must have value greater than or equal to {min}"
-                        ));
-                    } else if v > max {
-                        self.problems.push(format!(
-                            "Value '{v}' at '{field}' failed to satisfy constraint: Member must have value less than or equal to {max}"
-                        ));
-                    }
-                    Some(v)
-                }
-                None => {
-                    self.type_error(field, "an integer");
-                    None
-                }
-            },
-            Some(_) => {
-                self.type_error(field, "an integer");
-                None
-            }
-        }
-    }
-
-    /// An optional non-negative number (a price).
-    pub fn number(&mut self, field: &str) -> Option<f64> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => match n.as_f64() {
-                Some(v) if v >= 0.0 && v.is_finite() => Some(v),
-                _ => {
-                    self.problems.push(format!(
-                        "Value '{n}' at '{field}' failed to satisfy constraint: Member must be a non-negative number"
-                    ));
-                    None
-                }
-            },
-            Some(_) => {
-                self.type_error(field, "a number");
-                None
-            }
-        }
-    }
-
-    /// An optional list with length bounds; its elements as raw values.
-    pub fn list(&mut self, field: &str, min: usize, max: usize) -> Option<Vec<Value>> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::Array(a)) => {
-                let a = a.clone();
-                if a.len() < min {
-                    self.problems.push(format!(
-                        "Value '[…]' at '{field}' failed to satisfy constraint: Member must have length greater than or equal to {min}"
-                    ));
-                } else if a.len() > max {
-                    self.problems.push(format!(
-                        "Value '[…]' at '{field}' failed to satisfy constraint: Member must have length less than or equal to {max}"
-                    ));
-                }
-                Some(a)
-            }
-            Some(_) => {
-                self.type_error(field, "a list");
-                None
-            }
-        }
-    }
-
-    /// An optional list of strings, each with length bounds.
-    pub fn string_list(
-        &mut self,
-        field: &str,
-        min: usize,
-        max: usize,
-        item_min: usize,
-        item_max: usize,
-    ) -> Option<Vec<String>> {
-        let items = self.list(field, min, max)?;
-        let mut out = Vec::with_capacity(items.len());
-        for (i, v) in items.iter().enumerate() {
-            match v {
-                Value::String(s) => {
-                    self.check_len(&format!("{field}.{}.member", i + 1), s, item_min, item_max);
-                    out.push(s.clone());
-                }
-                _ => self.type_error(field, "a list of strings"),
-            }
-        }
-        Some(out)
-    }
-
-    /// An optional structure, as a nested input whose problems are reported under `field.`.
-    pub fn structure(&mut self, field: &str) -> Option<Input> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(Input {
-                map: m.clone(),
-                problems: Vec::new(),
-                type_error: None,
-            }),
-            Some(_) => {
-                self.type_error(field, "a structure");
-                None
-            }
-        }
-    }
-
-    /// Fold a nested input's problems into this one, prefixed with its member name.
-    pub fn absorb(&mut self, field: &str, nested: Input) {
-        for p in nested.problems {
-            self.problems
-                .push(p.replacen(" at '", &format!(" at '{field}."), 1));
-        }
-        if self.type_error.is_none() {
-            self.type_error = nested.type_error;
-        }
-    }
-
-    /// The collected problems, if any, as the error to answer.
-    pub fn finish(self) -> Result<(), AwsError> {
-        if let Some(t) = self.type_error {
-            return Err(AwsError::serialization(t));
+    /// The outcome: the failure that ended the request, else every problem.
+    fn finish(self) -> Result<(), AwsError> {
+        if let Some(e) = self.failed {
+            return Err(e);
         }
         if self.problems.is_empty() {
             Ok(())
@@ -280,14 +237,100 @@ impl Input {
     }
 }
 
-/// A structure nested in a list element.
-pub fn element(v: &Value) -> Option<Input> {
-    match v {
-        Value::Object(m) => Some(Input {
-            map: m.clone(),
-            problems: Vec::new(),
-            type_error: None,
-        }),
-        _ => None,
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Example {
+        name: Option<String>,
+        max_results: Option<i64>,
+        filter: Option<Filter>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Filter {
+        tag_status: Option<String>,
+    }
+
+    impl Request for Example {
+        fn check(&self, c: &mut Checks) {
+            c.required_length("name", self.name.as_deref(), 2, 4);
+            c.range("maxResults", self.max_results, 1, 10);
+            if let Some(f) = &self.filter {
+                c.one_of(
+                    "filter.tagStatus",
+                    f.tag_status.as_deref(),
+                    &["TAGGED", "ANY"],
+                );
+            }
+        }
+    }
+
+    fn answer(body: &str) -> Result<Example, AwsError> {
+        Input::parse(body.as_bytes())?.request()
+    }
+
+    #[test]
+    fn every_problem_is_reported_together() {
+        let e = answer(r#"{"name": "abcdef", "maxResults": 0, "filter": {"tagStatus": "X"}}"#)
+            .err()
+            .unwrap();
+        assert_eq!(e.code, "ValidationException");
+        assert_eq!(
+            e.message,
+            "3 validation errors detected: Value 'abcdef' at 'name' failed to satisfy constraint: Member must have length less than or equal to 4; Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1; Value 'X' at 'filter.tagStatus' failed to satisfy constraint: Member must satisfy enum value set: [TAGGED, ANY]"
+        );
+        let e = answer("{}").err().unwrap();
+        assert_eq!(
+            e.message,
+            "1 validation error detected: Value null at 'name' failed to satisfy constraint: Member must not be null"
+        );
+        assert!(answer(r#"{"name": "abc", "maxResults": null}"#).is_ok());
+    }
+
+    #[test]
+    fn a_member_of_the_wrong_type_is_named() {
+        for (body, message) in [
+            (
+                r#"{"name": 5}"#,
+                "Unexpected value type for 'name': expected a string",
+            ),
+            (
+                r#"{"name": "abc", "maxResults": 1.5}"#,
+                "Unexpected value type for 'maxResults': expected an integer",
+            ),
+            (
+                r#"{"name": "abc", "filter": "x"}"#,
+                "Unexpected value type for 'filter': expected a structure",
+            ),
+            (
+                r#"{"name": "abc", "filter": {"tagStatus": []}}"#,
+                "Unexpected value type for 'filter.tagStatus': expected a string",
+            ),
+        ] {
+            let e = answer(body).err().unwrap();
+            assert_eq!(
+                (e.code, e.message.as_str()),
+                ("SerializationException", message)
+            );
+        }
+        assert_eq!(
+            Input::parse(b"[1]").err().unwrap().code,
+            "SerializationException"
+        );
+    }
+
+    #[test]
+    fn a_failure_at_once_wins_over_problems() {
+        let mut c = Checks::default();
+        c.problem("p".into());
+        c.fail(AwsError::new("InvalidParameterException", "first"));
+        c.fail(AwsError::new("InvalidParameterException", "second"));
+        assert!(c.failed());
+        assert_eq!(c.finish().err().unwrap().message, "first");
     }
 }

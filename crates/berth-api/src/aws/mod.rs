@@ -15,7 +15,7 @@ pub mod time;
 pub use caller::AwsCaller;
 pub use error::AwsError;
 pub use iam_error::iam_error;
-pub use input::Input;
+pub use input::{flag, Checks, Input, Request};
 pub use pagination::{next_token, read_token};
 pub use registry_error::registry_error;
 pub use reply::{reply, Empty};

@@ -3,12 +3,12 @@
 use serde_json::Value;
 
 use super::ctx::Ctx;
+use super::requests::GetAuthorizationTokenRequest;
 use super::shapes::{AuthorizationData, GetAuthorizationTokenResponse};
 use crate::aws::{reply, AwsError, Input};
 
-pub async fn get_authorization_token(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let ids = inp.string_list("registryIds", 1, 10, 0, usize::MAX);
-    inp.finish()?;
+pub async fn get_authorization_token(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let ids = inp.request::<GetAuthorizationTokenRequest>()?.registry_ids;
     let ids = ids.unwrap_or_else(|| vec![ctx.account().to_string()]);
     for id in &ids {
         if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {

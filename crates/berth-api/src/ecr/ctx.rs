@@ -5,7 +5,7 @@ use berth_oci::RepositoryName;
 
 use super::operations::Operation;
 use crate::authz::Subject;
-use crate::aws::{AwsCaller, AwsError, Input};
+use crate::aws::{AwsCaller, AwsError};
 use crate::state::AppState;
 
 /// What every operation handler receives.
@@ -36,56 +36,30 @@ impl Ctx<'_> {
         format!("{account}.dkr.ecr.{}.{}", self.region(), self.state.domain)
     }
 
-    /// The registry an operation addresses: `registryId` when given (12 digits), else the
-    /// caller's own. Another account's registry is reached through its policies (see `authorize`).
-    pub fn registry_id(&self, inp: &mut Input) -> Result<String, AwsError> {
-        let Some(id) = inp.string("registryId", 0, usize::MAX) else {
-            return Ok(self.account().to_string());
-        };
-        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(AwsError::new(
-                "InvalidParameterException",
-                "Invalid parameter at 'registryId' failed to satisfy constraint: 'must satisfy regular expression '[0-9]{12}''",
-            ));
-        }
-        // another account's registry was authorised by its policies in `dispatch`
-        Ok(id)
+    /// The registry an operation addresses: `registryId` when given (checked as 12 digits by
+    /// the request), else the caller's own. Another account's registry is reached through its
+    /// policies (see `authorize`).
+    pub fn registry(&self, registry_id: &Option<String>) -> String {
+        registry_id
+            .clone()
+            .unwrap_or_else(|| self.account().to_string())
+    }
+
+    /// The registry and repository a checked request addresses.
+    pub fn target(
+        &self,
+        registry_id: &Option<String>,
+        repository_name: &Option<String>,
+    ) -> Result<(String, RepositoryName), AwsError> {
+        Ok((self.registry(registry_id), repository(repository_name)?))
     }
 }
 
-/// ECR's repository-name constraint message.
-pub const REPOSITORY_NAME_PATTERN: &str =
-    "(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*";
-
-/// A required `repositoryName` (2..256, ECR's pattern).
-pub fn repository_name(inp: &mut Input, field: &str) -> Result<Option<RepositoryName>, AwsError> {
-    let name = inp.required_string(field, 2, 256);
-    if name.is_empty() || name.chars().count() < 2 || name.chars().count() > 256 {
-        return Ok(None); // reported by the length check
-    }
-    match name.parse::<RepositoryName>() {
-        Ok(n) => Ok(Some(n)),
-        Err(_) => Err(AwsError::new(
-            "InvalidParameterException",
-            format!("Invalid parameter at '{field}' failed to satisfy constraint: 'must satisfy regular expression '{REPOSITORY_NAME_PATTERN}''"),
-        )),
-    }
-}
-
-/// The registry and repository an operation addresses: `registryId` (the caller's by default) and
-/// `repositoryName`.
-pub fn target(
-    ctx: &Ctx<'_>,
-    inp: &mut Input,
-) -> Result<(String, Option<RepositoryName>), AwsError> {
-    let account = ctx.registry_id(inp)?;
-    let name = repository_name(inp, "repositoryName")?;
-    Ok((account, name))
-}
-
-/// The input's problems, if any, as the error; else the repository name it carried.
-pub fn named(inp: Input, name: Option<RepositoryName>) -> Result<RepositoryName, AwsError> {
-    inp.finish()?;
-    // a missing, short, long or mistyped name was reported by `finish`
-    name.ok_or_else(|| AwsError::serialization("repositoryName must be a string"))
+/// The repository a checked request names.
+pub fn repository(name: &Option<String>) -> Result<RepositoryName, AwsError> {
+    // a missing, short, long or mistyped name was refused by the request's checks
+    name.as_deref()
+        .unwrap_or_default()
+        .parse::<RepositoryName>()
+        .map_err(|_| AwsError::serialization("repositoryName must be a repository name"))
 }

@@ -1,118 +1,36 @@
-//! PutImage, BatchGetImage, ListImages, DescribeImages, BatchDeleteImage, ListImageReferrers.
+//! PutImage, BatchGetImage, ListImages, DescribeImages, BatchDeleteImage.
 
 use berth_meta::{ImageDeletion, ImageDetail, TagStatus};
 use berth_oci::{Digest, Reference, RepositoryName};
-use berth_registry::{ImageMiss, ImageRef, NewImage, RegistryError};
+use berth_registry::{ImageMiss, NewImage, RegistryError};
 use serde_json::Value;
 
-use super::ctx::{named, target, Ctx};
+use super::ctx::Ctx;
+use super::image_ids::{
+    failure, image_id, image_not_found, miss_failure, parse_ids, valid_refs, DIGEST_PATTERN,
+};
+use super::requests::{
+    BatchDeleteImageRequest, BatchGetImageRequest, DescribeImagesRequest, ImageFilter,
+    ListImagesRequest, PutImageRequest,
+};
 use super::shapes::{
     self, BatchDeleteImageResponse, BatchGetImageResponse, DescribeImagesResponse, Image,
-    ImageFailure, ImageIdentifier, ImageReferrer, ListImageReferrersResponse, ListImagesResponse,
-    PutImageResponse,
+    ListImagesResponse, PutImageResponse,
 };
-use crate::aws::input;
 use crate::aws::registry_error as core_error;
 use crate::aws::{next_token, read_token, reply, AwsError, Epoch, Input};
 
-const DIGEST_PATTERN: &str = "[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+";
 /// Results per page when the caller sets no `maxResults`.
 const DEFAULT_PAGE: i64 = 100;
 
-/// One `ImageIdentifier` of a request: parsed, or the failure ECR reports for it.
-struct IdIn {
-    raw: Value,
-    parsed: Result<ImageRef, (&'static str, String)>,
-}
-
-fn image_ids(inp: &mut Input, field: &str, min: usize) -> Option<Vec<IdIn>> {
-    let list = inp.list(field, min, 100)?;
-    let mut out = Vec::with_capacity(list.len());
-    for (i, item) in list.into_iter().enumerate() {
-        let Some(mut el) = input::element(&item) else {
-            inp.problem(format!(
-                "Value at '{field}.{}.member' failed to satisfy constraint: Member must be a structure",
-                i + 1
-            ));
-            continue;
-        };
-        let digest = el.string("imageDigest", 0, usize::MAX);
-        let tag = el.string("imageTag", 1, 300);
-        inp.absorb(&format!("{field}.{}.member", i + 1), el);
-        let parsed = match (digest, tag) {
-            (None, None) => Err((
-                "MissingDigestAndTag",
-                "Invalid request parameters: both tag and digest cannot be null".to_string(),
-            )),
-            (Some(d), tag) => match d.parse::<Digest>() {
-                Ok(d) => Ok(ImageRef {
-                    digest: Some(d),
-                    tag,
-                }),
-                Err(_) => Err((
-                    "InvalidImageDigest",
-                    format!("Invalid request parameters: image digest should satisfy the regex '{DIGEST_PATTERN}'"),
-                )),
-            },
-            (None, Some(t)) => Ok(ImageRef {
-                digest: None,
-                tag: Some(t),
-            }),
-        };
-        out.push(IdIn { raw: item, parsed });
-    }
-    Some(out)
-}
-
-/// The identifiers that parsed, in order.
-fn valid_refs(ids: &[IdIn]) -> Vec<ImageRef> {
-    ids.iter()
-        .filter_map(|id| id.parsed.as_ref().ok().cloned())
-        .collect()
-}
-
-fn failure(raw: &Value, code: &'static str, reason: &str) -> ImageFailure {
-    ImageFailure {
-        image_id: raw.clone(),
-        failure_code: code,
-        failure_reason: reason.to_string(),
-    }
-}
-
-fn miss_failure(raw: &Value, miss: ImageMiss) -> ImageFailure {
-    match miss {
-        ImageMiss::NotFound => failure(raw, "ImageNotFound", "Requested image not found"),
-        ImageMiss::TagDoesNotMatchDigest => failure(
-            raw,
-            "ImageTagDoesNotMatchDigest",
-            "Invalid request parameters: given tag does not map to the given digest",
-        ),
-        ImageMiss::MissingDigestAndTag => failure(
-            raw,
-            "MissingDigestAndTag",
-            "Invalid request parameters: both tag and digest cannot be null",
-        ),
-    }
-}
-
-fn image_id(digest: &Digest, tag: Option<&str>) -> ImageIdentifier {
-    ImageIdentifier {
-        image_digest: digest.to_string(),
-        image_tag: tag.map(str::to_string),
-    }
-}
-
 /// The filter's tag status; `None` when the filter can match nothing.
-fn tag_status(inp: &mut Input) -> Option<TagStatus> {
-    let Some(mut f) = inp.structure("filter") else {
+fn tag_status(filter: &Option<ImageFilter>) -> Option<TagStatus> {
+    let Some(f) = filter else {
         return Some(TagStatus::Any);
     };
-    let status = f.enumeration("tagStatus", &["TAGGED", "UNTAGGED", "ANY"]);
     // Berth keeps every image ACTIVE (no archive storage class): an ARCHIVED or ACTIVATING
     // filter matches nothing, ACTIVE and ANY everything.
-    let image_status = f.enumeration("imageStatus", &["ACTIVE", "ARCHIVED", "ACTIVATING", "ANY"]);
-    inp.absorb("filter", f);
-    match (status.as_deref(), image_status.as_deref()) {
+    match (f.tag_status.as_deref(), f.image_status.as_deref()) {
         (_, Some("ARCHIVED" | "ACTIVATING")) => None,
         (Some("TAGGED"), _) => Some(TagStatus::Tagged),
         (Some("UNTAGGED"), _) => Some(TagStatus::Untagged),
@@ -155,30 +73,17 @@ fn detail<'a>(
     }
 }
 
-fn image_not_found(account: &str, name: &RepositoryName, raw: &Value) -> AwsError {
-    let part = |k: &str| {
-        raw.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("null")
-            .to_string()
-    };
-    AwsError::new(
-        "ImageNotFoundException",
-        format!(
-            "The image with imageId {{imageDigest:'{}', imageTag:'{}'}} does not exist within the repository with name '{name}' in the registry with id '{account}'",
-            part("imageDigest"),
-            part("imageTag")
-        ),
-    )
-}
-
-pub async fn put_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let manifest = inp.required_string("imageManifest", 1, 4_194_304);
-    let media_type = inp.string("imageManifestMediaType", 0, usize::MAX);
-    let tag = inp.string("imageTag", 1, 300);
-    let digest = inp.string("imageDigest", 0, usize::MAX);
-    let name = named(inp, name)?;
+pub async fn put_image(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: PutImageRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let PutImageRequest {
+        image_manifest: manifest,
+        image_manifest_media_type: media_type,
+        image_tag: tag,
+        image_digest: digest,
+        ..
+    } = req;
+    let manifest = manifest.unwrap_or_default();
     let expected = digest
         .map(|d| {
             d.parse::<Digest>().map_err(|_| {
@@ -257,12 +162,11 @@ fn put_error(account: &str, name: &RepositoryName, e: RegistryError) -> AwsError
     }
 }
 
-pub async fn batch_get_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    inp.require("imageIds");
-    let ids = image_ids(&mut inp, "imageIds", 1).unwrap_or_default();
-    let accepted = inp.string_list("acceptedMediaTypes", 1, 100, 0, usize::MAX);
-    let name = named(inp, name)?;
+pub async fn batch_get_image(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: BatchGetImageRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let ids = parse_ids(req.image_ids.as_deref().unwrap_or_default());
+    let accepted = req.accepted_media_types;
     let registry = &ctx.state.registry;
     // one lookup for every identifier that parsed (and of the repository, even with none)
     let mut found = registry
@@ -348,13 +252,15 @@ async fn platform_child(
         .map(|m| m.digest.clone()))
 }
 
-pub async fn list_images(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let token = inp.string("nextToken", 0, usize::MAX);
-    let max = inp.integer("maxResults", 1, 1000);
-    let status = tag_status(&mut inp);
-    let name = named(inp, name)?;
-    let after = token.map(|t| read_token("ListImages", &t)).transpose()?;
+pub async fn list_images(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: ListImagesRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let max = req.max_results;
+    let status = tag_status(&req.filter);
+    let after = req
+        .next_token
+        .map(|t| read_token("ListImages", &t))
+        .transpose()?;
     let Some(status) = status else {
         return reply(ListImagesResponse {
             image_ids: Vec::new(),
@@ -386,13 +292,12 @@ pub async fn list_images(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsErro
     })
 }
 
-pub async fn describe_images(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let ids = image_ids(&mut inp, "imageIds", 1);
-    let token = inp.string("nextToken", 0, usize::MAX);
-    let max = inp.integer("maxResults", 1, 1000);
-    let status = tag_status(&mut inp);
-    let name = named(inp, name)?;
+pub async fn describe_images(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: DescribeImagesRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let ids = req.image_ids.as_deref().map(parse_ids);
+    let (token, max) = (req.next_token, req.max_results);
+    let status = tag_status(&req.filter);
     paging_with_ids(ids.is_some(), &token, max)?;
     let registry = &ctx.state.registry;
     if let Some(ids) = ids {
@@ -450,11 +355,10 @@ pub async fn describe_images(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, Aws
     })
 }
 
-pub async fn batch_delete_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    inp.require("imageIds");
-    let ids = image_ids(&mut inp, "imageIds", 1).unwrap_or_default();
-    let name = named(inp, name)?;
+pub async fn batch_delete_image(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: BatchDeleteImageRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let ids = parse_ids(req.image_ids.as_deref().unwrap_or_default());
     let mut done = ctx
         .state
         .registry
@@ -493,83 +397,5 @@ pub async fn batch_delete_image(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, 
     reply(BatchDeleteImageResponse {
         image_ids: deleted,
         failures,
-    })
-}
-
-pub async fn list_image_referrers(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let subject = match inp.structure("subjectId") {
-        Some(mut s) => {
-            let d = s.required_string("imageDigest", 0, usize::MAX);
-            inp.absorb("subjectId", s);
-            Some(d)
-        }
-        None => {
-            inp.require("subjectId");
-            None
-        }
-    };
-    let (types, artifact_status) = match inp.structure("filter") {
-        Some(mut f) => {
-            let t = f.string_list("artifactTypes", 0, 5, 0, usize::MAX);
-            let s = f.enumeration(
-                "artifactStatus",
-                &["ACTIVE", "ARCHIVED", "ACTIVATING", "ANY"],
-            );
-            inp.absorb("filter", f);
-            (t, s)
-        }
-        None => (None, None),
-    };
-    let token = inp.string("nextToken", 0, usize::MAX);
-    let max = inp.integer("maxResults", 1, 50).unwrap_or(50);
-    let name = named(inp, name)?;
-    let subject = subject.unwrap_or_default();
-    let subject = subject.parse::<Digest>().map_err(|_| {
-        AwsError::new(
-            "InvalidParameterException",
-            format!("Invalid parameter at 'subjectId.imageDigest' failed to satisfy constraint: 'must satisfy regular expression '{DIGEST_PATTERN}''"),
-        )
-    })?;
-    let after = token
-        .map(|t| read_token("ListImageReferrers", &t))
-        .transpose()?;
-    let all = ctx
-        .state
-        .registry
-        .referrers(&account, &name, &subject, None)
-        .await
-        .map_err(core_error)?;
-    // every artifact is ACTIVE in Berth (no archive storage class)
-    let none = matches!(artifact_status.as_deref(), Some("ARCHIVED" | "ACTIVATING"));
-    let mut matching = all.into_iter().filter(|r| {
-        !none
-            && types.as_ref().is_none_or(|ts| {
-                ts.is_empty() || r.artifact_type.as_ref().is_some_and(|a| ts.contains(a))
-            })
-            && after
-                .as_deref()
-                .is_none_or(|a| r.digest.to_string().as_str() > a)
-    });
-    let page: Vec<_> = matching.by_ref().take(max as usize).collect();
-    let more = matching.next().is_some();
-    let referrers = page
-        .iter()
-        .map(|r| ImageReferrer {
-            digest: r.digest.to_string(),
-            media_type: &r.media_type,
-            size: r.size,
-            artifact_status: "ACTIVE",
-            artifact_type: r.artifact_type.as_deref(),
-            annotations: r.annotations.as_ref(),
-        })
-        .collect();
-    let next_token = page
-        .last()
-        .filter(|_| more)
-        .map(|last| next_token("ListImageReferrers", &last.digest.to_string()));
-    reply(ListImageReferrersResponse {
-        referrers,
-        next_token,
     })
 }

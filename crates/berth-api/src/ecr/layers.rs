@@ -8,7 +8,11 @@ use berth_registry::{ChunkRange, RegistryError, UploadBody};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::ctx::{named, target, Ctx};
+use super::ctx::Ctx;
+use super::requests::{
+    BatchCheckLayerAvailabilityRequest, CompleteLayerUploadRequest, GetDownloadUrlForLayerRequest,
+    RepositoryRequest, UploadLayerPartRequest,
+};
 use super::shapes::{
     BatchCheckLayerAvailabilityResponse, CompleteLayerUploadResponse,
     GetDownloadUrlForLayerResponse, InitiateLayerUploadResponse, Layer, LayerFailure,
@@ -52,16 +56,10 @@ fn upload_not_found(id: &str, account: &str, name: &RepositoryName) -> AwsError 
     )
 }
 
-pub async fn batch_check_layer_availability(
-    ctx: &Ctx<'_>,
-    mut inp: Input,
-) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    inp.require("layerDigests");
-    let digests = inp
-        .string_list("layerDigests", 1, 100, 0, usize::MAX)
-        .unwrap_or_default();
-    let name = named(inp, name)?;
+pub async fn batch_check_layer_availability(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: BatchCheckLayerAvailabilityRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let digests = req.layer_digests.unwrap_or_default();
     let registry = &ctx.state.registry;
     registry
         .repository(&account, &name)
@@ -103,9 +101,9 @@ pub async fn batch_check_layer_availability(
     reply(BatchCheckLayerAvailabilityResponse { layers, failures })
 }
 
-pub async fn initiate_layer_upload(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let name = named(inp, name)?;
+pub async fn initiate_layer_upload(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: RepositoryRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
     let id = ctx
         .state
         .registry
@@ -118,16 +116,11 @@ pub async fn initiate_layer_upload(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
     })
 }
 
-pub async fn upload_layer_part(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let id = inp.required_string("uploadId", 0, usize::MAX);
-    let first = inp.integer("partFirstByte", 0, i64::MAX);
-    let last = inp.integer("partLastByte", 0, i64::MAX);
-    let blob = inp.string("layerPartBlob", 0, usize::MAX);
-    for field in ["partFirstByte", "partLastByte", "layerPartBlob"] {
-        inp.require(field);
-    }
-    let name = named(inp, name)?;
+pub async fn upload_layer_part(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: UploadLayerPartRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let id = req.upload_id.unwrap_or_default();
+    let (first, last, blob) = (req.part_first_byte, req.part_last_byte, req.layer_part_blob);
     let uuid = upload_id(&id)?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(blob.unwrap_or_default())
@@ -200,14 +193,11 @@ fn part_error(e: RegistryError, id: &str, account: &str, name: &RepositoryName) 
     }
 }
 
-pub async fn complete_layer_upload(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let id = inp.required_string("uploadId", 0, usize::MAX);
-    inp.require("layerDigests");
-    let digests = inp
-        .string_list("layerDigests", 1, 100, 0, usize::MAX)
-        .unwrap_or_default();
-    let name = named(inp, name)?;
+pub async fn complete_layer_upload(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: CompleteLayerUploadRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let id = req.upload_id.unwrap_or_default();
+    let digests = req.layer_digests.unwrap_or_default();
     let uuid = upload_id(&id)?;
     let invalid_digest = || {
         AwsError::new(
@@ -268,10 +258,10 @@ pub async fn complete_layer_upload(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
     }
 }
 
-pub async fn get_download_url_for_layer(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let raw = inp.required_string("layerDigest", 0, usize::MAX);
-    let name = named(inp, name)?;
+pub async fn get_download_url_for_layer(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: GetDownloadUrlForLayerRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let raw = req.layer_digest.unwrap_or_default();
     let digest = raw.parse::<Digest>().map_err(|_| {
         AwsError::new(
             "InvalidParameterException",

@@ -4,17 +4,17 @@
 
 use serde_json::Value;
 
-use super::ctx::{named, target, Ctx};
+use super::ctx::Ctx;
+use super::requests::{
+    GetLifecyclePolicyPreviewRequest, PutLifecyclePolicyRequest, RepositoryRequest,
+    StartLifecyclePolicyPreviewRequest,
+};
 use super::shapes::{
     GetLifecyclePolicyPreviewResponse, LifecyclePolicyResponse, PreviewResult, PreviewSummary,
     RuleAction, StartLifecyclePolicyPreviewResponse,
 };
 use crate::aws::registry_error as core_error;
 use crate::aws::{next_token, read_token, reply, AwsError, Epoch, Input};
-
-/// ECR's bounds on `lifecyclePolicyText`.
-const MIN_TEXT: usize = 100;
-const MAX_TEXT: usize = 30_720;
 
 fn shape<'a>(
     account: &'a str,
@@ -30,10 +30,10 @@ fn shape<'a>(
     }
 }
 
-pub async fn put_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let text = inp.required_string("lifecyclePolicyText", MIN_TEXT, MAX_TEXT);
-    let name = named(inp, name)?;
+pub async fn put_lifecycle_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: PutLifecyclePolicyRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let text = req.lifecycle_policy_text.unwrap_or_default();
     ctx.state
         .registry
         .put_lifecycle_policy(&account, &name, &text)
@@ -42,9 +42,9 @@ pub async fn put_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value
     reply(shape(&account, name.as_str(), &text, None))
 }
 
-pub async fn get_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let name = named(inp, name)?;
+pub async fn get_lifecycle_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: RepositoryRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
     let (text, at) = ctx
         .state
         .registry
@@ -54,9 +54,9 @@ pub async fn get_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value
     reply(shape(&account, name.as_str(), &text, at))
 }
 
-pub async fn delete_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let name = named(inp, name)?;
+pub async fn delete_lifecycle_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: RepositoryRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
     let (text, at) = ctx
         .state
         .registry
@@ -66,13 +66,10 @@ pub async fn delete_lifecycle_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Va
     reply(shape(&account, name.as_str(), &text, at))
 }
 
-pub async fn start_lifecycle_policy_preview(
-    ctx: &Ctx<'_>,
-    mut inp: Input,
-) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let text = inp.string("lifecyclePolicyText", MIN_TEXT, MAX_TEXT);
-    let name = named(inp, name)?;
+pub async fn start_lifecycle_policy_preview(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: StartLifecyclePolicyPreviewRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let text = req.lifecycle_policy_text;
     let text = ctx
         .state
         .registry
@@ -85,20 +82,13 @@ pub async fn start_lifecycle_policy_preview(
     })
 }
 
-pub async fn get_lifecycle_policy_preview(
-    ctx: &Ctx<'_>,
-    mut inp: Input,
-) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let ids = inp.list("imageIds", 1, 100);
-    let token = inp.string("nextToken", 0, usize::MAX);
-    let max = inp.integer("maxResults", 1, 100).unwrap_or(100) as usize;
-    let status_filter = inp.structure("filter").and_then(|mut f| {
-        let s = f.enumeration("tagStatus", &["TAGGED", "UNTAGGED", "ANY"]);
-        inp.absorb("filter", f);
-        s
-    });
-    let name = named(inp, name)?;
+pub async fn get_lifecycle_policy_preview(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: GetLifecyclePolicyPreviewRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let ids = req.image_ids;
+    let token = req.next_token;
+    let max = req.max_results.unwrap_or(100) as usize;
+    let status_filter = req.filter.and_then(|f| f.tag_status);
     let preview = ctx
         .state
         .registry

@@ -2,20 +2,26 @@
 //!
 //! One module per operation family: `auth` (GetAuthorizationToken), `repositories`
 //! (Create/Describe/DeleteRepository, tag mutability, scanning configuration), `resource_tags`
-//! (Tag/Untag/ListTagsForResource), `registry` (DescribeRegistry, account settings). Every
-//! handler validates its input against the service model's constraints, calls the registry core
-//! and shapes the output as botocore's model says.
+//! (Tag/Untag/ListTagsForResource), `registry` (DescribeRegistry, account settings), `images`
+//! (PutImage, BatchGetImage, ListImages, DescribeImages, BatchDeleteImage), `referrers`
+//! (ListImageReferrers), `layers` (the layer upload operations), `policies` (repository and
+//! registry policies), `lifecycle` (lifecycle policies and previews). Every handler validates
+//! its input against the service model's constraints, calls the registry core and answers an
+//! output shape of `shapes`.
 
 mod auth;
 mod authorize;
 mod ctx;
+mod image_ids;
 mod images;
 mod layers;
 mod lifecycle;
 pub mod operations;
 mod policies;
+mod referrers;
 mod registry;
 mod repositories;
+mod requests;
 mod resource_tags;
 mod shapes;
 

@@ -45,7 +45,7 @@ macro_rules! ecr_operations {
             GetRepositoryPolicy => policies::get_repository_policy,
             GetSigningConfiguration => not_built,
             InitiateLayerUpload => layers::initiate_layer_upload,
-            ListImageReferrers => images::list_image_referrers,
+            ListImageReferrers => referrers::list_image_referrers,
             ListImages => images::list_images,
             ListPullTimeUpdateExclusions => not_built,
             ListReplicationBackfills => not_built,

@@ -1,12 +1,15 @@
 //! Repository policies (Set/Get/DeleteRepositoryPolicy) and the registry policy
 //! (Put/Get/DeleteRegistryPolicy).
 
-use berth_iam::resource_policy::{ResourcePolicyError, MAX_POLICY_TEXT};
+use berth_iam::resource_policy::ResourcePolicyError;
 use berth_oci::RepositoryName;
 use serde_json::Value;
 
 use super::authorize::authorization_failed;
-use super::ctx::{named, target, Ctx};
+use super::ctx::Ctx;
+use super::requests::{
+    NoMembers, PutRegistryPolicyRequest, RepositoryRequest, SetRepositoryPolicyRequest,
+};
 use super::shapes::{RegistryPolicyResponse, RepositoryPolicyResponse};
 use crate::aws::{reply, AwsError, Input};
 
@@ -55,11 +58,11 @@ fn shape<'a>(
     }
 }
 
-pub async fn set_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let text = inp.required_string("policyText", 0, MAX_POLICY_TEXT);
-    let force = inp.boolean("force").unwrap_or(false);
-    let name = named(inp, name)?;
+pub async fn set_repository_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: SetRepositoryPolicyRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let text = req.policy_text.unwrap_or_default();
+    let force = req.force.unwrap_or(false);
     let iam = &ctx.state.iam;
     // the repository first, as ECR answers RepositoryNotFound before judging the policy
     match iam.repository_policy_text(&account, name.as_str()).await {
@@ -94,9 +97,9 @@ pub async fn set_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
     reply(shape(&account, &name, &text))
 }
 
-pub async fn get_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let name = named(inp, name)?;
+pub async fn get_repository_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: RepositoryRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
     let text = ctx
         .state
         .iam
@@ -106,9 +109,9 @@ pub async fn get_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
     reply(shape(&account, &name, &text))
 }
 
-pub async fn delete_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let name = named(inp, name)?;
+pub async fn delete_repository_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: RepositoryRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
     let text = ctx
         .state
         .iam
@@ -118,9 +121,9 @@ pub async fn delete_repository_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<V
     reply(shape(&account, &name, &text))
 }
 
-pub async fn put_registry_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let text = inp.required_string("policyText", 0, MAX_POLICY_TEXT);
-    inp.finish()?;
+pub async fn put_registry_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: PutRegistryPolicyRequest = inp.request()?;
+    let text = req.policy_text.unwrap_or_default();
     let account = ctx.account();
     let iam = &ctx.state.iam;
     iam.validate_registry_policy(account, &text)
@@ -136,7 +139,7 @@ pub async fn put_registry_policy(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value,
 }
 
 pub async fn get_registry_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
-    inp.finish()?;
+    let _: NoMembers = inp.request()?;
     let account = ctx.account();
     let text = ctx
         .state
@@ -151,7 +154,7 @@ pub async fn get_registry_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, Aws
 }
 
 pub async fn delete_registry_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
-    inp.finish()?;
+    let _: NoMembers = inp.request()?;
     let account = ctx.account();
     let text = ctx
         .state

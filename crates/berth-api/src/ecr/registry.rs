@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::ctx::Ctx;
+use super::requests::{AccountSettingRequest, GetAccountSettingRequest, NoMembers};
 use super::shapes::{AccountSettingResponse, DescribeRegistryResponse, ReplicationConfiguration};
 use crate::aws::registry_error as core_error;
 use crate::aws::{reply, AwsError, Input};
@@ -33,7 +34,7 @@ fn setting(
 }
 
 pub async fn describe_registry(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
-    inp.finish()?;
+    let _: NoMembers = inp.request()?;
     reply(DescribeRegistryResponse {
         registry_id: ctx.account(),
         // replication is not served yet: no rules, as an account that configured none
@@ -41,9 +42,9 @@ pub async fn describe_registry(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsEr
     })
 }
 
-pub async fn get_account_setting(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let name = inp.required_string("name", 1, 64);
-    inp.finish()?;
+pub async fn get_account_setting(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: GetAccountSettingRequest = inp.request()?;
+    let name = req.name.unwrap_or_default();
     let (n, _, default) = setting(&name)?;
     let value = ctx
         .state
@@ -55,10 +56,9 @@ pub async fn get_account_setting(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value,
     reply(AccountSettingResponse { name: n, value })
 }
 
-pub async fn put_account_setting(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let name = inp.required_string("name", 1, 64);
-    let value = inp.required_string("value", 1, 64);
-    inp.finish()?;
+pub async fn put_account_setting(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: AccountSettingRequest = inp.request()?;
+    let (name, value) = (req.name.unwrap_or_default(), req.value.unwrap_or_default());
     let (n, allowed, _) = setting(&name)?;
     if !allowed.contains(&value.as_str()) {
         return Err(AwsError::new(

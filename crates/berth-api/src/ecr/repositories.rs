@@ -1,18 +1,22 @@
 //! CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability,
 //! PutImageScanningConfiguration.
 
-use super::ctx::{named, target, Ctx};
+use berth_meta::{NewRepository, Repository};
+use berth_oci::RepositoryName;
+use serde_json::Value;
+
+use super::ctx::Ctx;
+use super::requests::{
+    tag_pairs, CreateRepositoryRequest, DeleteRepositoryRequest, DescribeRepositoriesRequest,
+    PutImageScanningConfigurationRequest, PutImageTagMutabilityRequest, REPOSITORY_NAME_PATTERN,
+};
 use super::shapes::{
     self, DescribeRepositoriesResponse, EncryptionConfiguration, ExclusionFilter,
     PutImageScanningConfigurationResponse, PutImageTagMutabilityResponse, RepositoryResponse,
     ScanningConfiguration,
 };
-use crate::aws::input;
 use crate::aws::registry_error as core_error;
 use crate::aws::{next_token, read_token, reply, AwsError, Epoch, Input};
-use berth_meta::{EncryptionType, NewRepository, Repository, TagMutability};
-use berth_oci::RepositoryName;
-use serde_json::Value;
 
 /// The output shape `Repository`.
 fn shape<'a>(ctx: &Ctx<'_>, r: &'a Repository) -> shapes::Repository<'a> {
@@ -34,156 +38,17 @@ fn shape<'a>(ctx: &Ctx<'_>, r: &'a Repository) -> shapes::Repository<'a> {
     }
 }
 
-/// `imageScanningConfiguration.scanOnPush` (false when absent, unless `required`).
-fn scanning_configuration(inp: &mut Input, required: bool) -> bool {
-    match inp.structure("imageScanningConfiguration") {
-        Some(mut s) => {
-            let v = s.boolean("scanOnPush");
-            inp.absorb("imageScanningConfiguration", s);
-            v.unwrap_or(false)
-        }
-        None => {
-            if required {
-                inp.require("imageScanningConfiguration");
-            }
-            false
-        }
-    }
-}
-
-/// `imageTagMutability` with its exclusion filters, as ECR checks them together.
-/// (An invalid mode is recorded as the input's problem, and reported with the others.)
-fn mutability(inp: &mut Input, required: bool) -> Result<(TagMutability, Vec<String>), AwsError> {
-    let names = TagMutability::names();
-    let given = if required {
-        let v = inp.required_string("imageTagMutability", 0, usize::MAX);
-        if !v.is_empty() && v.parse::<TagMutability>().is_err() {
-            inp.problem(format!(
-                "Value '{v}' at 'imageTagMutability' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-                names.join(", ")
-            ));
-        }
-        Some(v)
-    } else {
-        inp.enumeration("imageTagMutability", &names)
-    };
-    let valid = match given {
-        Some(v) => v.parse::<TagMutability>().ok(),
-        None => Some(TagMutability::Mutable),
-    };
-    let mut filters = Vec::new();
-    if let Some(list) = inp.list("imageTagMutabilityExclusionFilters", 1, 5) {
-        for (i, item) in list.iter().enumerate() {
-            let field = format!("imageTagMutabilityExclusionFilters.{}.member", i + 1);
-            let Some(mut f) = input::element(item) else {
-                return Err(AwsError::serialization(format!(
-                    "Unexpected value type for '{field}': expected a structure"
-                )));
-            };
-            let kind = f.required_string("filterType", 0, usize::MAX);
-            if !kind.is_empty() && kind != "WILDCARD" {
-                f.problem(format!("Value '{kind}' at 'filterType' failed to satisfy constraint: Member must satisfy enum value set: [WILDCARD]"));
-            }
-            let filter = f.required_string("filter", 1, 128);
-            if !filter.is_empty()
-                && !filter
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'*' | b'-'))
-            {
-                f.problem(format!("Value '{filter}' at 'filter' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[0-9a-zA-Z._*-]{{1,128}}"));
-            }
-            inp.absorb(&field, f);
-            filters.push(filter);
-        }
-    }
-    let m = valid.unwrap_or(TagMutability::Mutable);
-    let with_exclusion = valid.is_some_and(TagMutability::with_exclusion);
-    if with_exclusion && filters.is_empty() {
-        return Err(AwsError::new(
-            "InvalidParameterException",
-            format!("Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: 'imageTagMutabilityExclusionFilters must be specified when imageTagMutability is {m}'"),
-        ));
-    }
-    if valid.is_some() && !with_exclusion && !filters.is_empty() {
-        return Err(AwsError::new(
-            "InvalidParameterException",
-            format!("Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: 'imageTagMutabilityExclusionFilters can only be specified when imageTagMutability is IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, not {m}'"),
-        ));
-    }
-    Ok((m, filters))
-}
-
-/// Resource tags `[{Key, Value}]` with ECR's limits.
-pub fn resource_tags(inp: &mut Input, field: &str) -> Result<Vec<(String, String)>, AwsError> {
-    let Some(list) = inp.list(field, 0, usize::MAX) else {
-        return Ok(Vec::new());
-    };
-    let mut tags = Vec::with_capacity(list.len());
-    for item in &list {
-        let Some(mut t) = input::element(item) else {
-            return Err(AwsError::serialization(format!(
-                "Unexpected value type for '{field}': expected a list of Tag structures"
-            )));
-        };
-        let key = t.string("Key", 0, usize::MAX);
-        let value = t.string("Value", 0, usize::MAX);
-        t.finish()?;
-        let (Some(key), Some(value)) = (key, value) else {
-            return Err(AwsError::new(
-                "InvalidTagParameterException",
-                "Each tag must have a Key and a Value",
-            ));
-        };
-        if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256 {
-            return Err(AwsError::new(
-                "InvalidTagParameterException",
-                "Tag keys must be 1 to 128 characters and tag values at most 256 characters",
-            ));
-        }
-        if key.starts_with("aws:") {
-            return Err(AwsError::new(
-                "InvalidTagParameterException",
-                "Tag keys may not begin with the reserved prefix 'aws:'",
-            ));
-        }
-        tags.push((key, value));
-    }
-    if tags.len() > berth_registry::MAX_REPOSITORY_TAGS {
-        return Err(AwsError::new(
-            "TooManyTagsException",
-            "Exceeded the maximum number of tags (50) for a repository",
-        ));
-    }
-    Ok(tags)
-}
-
-pub async fn create_repository(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let tags = resource_tags(&mut inp, "tags")?;
-    let (tag_mutability, mutability_filters) = mutability(&mut inp, false)?;
-    let scan_on_push = scanning_configuration(&mut inp, false);
-    let (encryption_type, kms_key) = match inp.structure("encryptionConfiguration") {
-        Some(mut e) => {
-            let t = e.required_string("encryptionType", 0, usize::MAX);
-            let parsed = t.parse::<EncryptionType>();
-            if !t.is_empty() && parsed.is_err() {
-                e.problem(format!("Value '{t}' at 'encryptionType' failed to satisfy constraint: Member must satisfy enum value set: [{}]", EncryptionType::names().join(", ")));
-            }
-            let k = e.string("kmsKey", 1, 2048);
-            inp.absorb("encryptionConfiguration", e);
-            // (an invalid type was recorded as a problem, reported by `named` below)
-            let t = parsed.unwrap_or(EncryptionType::Aes256);
-            if t == EncryptionType::Aes256 && k.is_some() {
-                return Err(AwsError::new(
-                    "InvalidParameterException",
-                    "Invalid parameter at 'encryptionConfiguration' failed to satisfy constraint: 'kmsKey can only be specified when encryptionType is KMS or KMS_DSSE'",
-                ));
-            }
-            (t, k)
-        }
-        None => (EncryptionType::Aes256, None),
-    };
-    let name = named(inp, name)?;
+pub async fn create_repository(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: CreateRepositoryRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let tags = tag_pairs(&req.tags);
+    let (tag_mutability, mutability_filters) = req.mutability().value();
+    let scan_on_push = req
+        .image_scanning_configuration
+        .as_ref()
+        .and_then(|s| s.scan_on_push)
+        .unwrap_or(false);
+    let (encryption_type, kms_key) = req.encryption();
     let repo = ctx
         .state
         .registry
@@ -205,12 +70,10 @@ pub async fn create_repository(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, A
     })
 }
 
-pub async fn describe_repositories(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let account = ctx.registry_id(&mut inp)?;
-    let names = inp.string_list("repositoryNames", 1, 100, 2, 256);
-    let token = inp.string("nextToken", 0, usize::MAX);
-    let max = inp.integer("maxResults", 1, 1000);
-    inp.finish()?;
+pub async fn describe_repositories(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: DescribeRepositoriesRequest = inp.request()?;
+    let account = ctx.registry(&req.registry_id);
+    let (names, token, max) = (req.repository_names, req.next_token, req.max_results);
     if let Some(names) = names {
         if token.is_some() || max.is_some() {
             return Err(AwsError::new(
@@ -223,7 +86,7 @@ pub async fn describe_repositories(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
             let name = n.parse::<RepositoryName>().map_err(|_| {
                 AwsError::new(
                     "InvalidParameterException",
-                    format!("Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'must satisfy regular expression '{}''", super::ctx::REPOSITORY_NAME_PATTERN),
+                    format!("Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'must satisfy regular expression '{}''", REPOSITORY_NAME_PATTERN),
                 )
             })?;
             let repo = ctx
@@ -272,10 +135,10 @@ pub async fn describe_repositories(ctx: &Ctx<'_>, mut inp: Input) -> Result<Valu
     })
 }
 
-pub async fn delete_repository(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let force = inp.boolean("force").unwrap_or(false);
-    let name = named(inp, name)?;
+pub async fn delete_repository(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: DeleteRepositoryRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let force = req.force.unwrap_or(false);
     let repo = ctx
         .state
         .registry
@@ -289,10 +152,10 @@ pub async fn delete_repository(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, A
     })
 }
 
-pub async fn put_image_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let (m, filters) = mutability(&mut inp, true)?;
-    let name = named(inp, name)?;
+pub async fn put_image_tag_mutability(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: PutImageTagMutabilityRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let (m, filters) = req.mutability().value();
     let repo = ctx
         .state
         .registry
@@ -309,11 +172,14 @@ pub async fn put_image_tag_mutability(ctx: &Ctx<'_>, mut inp: Input) -> Result<V
 
 pub async fn put_image_scanning_configuration(
     ctx: &Ctx<'_>,
-    mut inp: Input,
+    inp: Input,
 ) -> Result<Value, AwsError> {
-    let (account, name) = target(ctx, &mut inp)?;
-    let scan = scanning_configuration(&mut inp, true);
-    let name = named(inp, name)?;
+    let req: PutImageScanningConfigurationRequest = inp.request()?;
+    let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    let scan = req
+        .image_scanning_configuration
+        .and_then(|s| s.scan_on_push)
+        .unwrap_or(false);
     let repo = ctx
         .state
         .registry

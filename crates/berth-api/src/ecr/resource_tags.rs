@@ -4,7 +4,9 @@ use berth_oci::RepositoryName;
 use serde_json::Value;
 
 use super::ctx::Ctx;
-use super::repositories::resource_tags;
+use super::requests::{
+    tag_pairs, ListTagsForResourceRequest, TagResourceRequest, UntagResourceRequest,
+};
 use super::shapes::{ListTagsForResourceResponse, Tag};
 use crate::aws::registry_error as core_error;
 use crate::aws::{reply, AwsError, Empty, Input};
@@ -33,11 +35,10 @@ fn repository_of(ctx: &Ctx<'_>, arn: &str) -> Result<(String, RepositoryName), A
     Ok((account.to_string(), name))
 }
 
-pub async fn tag_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let arn = inp.required_string("resourceArn", 0, usize::MAX);
-    inp.require("tags");
-    let tags = resource_tags(&mut inp, "tags")?;
-    inp.finish()?;
+pub async fn tag_resource(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: TagResourceRequest = inp.request()?;
+    let arn = req.resource_arn.clone().unwrap_or_default();
+    let tags = tag_pairs(&req.tags);
     let (account, name) = repository_of(ctx, &arn)?;
     ctx.state
         .registry
@@ -47,11 +48,9 @@ pub async fn tag_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsErr
     reply(Empty {})
 }
 
-pub async fn untag_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let arn = inp.required_string("resourceArn", 0, usize::MAX);
-    let keys = inp.string_list("tagKeys", 0, 200, 1, 128);
-    inp.require("tagKeys");
-    inp.finish()?;
+pub async fn untag_resource(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: UntagResourceRequest = inp.request()?;
+    let (arn, keys) = (req.resource_arn.unwrap_or_default(), req.tag_keys);
     let (account, name) = repository_of(ctx, &arn)?;
     ctx.state
         .registry
@@ -61,9 +60,9 @@ pub async fn untag_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsE
     reply(Empty {})
 }
 
-pub async fn list_tags_for_resource(ctx: &Ctx<'_>, mut inp: Input) -> Result<Value, AwsError> {
-    let arn = inp.required_string("resourceArn", 0, usize::MAX);
-    inp.finish()?;
+pub async fn list_tags_for_resource(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: ListTagsForResourceRequest = inp.request()?;
+    let arn = req.resource_arn.unwrap_or_default();
     let (account, name) = repository_of(ctx, &arn)?;
     let tags = ctx
         .state

@@ -58,20 +58,10 @@ impl MetaStore {
         tag: &str,
         with_body: bool,
     ) -> Result<Option<Option<Manifest>>> {
-        let body = if with_body { "m.body" } else { "NULL" };
-        let row = query_as::<ManifestRow>(&format!(
-            "SELECT m.id, m.digest, m.media_type, m.size, {body} AS body
-             FROM repositories r
-             LEFT JOIN tags t ON t.repository_id = r.id AND t.name = $1
-             LEFT JOIN manifests m ON m.id = t.manifest_id
-             WHERE r.account_id = $2 AND r.name = $3"
-        ))
-        .bind(tag)
-        .bind(account)
-        .bind(name)
-        .fetch_optional(self.db.read())
-        .await?;
-        row.map(ManifestRow::into_manifest).transpose()
+        const BY_TAG: &str = "LEFT JOIN tags t ON t.repository_id = r.id AND t.name = $1
+             LEFT JOIN manifests m ON m.id = t.manifest_id";
+        self.manifest_by_name(account, name, BY_TAG, tag, with_body)
+            .await
     }
 
     /// A manifest by digest, looked up by repository name in one query (see
@@ -83,14 +73,28 @@ impl MetaStore {
         d: &Digest,
         with_body: bool,
     ) -> Result<Option<Option<Manifest>>> {
+        const BY_DIGEST: &str = "LEFT JOIN manifests m ON m.repository_id = r.id AND m.digest = $1";
+        self.manifest_by_name(account, name, BY_DIGEST, &d.to_string(), with_body)
+            .await
+    }
+
+    /// The manifest that `joins` (of `repositories r`, to `manifests m`, with `$1` the key)
+    /// find in repository `name` of `account`.
+    async fn manifest_by_name(
+        &self,
+        account: &str,
+        name: &str,
+        joins: &str,
+        key: &str,
+        with_body: bool,
+    ) -> Result<Option<Option<Manifest>>> {
         let body = if with_body { "m.body" } else { "NULL" };
         let row = query_as::<ManifestRow>(&format!(
             "SELECT m.id, m.digest, m.media_type, m.size, {body} AS body
-             FROM repositories r
-             LEFT JOIN manifests m ON m.repository_id = r.id AND m.digest = $1
+             FROM repositories r {joins}
              WHERE r.account_id = $2 AND r.name = $3"
         ))
-        .bind(d.to_string())
+        .bind(key)
         .bind(account)
         .bind(name)
         .fetch_optional(self.db.read())

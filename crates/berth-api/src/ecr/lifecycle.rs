@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use super::ctx::Ctx;
 use super::requests::{
-    GetLifecyclePolicyPreviewRequest, PutLifecyclePolicyRequest, RepositoryRequest,
-    StartLifecyclePolicyPreviewRequest,
+    GetLifecyclePolicyPreviewRequest, LifecyclePolicyRequest, PutLifecyclePolicyRequest,
+    RepositoryRequest,
 };
 use super::shapes::{
     GetLifecyclePolicyPreviewResponse, LifecyclePolicyResponse, PreviewResult, PreviewSummary,
@@ -31,7 +31,7 @@ fn shape<'a>(
 }
 
 pub async fn put_lifecycle_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
-    let req: PutLifecyclePolicyRequest = inp.request()?;
+    let PutLifecyclePolicyRequest(req) = inp.request()?;
     let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
     let text = req.lifecycle_policy_text.unwrap_or_default();
     ctx.state
@@ -67,7 +67,7 @@ pub async fn delete_lifecycle_policy(ctx: &Ctx<'_>, inp: Input) -> Result<Value,
 }
 
 pub async fn start_lifecycle_policy_preview(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
-    let req: StartLifecyclePolicyPreviewRequest = inp.request()?;
+    let req: LifecyclePolicyRequest = inp.request()?;
     let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
     let text = req.lifecycle_policy_text;
     let text = ctx

@@ -5,6 +5,12 @@ use serde::Deserialize;
 use super::check_target;
 use crate::aws::{Checks, Request};
 
+/// `layerDigests`: required, 1 to 100.
+fn check_layer_digests(c: &mut Checks, v: &Option<Vec<String>>) {
+    c.required("layerDigests", v.as_ref());
+    c.strings("layerDigests", v.as_deref(), (1, 100), (0, usize::MAX));
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchCheckLayerAvailabilityRequest {
@@ -16,13 +22,7 @@ pub struct BatchCheckLayerAvailabilityRequest {
 impl Request for BatchCheckLayerAvailabilityRequest {
     fn check(&self, c: &mut Checks) {
         check_target(c, &self.registry_id, &self.repository_name);
-        c.required("layerDigests", self.layer_digests.as_ref());
-        c.strings(
-            "layerDigests",
-            self.layer_digests.as_deref(),
-            (1, 100),
-            (0, usize::MAX),
-        );
+        check_layer_digests(c, &self.layer_digests);
     }
 }
 
@@ -62,13 +62,7 @@ impl Request for CompleteLayerUploadRequest {
     fn check(&self, c: &mut Checks) {
         check_target(c, &self.registry_id, &self.repository_name);
         c.required("uploadId", self.upload_id.as_ref());
-        c.required("layerDigests", self.layer_digests.as_ref());
-        c.strings(
-            "layerDigests",
-            self.layer_digests.as_deref(),
-            (1, 100),
-            (0, usize::MAX),
-        );
+        check_layer_digests(c, &self.layer_digests);
     }
 }
 

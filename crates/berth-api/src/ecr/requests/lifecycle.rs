@@ -10,36 +10,17 @@ use crate::aws::{Checks, Request};
 const MIN_LIFECYCLE_TEXT: usize = 100;
 const MAX_LIFECYCLE_TEXT: usize = 30_720;
 
+/// StartLifecyclePolicyPreview's request (without a text, the preview evaluates the repository's
+/// policy), and PutLifecyclePolicy's, where the text is required.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PutLifecyclePolicyRequest {
+pub struct LifecyclePolicyRequest {
     pub registry_id: Option<String>,
     pub repository_name: Option<String>,
     pub lifecycle_policy_text: Option<String>,
 }
 
-impl Request for PutLifecyclePolicyRequest {
-    fn check(&self, c: &mut Checks) {
-        check_target(c, &self.registry_id, &self.repository_name);
-        c.required_length(
-            "lifecyclePolicyText",
-            self.lifecycle_policy_text.as_deref(),
-            MIN_LIFECYCLE_TEXT,
-            MAX_LIFECYCLE_TEXT,
-        );
-    }
-}
-
-/// Without a text, the preview evaluates the repository's policy.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StartLifecyclePolicyPreviewRequest {
-    pub registry_id: Option<String>,
-    pub repository_name: Option<String>,
-    pub lifecycle_policy_text: Option<String>,
-}
-
-impl Request for StartLifecyclePolicyPreviewRequest {
+impl Request for LifecyclePolicyRequest {
     fn check(&self, c: &mut Checks) {
         check_target(c, &self.registry_id, &self.repository_name);
         c.length(
@@ -48,6 +29,17 @@ impl Request for StartLifecyclePolicyPreviewRequest {
             MIN_LIFECYCLE_TEXT,
             MAX_LIFECYCLE_TEXT,
         );
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct PutLifecyclePolicyRequest(pub LifecyclePolicyRequest);
+
+impl Request for PutLifecyclePolicyRequest {
+    fn check(&self, c: &mut Checks) {
+        self.0.check(c);
+        c.required("lifecyclePolicyText", self.0.lifecycle_policy_text.as_ref());
     }
 }
 

@@ -27,12 +27,12 @@ def stop(b):
     b.proc.wait(timeout=30)
 
 
-def test_root_credentials_from_the_environment():
+def test_root_credentials_from_the_environment(tmp_path):
     env = {
         "BERTH_ROOT_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
         "BERTH_ROOT_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     }
-    data_dir = tempfile.mkdtemp(prefix="berth-e2e-env-")
+    data_dir = str(tmp_path)
     port = free_port()
     # no root-credentials file is written for credentials the operator chose
     binary = os.environ.get("BERTH_BIN", os.path.join(ROOT, "target", "debug", "berth"))

@@ -4,7 +4,6 @@ and a multi-arch index pulled by platform."""
 import json
 import os
 import subprocess
-import tempfile
 
 import pytest
 
@@ -13,14 +12,14 @@ from ocilayout import Layout
 
 
 @pytest.fixture(scope="module")
-def docker(berth):
+def docker(berth, tmp_path_factory):
     path = require("docker")
     info = subprocess.run([path, "info"], capture_output=True, text=True)
     if info.returncode != 0:
         if os.environ.get("CI") == "true":
             pytest.fail(f"the Docker Engine is required in CI: {info.stderr}")
         pytest.skip("no Docker Engine")
-    config = tempfile.mkdtemp(prefix="berth-docker-")
+    config = str(tmp_path_factory.mktemp("docker-config"))
     env = dict(os.environ, DOCKER_CONFIG=config)
     images = []
     yield path, env, images
@@ -53,11 +52,11 @@ def test_push_rmi_pull_keeps_the_image_id(berth, docker):
     assert "Layer already exists" in again.stdout
 
 
-def test_pull_by_platform_from_a_multi_arch_index(berth, docker):
+def test_pull_by_platform_from_a_multi_arch_index(berth, docker, tmp_path):
     skopeo = require("skopeo")
     path, env, images = docker
     run(path, "login", "-u", berth.key, "--password-stdin", berth.host, input=berth.secret, env=env)
-    tmp = tempfile.mkdtemp()
+    tmp = str(tmp_path)
     src = Layout(os.path.join(tmp, "src"))
     amd = src.image({"arch": b"amd64\n"}, arch="amd64")
     arm = src.image({"arch": b"arm64\n"}, arch="arm64")

@@ -7,7 +7,6 @@ import datetime
 import json
 import os
 import subprocess
-import tempfile
 
 import boto3
 import botocore.exceptions
@@ -248,14 +247,14 @@ def make_image(docker, env, image):
     import_image(docker, image, env)
 
 
-def test_docker_login_with_get_login_password(berth, ecr):
+def test_docker_login_with_get_login_password(berth, ecr, tmp_path):
     docker = require("docker")
     if subprocess.run([docker, "info"], capture_output=True).returncode != 0:
         if os.environ.get("CI") == "true":
             pytest.fail("the Docker Engine is required in CI")
         pytest.skip("no Docker Engine")
     aws = aws_cli()
-    env = dict(os.environ, DOCKER_CONFIG=tempfile.mkdtemp(prefix="berth-docker-"))
+    env = dict(os.environ, DOCKER_CONFIG=str(tmp_path))
     endpoint = f"http://{berth.host}"
     run(aws, "ecr", "create-repository", "--repository-name", "login/app",
         "--endpoint-url", endpoint, env=cli_env(berth))
@@ -341,13 +340,13 @@ def test_registry_tokens(berth, ecr):
     assert status == 403
 
 
-def test_immutable_tags_on_docker_push(berth, ecr):
+def test_immutable_tags_on_docker_push(berth, ecr, tmp_path):
     docker = require("docker")
     if subprocess.run([docker, "info"], capture_output=True).returncode != 0:
         if os.environ.get("CI") == "true":
             pytest.fail("the Docker Engine is required in CI")
         pytest.skip("no Docker Engine")
-    env = dict(os.environ, DOCKER_CONFIG=tempfile.mkdtemp(prefix="berth-docker-"))
+    env = dict(os.environ, DOCKER_CONFIG=str(tmp_path))
     ecr.create_repository(
         repositoryName="immutable/app",
         imageTagMutability="IMMUTABLE_WITH_EXCLUSION",

@@ -5,6 +5,7 @@ With CI=true a missing client tool fails the suite; elsewhere it skips it.
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tarfile
@@ -64,6 +65,15 @@ class Berth:
     @property
     def creds(self) -> str:
         return f"{self.key}:{self.secret}"
+
+    def stop(self):
+        """Terminate the server, and with it the wrapper it was started through: a wrapper
+        that forks (faketime) is a session of its own, whose whole group is signalled."""
+        if os.getpgid(self.proc.pid) == self.proc.pid:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        else:
+            self.proc.terminate()
+        self.proc.wait(timeout=30)
 
 
 # BERTH_E2E_CLUSTER=1 runs every server of a suite in cluster mode: its metadata in a new
@@ -132,6 +142,8 @@ def start_berth(extra_args=(), extra_env=None, data_dir=None, wrapper=()) -> Ber
         stdout=out,
         stderr=log,
         env=env,
+        # a wrapper that forks leaves the server orphaned when only it is signalled
+        start_new_session=bool(wrapper),
     )
     deadline = time.time() + 20
     while time.time() < deadline:

@@ -519,8 +519,7 @@ def test_assumed_role_logs_docker_in_and_expires(berth, root_iam, docker, tmp_pa
                     env=later_env, check=False)
         assert login.returncode != 0
     finally:
-        later.proc.terminate()
-        later.proc.wait(timeout=30)
+        later.stop()
 
 
 def test_listings_are_authorised_on_the_registry_first(berth, root_iam):

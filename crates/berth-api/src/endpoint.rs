@@ -13,15 +13,6 @@ use http::{HeaderValue, Request, StatusCode};
 use crate::aws::{auth, AwsError, AMZN_REQUEST_ID, JSON_1_1, SMALL_BODY};
 use crate::state::AppState;
 
-/// The largest body an operation may carry, from its service and `X-Amz-Target`.
-fn body_limit(service: &str, target: &str) -> usize {
-    let ecr_op = (service == "ecr")
-        .then(|| target.strip_prefix(crate::ecr::TARGET_PREFIX))
-        .flatten()
-        .and_then(crate::ecr::Operation::parse);
-    ecr_op.map_or(SMALL_BODY, |op| op.body_limit())
-}
-
 /// Read a request body of at most `limit` bytes; a longer one (declared or sent) is refused
 /// before it is read or parsed.
 async fn read_body(headers: &http::HeaderMap, body: Body, limit: usize) -> Result<Bytes, AwsError> {
@@ -99,7 +90,12 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let limit = body_limit(pending.service(), target);
+    // the ECR operation, read once: its body limit applies before the body is read
+    let ecr_op = crate::ecr::operation(target);
+    let limit = match (&ecr_op, pending.service()) {
+        (Ok(op), "ecr") => op.body_limit(),
+        _ => SMALL_BODY,
+    };
     let body = match read_body(&parts.headers, body, limit).await {
         Ok(b) => b,
         Err(e) => return refuse(e),
@@ -116,7 +112,10 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
                 .and_then(|h| h.to_str().ok())
                 .or_else(|| parts.uri.authority().map(|a| a.as_str()))
                 .unwrap_or("localhost");
-            crate::ecr::dispatch(&state, &caller, peer, host, &parts.headers, &body).await
+            match ecr_op {
+                Ok(op) => crate::ecr::dispatch(&state, &caller, peer, host, op, &body).await,
+                Err(e) => Err(e),
+            }
         }
         "sts" | "iam" => {
             let (ns, result) = if caller.service == "sts" {

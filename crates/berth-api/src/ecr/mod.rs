@@ -25,7 +25,6 @@ mod requests;
 mod resource_tags;
 mod shapes;
 
-use http::HeaderMap;
 use serde_json::Value;
 
 use crate::authz::Subject;
@@ -38,30 +37,30 @@ pub use operations::Operation;
 
 pub const TARGET_PREFIX: &str = "AmazonEC2ContainerRegistry_V20150921.";
 
-pub async fn dispatch(
-    state: &AppState,
-    caller: &AwsCaller,
-    peer: Option<std::net::IpAddr>,
-    host: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Value, AwsError> {
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+/// The operation an `X-Amz-Target` names, or ECR's error for one it does not.
+pub fn operation(target: &str) -> Result<Operation, AwsError> {
     let Some(op) = target.strip_prefix(TARGET_PREFIX) else {
         return Err(AwsError::new(
             "UnknownOperationException",
             format!("Unknown operation target '{target}' for the ECR service"),
         ));
     };
-    let Some(operation) = Operation::parse(op) else {
-        return Err(AwsError::new(
+    Operation::parse(op).ok_or_else(|| {
+        AwsError::new(
             "UnknownOperationException",
             format!("Unknown operation '{op}'"),
-        ));
-    };
+        )
+    })
+}
+
+pub async fn dispatch(
+    state: &AppState,
+    caller: &AwsCaller,
+    peer: Option<std::net::IpAddr>,
+    host: &str,
+    operation: Operation,
+    body: &[u8],
+) -> Result<Value, AwsError> {
     if !operation.built() {
         return Err(operations::not_built(operation));
     }

@@ -208,16 +208,17 @@ def wrk_millis(text: str, label: str) -> float:
 
 
 def test_two_thousand_connections_at_once_are_all_accepted(berth):
-    """wrk with 2,000 connections (loopback, 8 s, so that the first burst of connections is a
-    small part of the requests): the kernel drops no SYN for a full accept
-    queue (with a backlog of 128 this load overflowed it thousands of times) and p99 stays within
-    a few times p50 (a dropped SYN costs a 1 s retransmission)."""
+    """wrk with 2,000 connections (loopback, 10 s): the kernel drops no SYN for a full accept
+    queue (with a backlog of 128 this load overflowed it thousands of times, and p99 was 65
+    times p50: a dropped SYN costs a 1 s retransmission), and p99 stays within 8 times p50. (wrk
+    and the server share two cores at saturation: the first burst of 2,000 connections alone
+    puts p99 at 3 to 7 times p50 on the CI machine.)"""
     wrk, prlimit = require("wrk"), require("prlimit")
     hard = hard_open_files_limit()
     if hard < 4096:
         pytest.fail(f"the hard open-file limit is {hard}; wrk needs 4096 for 2,000 connections")
     before = listen_overflows()
-    out = subprocess.run([prlimit, f"--nofile={hard}:{hard}", wrk, "-t2", "-c2000", "-d8s",
+    out = subprocess.run([prlimit, f"--nofile={hard}:{hard}", wrk, "-t2", "-c2000", "-d10s",
                           "--latency", f"http://{berth.host}/healthz"],
                          capture_output=True, text=True, check=True, timeout=60).stdout
     overflows = listen_overflows() - before
@@ -225,7 +226,7 @@ def test_two_thousand_connections_at_once_are_all_accepted(berth):
     print(f"wrk -c2000: p50 {p50:.0f} ms, p99 {p99:.0f} ms, listen overflows {overflows}")
     assert "Socket errors" not in out, out
     assert overflows == 0, out
-    assert p99 <= 6 * max(p50, 20), out
+    assert p99 <= 8 * max(p50, 20), out
 
 
 def test_more_idle_connections_than_the_default_open_file_limit():

@@ -30,7 +30,7 @@ pub enum AdminCaller<'a> {
 }
 
 /// The parameters of every admin operation (each reads those it needs).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Params {
     #[serde(rename = "AccountId")]

@@ -14,7 +14,7 @@ use crate::aws::AwsError;
 /// A request's JSON object, as read from the body (authorisation reads it before the handler
 /// types it).
 pub struct Input {
-    value: Value,
+    map: Map<String, Value>,
 }
 
 /// An operation's request: its members typed by serde, its constraints checked by `check`.
@@ -25,11 +25,11 @@ pub trait Request: DeserializeOwned {
 
 impl Input {
     pub fn parse(body: &[u8]) -> Result<Input, AwsError> {
-        let value = if body.iter().all(|b| b.is_ascii_whitespace()) {
-            Value::Object(Map::new())
+        let map = if body.iter().all(|b| b.is_ascii_whitespace()) {
+            Map::new()
         } else {
             match serde_json::from_slice::<Value>(body) {
-                Ok(v @ Value::Object(_)) => v,
+                Ok(Value::Object(m)) => m,
                 Ok(_) => {
                     return Err(AwsError::serialization(
                         "Start of structure or map found where not expected.",
@@ -42,21 +42,17 @@ impl Input {
                 }
             }
         };
-        Ok(Input { value })
+        Ok(Input { map })
     }
 
     /// The input as parsed, before it is typed.
     pub fn raw(&self) -> &Map<String, Value> {
-        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-        match &self.value {
-            Value::Object(m) => m,
-            _ => EMPTY.get_or_init(Map::new),
-        }
+        &self.map
     }
 
     /// The request, typed (its strings moved, not copied) and checked.
     pub fn request<R: Request>(self) -> Result<R, AwsError> {
-        let r: R = serde_path_to_error::deserialize(self.value).map_err(type_error)?;
+        let r: R = serde_path_to_error::deserialize(Value::Object(self.map)).map_err(type_error)?;
         let mut c = Checks::default();
         r.check(&mut c);
         c.finish()?;
@@ -118,11 +114,6 @@ impl Checks {
     /// dropped, as the service answers the first failed check of its own).
     pub fn fail(&mut self, e: AwsError) {
         self.failed.get_or_insert(e);
-    }
-
-    /// Whether the request has already failed at once.
-    pub fn failed(&self) -> bool {
-        self.failed.is_some()
     }
 
     /// A required member.
@@ -330,7 +321,7 @@ mod tests {
         c.problem("p".into());
         c.fail(AwsError::new("InvalidParameterException", "first"));
         c.fail(AwsError::new("InvalidParameterException", "second"));
-        assert!(c.failed());
+        assert!(c.failed.is_some());
         assert_eq!(c.finish().err().unwrap().message, "first");
     }
 }

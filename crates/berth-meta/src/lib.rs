@@ -46,6 +46,14 @@ pub enum MetaError {
     Corrupt(String),
 }
 
+impl MetaError {
+    /// PostgreSQL ended the transaction to break a deadlock (SQLSTATE 40P01): it wrote nothing
+    /// and may be run again.
+    pub fn is_deadlock(&self) -> bool {
+        matches!(self, MetaError::Db(sqlx::Error::Database(e)) if e.code().as_deref() == Some("40P01"))
+    }
+}
+
 pub type Result<T, E = MetaError> = std::result::Result<T, E>;
 
 /// Milliseconds since the Unix epoch.

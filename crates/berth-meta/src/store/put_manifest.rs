@@ -72,7 +72,15 @@ impl MetaStore {
     /// blob it needs is linked to the repository and every child manifest exists there.
     pub async fn put_manifest(&self, m: &NewManifest) -> Result<ManifestMeta> {
         if self.db.is_postgres() {
-            self.put_manifest_postgres(m).await
+            // PostgreSQL may end one of two transactions that lock the same links in different
+            // orders (a deadlock); nothing of it was written, so it is run again
+            let mut attempts = 1;
+            loop {
+                match self.put_manifest_postgres(m).await {
+                    Err(e) if e.is_deadlock() && attempts < 3 => attempts += 1,
+                    r => return r,
+                }
+            }
         } else {
             self.put_manifest_sqlite(m).await
         }

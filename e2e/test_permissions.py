@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 
 import boto3
+import botocore.config
 import botocore.exceptions
 import pytest
 
@@ -235,6 +236,45 @@ def test_iam_with_the_aws_cli(berth, tmp_path):
     names = [r["RoleName"] for r in json.loads(run(aws, "iam", "list-roles", *ep, env=env).stdout)["Roles"]]
     assert "cli-role" in names
     run(aws, "iam", "delete-role", "--role-name", "cli-role", *ep, env=env)
+
+
+def test_iam_and_sts_validate_as_the_query_protocol_does(berth):
+    """What botocore would refuse itself, sent anyway: IAM and STS name the member and the
+    constraint in a ValidationError (member names as the services write them), and pages follow
+    the Marker."""
+    config = botocore.config.Config(parameter_validation=False)
+    iam, sts = (boto3.client(s, endpoint_url=f"http://{berth.host}", region_name="us-east-1",
+                             aws_access_key_id=berth.key, aws_secret_access_key=berth.secret,
+                             config=config) for s in ("iam", "sts"))
+    cases = [
+        (lambda: iam.list_users(MaxItems=0),
+         "Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+        (lambda: iam.list_policies(Scope="Everything"),
+         "Value 'Everything' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]"),
+        (lambda: iam.create_user(),
+         "Value null at 'userName' failed to satisfy constraint: Member must not be null"),
+        (lambda: iam.update_access_key(AccessKeyId="AKIAEXAMPLE", Status="Off"),
+         "Value 'Off' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]"),
+        (lambda: sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/x", RoleSessionName="a"),
+         "Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2"),
+    ]
+    for call, message in cases:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            call()
+        assert code(e) == "ValidationError"
+        assert e.value.response["Error"]["Message"] == f"1 validation error detected: {message}"
+    for name in ("page-a", "page-b", "page-c"):
+        iam.create_user(UserName=name, Path="/paged/")
+    seen, marker = [], None
+    while True:
+        page = iam.list_users(PathPrefix="/paged/", MaxItems=2, **({"Marker": marker} if marker else {}))
+        seen += [u["UserName"] for u in page["Users"]]
+        if not page["IsTruncated"]:
+            break
+        marker = page["Marker"]
+    assert seen == ["page-a", "page-b", "page-c"]
+    for name in seen:
+        iam.delete_user(UserName=name)
 
 
 def test_repository_and_registry_policies(berth, root_iam):

@@ -130,7 +130,7 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
                 )
             };
             return match result {
-                Ok((action, xml)) => crate::query::respond(ns, &action, &xml, &request_id),
+                Ok((action, reply)) => crate::query::respond(ns, action, reply, &request_id),
                 Err(e) => {
                     tracing::info!(code = e.code, message = %e.message, "AWS API request refused");
                     crate::query::error_response(ns, e, &request_id)

@@ -42,10 +42,11 @@ impl AwsError {
 
     /// `ValidationException` in the service framework's words, for one or more failed
     /// constraints ("Value 'x' at 'field' failed to satisfy constraint: Member must …").
-    pub fn validation(problems: &[String]) -> Self {
+    /// The framework's validation error (`code`) listing every failed constraint.
+    pub fn validation(code: &'static str, problems: &[String]) -> Self {
         let n = problems.len();
         AwsError::new(
-            "ValidationException",
+            code,
             format!(
                 "{n} validation error{} detected: {}",
                 if n == 1 { "" } else { "s" },

@@ -55,7 +55,7 @@ impl Input {
         let r: R = serde_path_to_error::deserialize(Value::Object(self.map)).map_err(type_error)?;
         let mut c = Checks::default();
         r.check(&mut c);
-        c.finish()?;
+        c.finish("ValidationException")?;
         Ok(r)
     }
 }
@@ -215,15 +215,17 @@ impl Checks {
         }
     }
 
-    /// The outcome: the failure that ended the request, else every problem.
-    fn finish(self) -> Result<(), AwsError> {
+    /// The outcome: the failure that ended the request, else every problem, as the protocol's
+    /// validation error `code` (`ValidationException` in the JSON protocols, `ValidationError` in
+    /// the Query protocol).
+    pub(crate) fn finish(self, code: &'static str) -> Result<(), AwsError> {
         if let Some(e) = self.failed {
             return Err(e);
         }
         if self.problems.is_empty() {
             Ok(())
         } else {
-            Err(AwsError::validation(&self.problems))
+            Err(AwsError::validation(code, &self.problems))
         }
     }
 }
@@ -322,6 +324,9 @@ mod tests {
         c.fail(AwsError::new("InvalidParameterException", "first"));
         c.fail(AwsError::new("InvalidParameterException", "second"));
         assert!(c.failed.is_some());
-        assert_eq!(c.finish().err().unwrap().message, "first");
+        assert_eq!(
+            c.finish("ValidationException").err().unwrap().message,
+            "first"
+        );
     }
 }

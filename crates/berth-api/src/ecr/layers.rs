@@ -126,7 +126,7 @@ pub async fn upload_layer_part(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsEr
         .decode(blob.unwrap_or_default())
         .map_err(|_| AwsError::serialization("layerPartBlob is not valid base64"))?;
     if bytes.len() > MAX_PART {
-        return Err(AwsError::validation(&[format!(
+        return Err(AwsError::validation("ValidationException", &[format!(
             "Value at 'layerPartBlob' failed to satisfy constraint: Member must have length less than or equal to {MAX_PART}"
         )]));
     }

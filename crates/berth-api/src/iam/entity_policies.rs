@@ -1,211 +1,143 @@
 //! The inline and attached policies of users, groups and roles (Put/Get/List/Delete…Policy,
-//! Attach/Detach/ListAttached…Policies).
+//! Attach/Detach/ListAttached…Policies). Each action of the three kinds has its handler, named
+//! after it; they share one implementation per family, given the kind.
 
-use super::call::Call;
-use super::xml::{page, url_encode};
+use super::call::{required, Call};
+use super::requests::EntityRequest;
+use super::shapes::{AttachedPolicy, EntityKind, EntityPolicy, Page};
 use crate::aws::{iam_error as error, AwsError};
-use crate::query::element;
+use crate::query::Reply;
 
-/// PutUserPolicy, PutGroupPolicy, PutRolePolicy.
-async fn entity_put_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let (e, _) = c.entity().await?;
-    let name = c.required("PolicyName")?;
-    let doc = c.required("PolicyDocument")?;
-    iam.put_inline_policy(&a, e, name, doc)
+use EntityKind::{Group, Role, User};
+
+/// Put{User,Group,Role}Policy.
+async fn put_policy(c: &Call<'_>, kind: EntityKind) -> Result<Reply, AwsError> {
+    let r: EntityRequest = c.request()?;
+    let e = c.entity(kind, &r).await?;
+    let name = required("policyName", r.policy_name.as_deref())?;
+    let doc = required("policyDocument", r.policy_document.as_deref())?;
+    c.iam()
+        .put_inline_policy(c.account(), e, name, doc)
         .await
         .map_err(error)?;
-    Ok(String::new())
+    Ok(Reply::empty())
 }
 
-/// PutUserPolicy.
-pub async fn put_user_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_put_policy(c).await
+/// Get{User,Group,Role}Policy.
+async fn get_policy(c: &Call<'_>, kind: EntityKind) -> Result<Reply, AwsError> {
+    let r: EntityRequest = c.request()?;
+    let e = c.entity(kind, &r).await?;
+    let name = required("policyName", r.policy_name.as_deref())?;
+    let doc = c
+        .iam()
+        .inline_policy(c.account(), e, name)
+        .await
+        .map_err(error)?;
+    let owner = r.name(kind).unwrap_or_default();
+    c.reply(&EntityPolicy::new(kind, owner, name, &doc))
 }
 
-/// PutGroupPolicy.
-pub async fn put_group_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_put_policy(c).await
-}
-
-/// PutRolePolicy.
-pub async fn put_role_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_put_policy(c).await
-}
-
-/// GetUserPolicy, GetGroupPolicy, GetRolePolicy.
-async fn entity_get_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let (e, kind) = c.entity().await?;
-    let name = c.required("PolicyName")?;
-    let doc = iam.inline_policy(&a, e, name).await.map_err(error)?;
-    let owner = match kind {
-        "user" => "UserName",
-        "group" => "GroupName",
-        _ => "RoleName",
-    };
-    Ok(format!(
-        "{}{}{}",
-        element(owner, c.required(owner)?),
-        element("PolicyName", name),
-        element("PolicyDocument", &url_encode(&doc))
-    ))
-}
-
-/// GetUserPolicy.
-pub async fn get_user_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_get_policy(c).await
-}
-
-/// GetGroupPolicy.
-pub async fn get_group_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_get_policy(c).await
-}
-
-/// GetRolePolicy.
-pub async fn get_role_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_get_policy(c).await
-}
-
-/// ListUserPolicies, ListGroupPolicies, ListRolePolicies.
-async fn entity_list_policies(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let (e, _) = c.entity().await?;
-    let names = iam.inline_policy_names(&a, e).await.map_err(error)?;
-    page(
-        c.params,
+/// List{User,Group,Role}Policies.
+async fn list_policies(c: &Call<'_>, kind: EntityKind) -> Result<Reply, AwsError> {
+    let r: EntityRequest = c.request()?;
+    let e = c.entity(kind, &r).await?;
+    let names = c
+        .iam()
+        .inline_policy_names(c.account(), e)
+        .await
+        .map_err(error)?;
+    let page = Page::of(
         "PolicyNames",
         names,
-        |n| n.clone(),
-        |n| crate::query::escape(n),
-    )
+        r.marker.as_deref(),
+        r.max_items,
+        |n| n,
+    );
+    c.reply(&page)
 }
 
-/// ListUserPolicies.
-pub async fn list_user_policies(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_list_policies(c).await
+/// Delete{User,Group,Role}Policy.
+async fn delete_policy(c: &Call<'_>, kind: EntityKind) -> Result<Reply, AwsError> {
+    let r: EntityRequest = c.request()?;
+    let e = c.entity(kind, &r).await?;
+    let name = required("policyName", r.policy_name.as_deref())?;
+    c.iam()
+        .delete_inline_policy(c.account(), e, name)
+        .await
+        .map_err(error)?;
+    Ok(Reply::empty())
 }
 
-/// ListGroupPolicies.
-pub async fn list_group_policies(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_list_policies(c).await
+/// Attach{User,Group,Role}Policy.
+async fn attach_policy(c: &Call<'_>, kind: EntityKind) -> Result<Reply, AwsError> {
+    let r: EntityRequest = c.request()?;
+    let e = c.entity(kind, &r).await?;
+    let arn = required("policyArn", r.policy_arn.as_deref())?;
+    c.iam()
+        .attach_policy(c.account(), e, arn)
+        .await
+        .map_err(error)?;
+    Ok(Reply::empty())
 }
 
-/// ListRolePolicies.
-pub async fn list_role_policies(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_list_policies(c).await
+/// Detach{User,Group,Role}Policy.
+async fn detach_policy(c: &Call<'_>, kind: EntityKind) -> Result<Reply, AwsError> {
+    let r: EntityRequest = c.request()?;
+    let e = c.entity(kind, &r).await?;
+    let arn = required("policyArn", r.policy_arn.as_deref())?;
+    c.iam()
+        .detach_policy(c.account(), e, arn)
+        .await
+        .map_err(error)?;
+    Ok(Reply::empty())
 }
 
-/// DeleteUserPolicy, DeleteGroupPolicy, DeleteRolePolicy.
-async fn entity_delete_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let (e, _) = c.entity().await?;
-    let name = c.required("PolicyName")?;
-    iam.delete_inline_policy(&a, e, name).await.map_err(error)?;
-    Ok(String::new())
-}
-
-/// DeleteUserPolicy.
-pub async fn delete_user_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_delete_policy(c).await
-}
-
-/// DeleteGroupPolicy.
-pub async fn delete_group_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_delete_policy(c).await
-}
-
-/// DeleteRolePolicy.
-pub async fn delete_role_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_delete_policy(c).await
-}
-
-/// AttachUserPolicy, AttachGroupPolicy, AttachRolePolicy.
-async fn entity_attach_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let (e, _) = c.entity().await?;
-    let arn = c.required("PolicyArn")?;
-    iam.attach_policy(&a, e, arn).await.map_err(error)?;
-    Ok(String::new())
-}
-
-/// AttachUserPolicy.
-pub async fn attach_user_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_attach_policy(c).await
-}
-
-/// AttachGroupPolicy.
-pub async fn attach_group_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_attach_policy(c).await
-}
-
-/// AttachRolePolicy.
-pub async fn attach_role_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_attach_policy(c).await
-}
-
-/// DetachUserPolicy, DetachGroupPolicy, DetachRolePolicy.
-async fn entity_detach_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let (e, _) = c.entity().await?;
-    let arn = c.required("PolicyArn")?;
-    iam.detach_policy(&a, e, arn).await.map_err(error)?;
-    Ok(String::new())
-}
-
-/// DetachUserPolicy.
-pub async fn detach_user_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_detach_policy(c).await
-}
-
-/// DetachGroupPolicy.
-pub async fn detach_group_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_detach_policy(c).await
-}
-
-/// DetachRolePolicy.
-pub async fn detach_role_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_detach_policy(c).await
-}
-
-/// ListAttachedUserPolicies, ListAttachedGroupPolicies, ListAttachedRolePolicies.
-async fn entity_list_attached_policies(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let (e, _) = c.entity().await?;
-    let attached = iam.attached_policies(&a, e).await.map_err(error)?;
-    page(
-        c.params,
+/// ListAttached{User,Group,Role}Policies.
+async fn list_attached_policies(c: &Call<'_>, kind: EntityKind) -> Result<Reply, AwsError> {
+    let r: EntityRequest = c.request()?;
+    let e = c.entity(kind, &r).await?;
+    let attached = c
+        .iam()
+        .attached_policies(c.account(), e)
+        .await
+        .map_err(error)?;
+    let page = Page::of(
         "AttachedPolicies",
         attached,
-        |(_, arn)| arn.clone(),
-        |(name, arn)| {
-            format!(
-                "{}{}",
-                element("PolicyName", name),
-                element("PolicyArn", arn)
-            )
-        },
-    )
+        r.marker.as_deref(),
+        r.max_items,
+        |(_, arn)| arn,
+    );
+    c.reply(&page.map(|(policy_name, policy_arn)| AttachedPolicy {
+        policy_name,
+        policy_arn,
+    }))
 }
 
-/// ListAttachedUserPolicies.
-pub async fn list_attached_user_policies(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_list_attached_policies(c).await
+/// One handler per action of the model, named after it, for each kind of entity.
+macro_rules! per_kind {
+    ($($family:ident: $user:ident, $group:ident, $role:ident;)*) => {
+        $(
+            pub async fn $user(c: &Call<'_>) -> Result<Reply, AwsError> {
+                $family(c, User).await
+            }
+            pub async fn $group(c: &Call<'_>) -> Result<Reply, AwsError> {
+                $family(c, Group).await
+            }
+            pub async fn $role(c: &Call<'_>) -> Result<Reply, AwsError> {
+                $family(c, Role).await
+            }
+        )*
+    };
 }
 
-/// ListAttachedGroupPolicies.
-pub async fn list_attached_group_policies(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_list_attached_policies(c).await
-}
-
-/// ListAttachedRolePolicies.
-pub async fn list_attached_role_policies(c: &Call<'_>) -> Result<String, AwsError> {
-    entity_list_attached_policies(c).await
+per_kind! {
+    put_policy: put_user_policy, put_group_policy, put_role_policy;
+    get_policy: get_user_policy, get_group_policy, get_role_policy;
+    list_policies: list_user_policies, list_group_policies, list_role_policies;
+    delete_policy: delete_user_policy, delete_group_policy, delete_role_policy;
+    attach_policy: attach_user_policy, attach_group_policy, attach_role_policy;
+    detach_policy: detach_user_policy, detach_group_policy, detach_role_policy;
+    list_attached_policies:
+        list_attached_user_policies, list_attached_group_policies, list_attached_role_policies;
 }

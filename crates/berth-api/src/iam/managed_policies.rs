@@ -4,99 +4,98 @@
 use berth_iam::admin::AdminError;
 use berth_iam::directory::{PolicyInfo, PolicyScope};
 
-use super::call::Call;
-use super::xml::{date, page, path_prefix_ok, policy_xml, url_encode};
+use super::call::{required, Call};
+use super::requests::{CreatePolicyRequest, ListRequest, PolicyArnRequest};
+use super::shapes::{Page, Policy, PolicyResult, PolicyVersion, PolicyVersionResult};
 use crate::aws::{iam_error as error, AwsError};
-use crate::query::element;
+use crate::query::Reply;
 
 /// CreatePolicy.
-pub async fn create_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let path = c.params.get("Path").unwrap_or("/");
-    let name = c.required("PolicyName")?;
-    let doc = c.required("PolicyDocument")?;
+pub async fn create_policy(c: &Call<'_>) -> Result<Reply, AwsError> {
+    let r: CreatePolicyRequest = c.request()?;
+    let path = r.path.as_deref().unwrap_or("/");
+    let name = required("policyName", r.policy_name.as_deref())?;
+    let doc = required("policyDocument", r.policy_document.as_deref())?;
+    let a = c.account();
     c.authorize(&format!("arn:aws:iam::{a}:policy{path}{name}"))
         .await?;
-    let p = iam
-        .create_policy(&a, name, path, doc, c.params.get("Description"))
+    let p = c
+        .iam()
+        .create_policy(a, name, path, doc, r.description.as_deref())
         .await
         .map_err(error)?;
-    Ok(format!("<Policy>{}</Policy>", policy_xml(&p)))
+    c.reply(&PolicyResult {
+        policy: (&p).into(),
+    })
+}
+
+/// The policy a request names, authorised.
+async fn policy_named(c: &Call<'_>, r: &PolicyArnRequest) -> Result<PolicyInfo, AwsError> {
+    let arn = required("policyArn", r.policy_arn.as_deref())?;
+    c.authorize(arn).await?;
+    c.iam()
+        .managed_policy(c.account(), arn)
+        .await
+        .map_err(error)
 }
 
 /// GetPolicy.
-pub async fn get_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let arn = c.required("PolicyArn")?;
-    c.authorize(arn).await?;
-    let p = iam.managed_policy(&a, arn).await.map_err(error)?;
-    Ok(format!("<Policy>{}</Policy>", policy_xml(&p)))
+pub async fn get_policy(c: &Call<'_>) -> Result<Reply, AwsError> {
+    let r: PolicyArnRequest = c.request()?;
+    let p = policy_named(c, &r).await?;
+    c.reply(&PolicyResult {
+        policy: (&p).into(),
+    })
 }
 
 /// GetPolicyVersion.
-pub async fn get_policy_version(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let arn = c.required("PolicyArn")?;
-    let version = c.required("VersionId")?;
-    c.authorize(arn).await?;
-    let p = iam.managed_policy(&a, arn).await.map_err(error)?;
-    if version != "v1" {
+pub async fn get_policy_version(c: &Call<'_>) -> Result<Reply, AwsError> {
+    let r: PolicyArnRequest = c.request()?;
+    required("policyArn", r.policy_arn.as_deref())?;
+    let version = required("versionId", r.version_id.as_deref())?;
+    let p = policy_named(c, &r).await?;
+    let Some(policy_version) = PolicyVersion::of(&p, version) else {
         return Err(error(AdminError::NoSuchEntity(format!(
-            "Policy {arn} version {version} does not exist or is not attachable."
+            "Policy {} version {version} does not exist or is not attachable.",
+            p.arn
         ))));
-    }
-    Ok(format!(
-        "<PolicyVersion>{}{}{}{}</PolicyVersion>",
-        element("Document", &url_encode(&p.document)),
-        element("VersionId", "v1"),
-        element("IsDefaultVersion", "true"),
-        element("CreateDate", &date(p.created_at))
-    ))
+    };
+    c.reply(&PolicyVersionResult { policy_version })
 }
 
 /// ListPolicies.
-pub async fn list_policies(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
+pub async fn list_policies(c: &Call<'_>) -> Result<Reply, AwsError> {
+    let r: ListRequest = c.request()?;
     c.authorize("*").await?;
-    let scope = match c.params.get("Scope").unwrap_or("All") {
-        "All" => PolicyScope::All,
-        "AWS" => PolicyScope::Aws,
-        "Local" => PolicyScope::Local,
-        other => {
-            return Err(AwsError::new(
-                "ValidationError",
-                format!("1 validation error detected: Value '{other}' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]"),
-            ))
-        }
-    };
-    let only_attached = c.params.get("OnlyAttached") == Some("true");
-    let policies: Vec<PolicyInfo> = iam
-        .managed_policies(&a, scope)
+    let scope = r.scope.map_or(PolicyScope::All, PolicyScope::from);
+    let only_attached = r.only_attached.unwrap_or(false);
+    let policies: Vec<PolicyInfo> = c
+        .iam()
+        .managed_policies(c.account(), scope)
         .await
         .map_err(error)?
         .into_iter()
-        .filter(|p| path_prefix_ok(c.params, &p.path))
+        .filter(|p| r.shows(&p.path))
         .filter(|p| !only_attached || p.attachments > 0)
         .collect();
-    page(
-        c.params,
+    let page = Page::of(
         "Policies",
         policies,
-        |p| p.arn.clone(),
-        policy_xml,
-    )
+        r.marker.as_deref(),
+        r.max_items,
+        |p| &p.arn,
+    );
+    c.reply(&page.map(|p| Policy::from(&p)))
 }
 
 /// DeletePolicy.
-pub async fn delete_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let arn = c.required("PolicyArn")?;
+pub async fn delete_policy(c: &Call<'_>) -> Result<Reply, AwsError> {
+    let r: PolicyArnRequest = c.request()?;
+    let arn = required("policyArn", r.policy_arn.as_deref())?;
     c.authorize(arn).await?;
-    iam.delete_policy(&a, arn).await.map_err(error)?;
-    Ok(String::new())
+    c.iam()
+        .delete_policy(c.account(), arn)
+        .await
+        .map_err(error)?;
+    Ok(Reply::empty())
 }

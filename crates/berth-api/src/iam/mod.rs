@@ -13,13 +13,14 @@ mod entity_policies;
 mod groups;
 mod managed_policies;
 pub mod operations;
+mod requests;
 mod roles;
+mod shapes;
 mod users;
-mod xml;
 
 use crate::authz::Subject;
 use crate::aws::{AwsCaller, AwsError};
-use crate::query::Params;
+use crate::query::{Form, Reply};
 use crate::state::AppState;
 use call::Call;
 use operations::iam_operations;
@@ -27,16 +28,15 @@ pub use operations::Operation;
 
 pub const NS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 
-/// Run one IAM action for `caller`: the action's name and its result element's content
-/// (empty for actions without output).
+/// Run one IAM action for `caller`: the action's name and its answer.
 pub async fn dispatch(
     state: &AppState,
     caller: &AwsCaller,
     peer: Option<std::net::IpAddr>,
     body: &[u8],
-) -> Result<(String, String), AwsError> {
-    let params = Params::parse(body);
-    let op = params.operation("2010-05-08", Operation::parse)?;
+) -> Result<(&'static str, Reply), AwsError> {
+    let form = Form::parse(body);
+    let op = form.operation("2010-05-08", Operation::parse)?;
     if !op.built() {
         return Err(operations::not_built(op));
     }
@@ -50,15 +50,15 @@ pub async fn dispatch(
         state,
         subject: &subject,
         action: op,
-        params: &params,
+        form: &form,
     };
     let result = run(op, &call).await?;
-    Ok((op.name().to_string(), result))
+    Ok((op.name(), result))
 }
 
 iam_operations! {
     dispatch Operation;
-    fn run(op, c: &Call<'_>) -> Result<String, AwsError>;
+    fn run(op, c: &Call<'_>) -> Result<Reply, AwsError>;
     call (c);
     not_built => Err(operations::not_built(op));
 }

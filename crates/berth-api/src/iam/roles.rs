@@ -1,77 +1,97 @@
 //! Roles: CreateRole, GetRole, ListRoles, DeleteRole, UpdateAssumeRolePolicy.
 
-use berth_meta::Role;
+use berth_meta::Role as RoleRow;
 
-use super::call::Call;
-use super::xml::{entity_arn, page, path_prefix_ok, role_xml};
+use super::call::{required, Call};
+use super::requests::{CreateRoleRequest, EntityRequest, ListRequest};
+use super::shapes::{entity_arn, EntityKind, Page, Role, RoleResult};
 use crate::aws::{iam_error as error, AwsError};
+use crate::query::Reply;
 
 /// CreateRole.
-pub async fn create_role(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let path = c.params.get("Path").unwrap_or("/");
-    let name = c.required("RoleName")?;
-    let trust = c.required("AssumeRolePolicyDocument")?;
-    let max = c.params.integer("MaxSessionDuration", 3600, 43_200)?;
-    c.authorize(&entity_arn(&a, "role", path, name)).await?;
-    let r = iam
-        .create_role(&a, name, path, trust, max, c.params.get("Description"))
+pub async fn create_role(c: &Call<'_>) -> Result<Reply, AwsError> {
+    let r: CreateRoleRequest = c.request()?;
+    let path = r.path.as_deref().unwrap_or("/");
+    let name = required("roleName", r.role_name.as_deref())?;
+    let trust = required(
+        "assumeRolePolicyDocument",
+        r.assume_role_policy_document.as_deref(),
+    )?;
+    let a = c.account();
+    c.authorize(&entity_arn(a, EntityKind::Role, path, name))
+        .await?;
+    let role = c
+        .iam()
+        .create_role(
+            a,
+            name,
+            path,
+            trust,
+            r.max_session_duration,
+            r.description.as_deref(),
+        )
         .await
         .map_err(error)?;
-    Ok(format!("<Role>{}</Role>", role_xml(&r)))
+    c.reply(&RoleResult {
+        role: (&role).into(),
+    })
+}
+
+/// The role a request names, authorised.
+async fn role_named<'r>(c: &Call<'_>, r: &'r EntityRequest) -> Result<&'r str, AwsError> {
+    let name = required("roleName", r.role_name.as_deref())?;
+    c.authorize(&c.arn_of(EntityKind::Role, name).await).await?;
+    Ok(name)
 }
 
 /// GetRole.
-pub async fn get_role(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let name = c.required("RoleName")?;
-    c.authorize(&c.arn_of("role", name, "/").await?).await?;
-    let r = iam.role(&a, name).await.map_err(error)?;
-    Ok(format!("<Role>{}</Role>", role_xml(&r)))
+pub async fn get_role(c: &Call<'_>) -> Result<Reply, AwsError> {
+    let r: EntityRequest = c.request()?;
+    let name = role_named(c, &r).await?;
+    let role = c.iam().role(c.account(), name).await.map_err(error)?;
+    c.reply(&RoleResult {
+        role: (&role).into(),
+    })
 }
 
 /// ListRoles.
-pub async fn list_roles(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
+pub async fn list_roles(c: &Call<'_>) -> Result<Reply, AwsError> {
+    let r: ListRequest = c.request()?;
     c.authorize("*").await?;
-    let roles: Vec<Role> = iam
-        .roles(&a)
+    let roles: Vec<RoleRow> = c
+        .iam()
+        .roles(c.account())
         .await
         .map_err(error)?
         .into_iter()
-        .filter(|r| path_prefix_ok(c.params, &r.principal.path))
+        .filter(|role| r.shows(&role.principal.path))
         .collect();
-    page(
-        c.params,
-        "Roles",
-        roles,
-        |r| r.principal.name.clone(),
-        role_xml,
-    )
+    let page = Page::of("Roles", roles, r.marker.as_deref(), r.max_items, |role| {
+        &role.principal.name
+    });
+    c.reply(&page.map(|role| Role::from(&role)))
 }
 
 /// DeleteRole.
-pub async fn delete_role(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let name = c.required("RoleName")?;
-    c.authorize(&c.arn_of("role", name, "/").await?).await?;
-    iam.delete_role(&a, name).await.map_err(error)?;
-    Ok(String::new())
+pub async fn delete_role(c: &Call<'_>) -> Result<Reply, AwsError> {
+    let r: EntityRequest = c.request()?;
+    let name = role_named(c, &r).await?;
+    c.iam()
+        .delete_role(c.account(), name)
+        .await
+        .map_err(error)?;
+    Ok(Reply::empty())
 }
 
 /// UpdateAssumeRolePolicy.
-pub async fn update_assume_role_policy(c: &Call<'_>) -> Result<String, AwsError> {
-    let a = c.account().to_string();
-    let iam = c.iam();
-    let name = c.required("RoleName")?;
-    let doc = c.required("PolicyDocument")?;
-    c.authorize(&c.arn_of("role", name, "/").await?).await?;
-    iam.update_assume_role_policy(&a, name, doc)
+pub async fn update_assume_role_policy(c: &Call<'_>) -> Result<Reply, AwsError> {
+    let r: EntityRequest = c.request()?;
+    let name = required("roleName", r.role_name.as_deref())?;
+    let doc = required("policyDocument", r.policy_document.as_deref())?;
+    role_named(c, &r).await?;
+    c.iam()
+        .update_assume_role_policy(c.account(), name, doc)
         .await
         .map_err(error)?;
-    Ok(String::new())
+    Ok(Reply::empty())
 }

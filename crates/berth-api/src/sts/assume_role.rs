@@ -6,10 +6,13 @@ use berth_iam::session::{MAX_DURATION, MIN_DURATION};
 use berth_meta::PrincipalKind;
 use http::StatusCode;
 
-use super::call::{access_denied, credentials_xml, internal, Call};
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+
+use super::call::{access_denied, internal, Call, Credentials};
 use crate::authz::Subject;
-use crate::aws::AwsError;
-use crate::query::element;
+use crate::aws::{AwsError, Checks, Request};
+use crate::query::Reply;
 
 /// AssumeRole's default session length, and the limit for role chaining.
 const ASSUME_ROLE_DEFAULT: i64 = 3600;
@@ -26,38 +29,74 @@ fn role_of(arn: &str) -> Option<(&str, &str)> {
     (berth_iam::policy::is_account_id(account) && !name.is_empty()).then_some((account, name))
 }
 
-/// AssumeRole.
-pub async fn assume_role(c: &Call<'_>) -> Result<String, AwsError> {
-    let (state, caller, peer, params) = (c.state, c.caller, c.peer, c.params);
-    let arn = params.required("RoleArn")?;
-    let session = params.required("RoleSessionName")?;
-    if !(2..=64).contains(&session.len())
-        || !session
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
-    {
-        return Err(AwsError::new(
-            "ValidationError",
-            format!("1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"),
-        ));
-    }
-    let duration = params.integer("DurationSeconds", MIN_DURATION, MAX_DURATION)?;
-    for unsupported in [
-        "Policy",
-        "PolicyArns.member.1",
-        "Tags.member.1.Key",
-        "SerialNumber",
-    ] {
-        if params.get(unsupported).is_some() {
-            return Err(AwsError::new(
-                "ValidationError",
-                format!(
-                    "Berth does not support the AssumeRole parameter {} yet",
-                    unsupported.split('.').next().unwrap_or(unsupported)
-                ),
-            ));
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumeRoleRequest {
+    role_arn: Option<String>,
+    role_session_name: Option<String>,
+    duration_seconds: Option<i64>,
+    external_id: Option<String>,
+    // not supported yet: refused when given
+    policy: Option<IgnoredAny>,
+    policy_arns: Option<IgnoredAny>,
+    tags: Option<IgnoredAny>,
+    serial_number: Option<IgnoredAny>,
+}
+
+impl Request for AssumeRoleRequest {
+    fn check(&self, c: &mut Checks) {
+        c.required("roleArn", self.role_arn.as_ref());
+        let session = self.role_session_name.as_deref();
+        c.required_length("roleSessionName", session, 2, 64);
+        if let Some(s) = session.filter(|s| {
+            !s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
+        }) {
+            c.problem(format!("Value '{s}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"));
+        }
+        c.range(
+            "durationSeconds",
+            self.duration_seconds,
+            MIN_DURATION,
+            MAX_DURATION,
+        );
+        for (given, name) in [
+            (self.policy.is_some(), "Policy"),
+            (self.policy_arns.is_some(), "PolicyArns"),
+            (self.tags.is_some(), "Tags"),
+            (self.serial_number.is_some(), "SerialNumber"),
+        ] {
+            if given {
+                c.fail(AwsError::new(
+                    "ValidationError",
+                    format!("Berth does not support the AssumeRole parameter {name} yet"),
+                ));
+            }
         }
     }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumedRoleUser {
+    arn: String,
+    assumed_role_id: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumeRoleResult {
+    credentials: Credentials,
+    assumed_role_user: AssumedRoleUser,
+}
+
+/// AssumeRole.
+pub async fn assume_role(c: &Call<'_>) -> Result<Reply, AwsError> {
+    let (state, caller, peer) = (c.state, c.caller, c.peer);
+    let r: AssumeRoleRequest = c.request()?;
+    // both required by the request's checks
+    let arn = r.role_arn.as_deref().unwrap_or_default();
+    let session = r.role_session_name.as_deref().unwrap_or_default();
     let p = &caller.principal;
     let subject = Subject::new(state, p.clone(), caller.session.as_deref(), peer);
     let denied = || {
@@ -87,7 +126,7 @@ pub async fn assume_role(c: &Call<'_>) -> Result<String, AwsError> {
     };
     let mut context = subject.context.clone();
     context.set("sts:RoleSessionName", session);
-    if let Some(external) = params.get("ExternalId") {
+    if let Some(external) = r.external_id.as_deref() {
         context.set("sts:ExternalId", external);
     }
     let d = state
@@ -99,7 +138,7 @@ pub async fn assume_role(c: &Call<'_>) -> Result<String, AwsError> {
         return Err(denied());
     }
     let chained = caller.session.is_some();
-    let duration = duration.unwrap_or(ASSUME_ROLE_DEFAULT);
+    let duration = r.duration_seconds.unwrap_or(ASSUME_ROLE_DEFAULT);
     if chained && duration > CHAINED_MAX {
         return Err(AwsError::new(
             "ValidationError",
@@ -113,19 +152,17 @@ pub async fn assume_role(c: &Call<'_>) -> Result<String, AwsError> {
         ));
     }
     let now = crate::state::now_secs();
-    let c = state
+    let credentials = state
         .iam
         .issue_session(&role.principal, Some(session), duration, now)
         .map_err(internal)?;
     let assumed = berth_iam::authz::caller_of(&role.principal, Some(session));
     tracing::info!(role = %arn, session, by = %subject.arn(), "role assumed");
-    Ok(format!(
-        "{}<AssumedRoleUser>{}{}</AssumedRoleUser>",
-        credentials_xml(&c),
-        element("Arn", &assumed.arn),
-        element(
-            "AssumedRoleId",
-            &berth_iam::authz::user_id(&role.principal, Some(session))
-        ),
-    ))
+    c.reply(&AssumeRoleResult {
+        credentials: credentials.into(),
+        assumed_role_user: AssumedRoleUser {
+            arn: assumed.arn,
+            assumed_role_id: berth_iam::authz::user_id(&role.principal, Some(session)),
+        },
+    })
 }

@@ -9,7 +9,7 @@ pub mod operations;
 mod session;
 
 use crate::aws::{AwsCaller, AwsError};
-use crate::query::Params;
+use crate::query::{Form, Reply};
 use crate::state::AppState;
 use call::Call;
 use operations::sts_operations;
@@ -17,28 +17,29 @@ pub use operations::Operation;
 
 pub const NS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-/// Run the action: its name and its result element's content.
+/// Run the action: its name and its answer.
 pub async fn dispatch(
     state: &AppState,
     caller: &AwsCaller,
     peer: Option<std::net::IpAddr>,
     body: &[u8],
-) -> Result<(String, String), AwsError> {
-    let params = Params::parse(body);
-    let op = params.operation("2011-06-15", Operation::parse)?;
+) -> Result<(&'static str, Reply), AwsError> {
+    let form = Form::parse(body);
+    let op = form.operation("2011-06-15", Operation::parse)?;
     let call = Call {
         state,
         caller,
         peer,
-        params: &params,
+        action: op,
+        form: &form,
     };
     let result = run(op, &call).await?;
-    Ok((op.name().to_string(), result))
+    Ok((op.name(), result))
 }
 
 sts_operations! {
     dispatch Operation;
-    fn run(op, c: &Call<'_>) -> Result<String, AwsError>;
+    fn run(op, c: &Call<'_>) -> Result<Reply, AwsError>;
     call (c);
     not_built => Err(operations::not_built(op));
 }

@@ -264,10 +264,10 @@ def test_iam_and_sts_validate_as_the_query_protocol_does(berth):
         assert code(e) == "ValidationError"
         assert e.value.response["Error"]["Message"] == f"1 validation error detected: {message}"
     for name in ("page-a", "page-b", "page-c"):
-        iam.create_user(UserName=name, Path="/paged/")
+        iam.create_user(UserName=name, Path="/query-paging/")
     seen, marker = [], None
     while True:
-        page = iam.list_users(PathPrefix="/paged/", MaxItems=2, **({"Marker": marker} if marker else {}))
+        page = iam.list_users(PathPrefix="/query-paging/", MaxItems=2, **({"Marker": marker} if marker else {}))
         seen += [u["UserName"] for u in page["Users"]]
         if not page["IsTruncated"]:
             break

@@ -14,6 +14,16 @@ pub struct AwsError {
     pub fields: Vec<(&'static str, serde_json::Value)>,
 }
 
+/// The body of an error: `__type`, `message` and the exception's further members.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    #[serde(rename = "__type")]
+    kind: &'a str,
+    message: &'a str,
+    #[serde(flatten)]
+    fields: std::collections::BTreeMap<&'a str, &'a serde_json::Value>,
+}
+
 impl AwsError {
     /// A modelled exception of a service (HTTP 400, as every ECR exception but `ServerException`).
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
@@ -60,11 +70,12 @@ impl AwsError {
     }
 
     pub fn into_response_with(self, request_id: &str) -> Response {
-        let mut body = serde_json::json!({ "__type": self.code, "message": self.message });
-        for (k, v) in self.fields {
-            body[k] = v;
-        }
-        let body = body.to_string();
+        let body = ErrorBody {
+            kind: self.code,
+            message: &self.message,
+            fields: self.fields.iter().map(|(k, v)| (*k, v)).collect(),
+        };
+        let body = serde_json::to_string(&body).unwrap_or_default();
         let mut res = (self.status, body).into_response();
         let h = res.headers_mut();
         h.insert(

@@ -3,7 +3,7 @@
 
 use berth_iam::authz::role_arn;
 use berth_iam::session::{MAX_DURATION, MIN_DURATION};
-use berth_meta::PrincipalKind;
+use berth_meta::{PrincipalKind, Role};
 use http::StatusCode;
 
 use serde::de::IgnoredAny;
@@ -13,6 +13,7 @@ use super::call::{access_denied, internal, Call, Credentials};
 use crate::authz::Subject;
 use crate::aws::{AwsError, Checks, Request};
 use crate::query::Reply;
+use crate::state::AppState;
 
 /// AssumeRole's default session length, and the limit for role chaining.
 const ASSUME_ROLE_DEFAULT: i64 = 3600;
@@ -90,6 +91,24 @@ struct AssumeRoleResult {
     assumed_role_user: AssumedRoleUser,
 }
 
+/// The role an ARN names, if it exists (by that exact ARN, path included).
+async fn role_named(state: &AppState, arn: &str) -> Result<Option<Role>, AwsError> {
+    let Some((account, name)) = role_of(arn) else {
+        return Ok(None);
+    };
+    match state.iam.role(account, name).await {
+        Ok(r) if role_arn(&r.principal) == arn => Ok(Some(r)),
+        Ok(_) | Err(berth_iam::admin::AdminError::NoSuchEntity(_)) => Ok(None),
+        Err(e) => {
+            tracing::error!(error = %e, "role lookup failed");
+            Err(
+                AwsError::new("InternalFailure", "An internal error occurred")
+                    .status(StatusCode::INTERNAL_SERVER_ERROR),
+            )
+        }
+    }
+}
+
 /// AssumeRole.
 pub async fn assume_role(c: &Call<'_>) -> Result<Reply, AwsError> {
     let (state, caller, peer) = (c.state, c.caller, c.peer);
@@ -110,19 +129,8 @@ pub async fn assume_role(c: &Call<'_>) -> Result<Reply, AwsError> {
             "Roles may not be assumed by root accounts.".into(),
         ));
     }
-    let Some((account, name)) = role_of(arn) else {
+    let Some(role) = role_named(state, arn).await? else {
         return Err(denied());
-    };
-    let role = match state.iam.role(account, name).await {
-        Ok(r) if role_arn(&r.principal) == arn => r,
-        Ok(_) | Err(berth_iam::admin::AdminError::NoSuchEntity(_)) => return Err(denied()),
-        Err(e) => {
-            tracing::error!(error = %e, "role lookup failed");
-            return Err(
-                AwsError::new("InternalFailure", "An internal error occurred")
-                    .status(StatusCode::INTERNAL_SERVER_ERROR),
-            );
-        }
     };
     let mut context = subject.context.clone();
     context.set("sts:RoleSessionName", session);

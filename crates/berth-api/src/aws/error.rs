@@ -89,3 +89,26 @@ impl AwsError {
         res
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    #[tokio::test]
+    async fn the_error_body_carries_the_exceptions_further_members() {
+        let e = AwsError::new("InvalidLayerPartException", "out of order")
+            .with("lastValidByteReceived", serde_json::json!(9));
+        let res = e.into_response_with("req-1");
+        assert_eq!(
+            res.headers()["x-amzn-errortype"],
+            "InvalidLayerPartException"
+        );
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"__type": "InvalidLayerPartException", "message": "out of order", "lastValidByteReceived": 9})
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! Version ordering per ecosystem, each by its own algorithm: dpkg (Debian, Ubuntu), apk
+//! (Alpine), RPM EVR (Red Hat family), SemVer (Go, crates.io, npm; lenient as OSV's tooling is),
+//! and PEP 440 (PyPI). Each is checked against its ecosystem's vector file in
+//! `../shared/vulndata/versions`.
+
+mod apk;
+mod dpkg;
+mod numeric;
+mod rpm;
+mod semver;
+
+use std::cmp::Ordering;
+
+/// How an ecosystem orders its versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    Dpkg,
+    Apk,
+    Rpm,
+    Semver,
+}
+
+impl Scheme {
+    /// The order of `a` and `b` under this scheme. Every string is a version of every scheme
+    /// (as the ecosystems' own tools compare what they are given); malformed parts order by the
+    /// scheme's fallback rules.
+    pub fn compare(self, a: &str, b: &str) -> Ordering {
+        match self {
+            Scheme::Dpkg => dpkg::compare(a, b),
+            Scheme::Apk => apk::compare(a, b),
+            Scheme::Rpm => rpm::compare(a, b),
+            Scheme::Semver => semver::compare(a, b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod vectors {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// `../shared/vulndata/versions/<file>` from the workspace root.
+    fn vector_file(name: &str) -> String {
+        let root =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vulndata/versions");
+        let path = root.join(name);
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (the shared test data)", path.display()))
+    }
+
+    /// Every comparison of the file holds, in both directions.
+    fn check(scheme: Scheme, name: &str) {
+        let text = vector_file(name);
+        let mut checked = 0;
+        let mut wrong = Vec::new();
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') || line.starts_with("//") {
+                continue;
+            }
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let [a, op, b] = parts.as_slice() else {
+                panic!("{name}: unreadable line {line:?}");
+            };
+            let want = match *op {
+                "<" => Ordering::Less,
+                "=" => Ordering::Equal,
+                ">" => Ordering::Greater,
+                _ => panic!("{name}: unknown operator in {line:?}"),
+            };
+            if scheme.compare(a, b) != want || scheme.compare(b, a) != want.reverse() {
+                wrong.push(line.to_string());
+            }
+            checked += 1;
+        }
+        assert!(checked > 50, "{name}: only {checked} comparisons");
+        assert!(
+            wrong.is_empty(),
+            "{name}: {} of {checked} wrong, first: {:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(10)]
+        );
+    }
+
+    #[test]
+    fn dpkg_vectors() {
+        check(Scheme::Dpkg, "debian-versions-generated.txt");
+    }
+
+    #[test]
+    fn apk_vectors() {
+        check(Scheme::Apk, "alpine-versions-generated.txt");
+    }
+
+    #[test]
+    fn rpm_vectors() {
+        check(Scheme::Rpm, "redhat-versions.txt");
+    }
+
+    #[test]
+    fn semver_vectors() {
+        check(Scheme::Semver, "semver-versions.txt");
+    }
+}

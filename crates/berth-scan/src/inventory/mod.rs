@@ -1,0 +1,78 @@
+//! What an image has installed: its distribution and release, and its packages, read from the
+//! package databases of the image's filesystem.
+
+mod apk;
+mod dpkg;
+mod os_release;
+
+use serde::{Deserialize, Serialize};
+
+use crate::fs::Filesystem;
+pub use os_release::Distro;
+
+/// Where a package was found, which decides how its versions order and which advisories
+/// apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PackageKind {
+    Apk,
+    Dpkg,
+}
+
+/// One installed package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    pub kind: PackageKind,
+    /// The binary package's name (`libssl1.1`).
+    pub name: String,
+    pub version: String,
+    /// The source package it was built from (apk origin, dpkg `Source:`), which advisories
+    /// name; the package's own name when it has none.
+    pub source: String,
+    /// The source package's version (dpkg `Source: name (version)`), else the package's.
+    pub source_version: String,
+    pub arch: Option<String>,
+    /// The database it was read from.
+    pub location: String,
+}
+
+/// An image's distribution and packages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    pub distro: Option<Distro>,
+    pub packages: Vec<Package>,
+}
+
+/// The paths a scan keeps from each layer.
+pub fn wanted(path: &str) -> bool {
+    os_release::wanted(path) || apk::wanted(path) || dpkg::wanted(path)
+}
+
+/// Read the inventory of an image's filesystem.
+pub fn inventory(fs: &Filesystem) -> Inventory {
+    let mut packages = apk::packages(fs);
+    packages.extend(dpkg::packages(fs));
+    Inventory {
+        distro: os_release::distro(fs),
+        packages,
+    }
+}
+
+/// The paragraphs of a `Key: value` database (apk's `installed`, dpkg's `status`): blank
+/// lines separate them; dpkg's continuation lines (starting with a space) are skipped.
+pub(crate) fn paragraphs(text: &str) -> impl Iterator<Item = Vec<(&str, &str)>> {
+    text.split("\n\n").filter_map(|block| {
+        let fields: Vec<(&str, &str)> = block
+            .lines()
+            .filter(|l| !l.starts_with([' ', '\t']))
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .collect();
+        (!fields.is_empty()).then_some(fields)
+    })
+}
+
+/// The first value of `key` in a paragraph.
+pub(crate) fn field<'a>(p: &[(&'a str, &'a str)], key: &str) -> Option<&'a str> {
+    p.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}

@@ -1,0 +1,180 @@
+//! Matching an inventory against the vulnerability data: OS packages by their source package
+//! and version, under their release's ecosystem (`Alpine:v3.11`), each range evaluated by
+//! OSV's algorithm with the ecosystem's version order. Withdrawn advisories are ignored.
+
+use std::cmp::Ordering;
+
+use serde::{Deserialize, Serialize};
+
+use crate::inventory::{Inventory, Package};
+use crate::version::Scheme;
+use crate::vulndb::{Affected, Database, Event, Range, RangeKind};
+
+/// How the versions of an ecosystem (an OSV ecosystem name, `Alpine:v3.11`) order.
+pub fn scheme_of(ecosystem: &str) -> Option<Scheme> {
+    let base = ecosystem.split(':').next().unwrap_or(ecosystem);
+    match base {
+        "Alpine" => Some(Scheme::Apk),
+        "Debian" | "Ubuntu" => Some(Scheme::Dpkg),
+        "AlmaLinux" | "Rocky Linux" | "Red Hat" | "openSUSE" | "SUSE" | "Mageia" => {
+            Some(Scheme::Rpm)
+        }
+        "Go" | "crates.io" | "npm" | "Hex" | "Pub" => Some(Scheme::Semver),
+        _ => None,
+    }
+}
+
+/// One vulnerability of one package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The advisory's id in its source.
+    pub id: String,
+    /// The CVE it is about, else its id: the finding's name, as ECR names findings.
+    pub name: String,
+    pub package: String,
+    pub version: String,
+    /// The source package matched, and its ecosystem.
+    pub source: String,
+    pub ecosystem: String,
+    /// The lowest version above the installed one that fixes it, if any.
+    pub fixed_in: Option<String>,
+}
+
+/// Whether `version` is in `range` (OSV's evaluation: events in version order, `introduced`
+/// `0` lowest; `fixed` and `last_affected` end an affected stretch; versions at or above a
+/// `limit` are outside), and the fix that ends the stretch it is in.
+pub fn in_range(scheme: Scheme, version: &str, range: &Range) -> (bool, Option<String>) {
+    let key = |e: &Event| {
+        e.introduced
+            .as_deref()
+            .or(e.fixed.as_deref())
+            .or(e.last_affected.as_deref())
+            .or(e.limit.as_deref())
+            .unwrap_or("0")
+            .to_string()
+    };
+    let mut events: Vec<&Event> = range.events.iter().collect();
+    events.sort_by(|a, b| {
+        let (ka, kb) = (key(a), key(b));
+        match (
+            ka == "0" && a.introduced.is_some(),
+            kb == "0" && b.introduced.is_some(),
+        ) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (false, false) => scheme.compare(&ka, &kb),
+        }
+    });
+    let limits: Vec<&str> = events.iter().filter_map(|e| e.limit.as_deref()).collect();
+    if !limits.is_empty()
+        && !limits
+            .iter()
+            .any(|l| scheme.compare(version, l) == Ordering::Less)
+    {
+        return (false, None);
+    }
+    let cmp = |other: &str| scheme.compare(version, other);
+    let mut affected = false;
+    let mut fix = None;
+    for e in &events {
+        if let Some(i) = &e.introduced {
+            if i == "0" || cmp(i) != Ordering::Less {
+                affected = true;
+                fix = None;
+            }
+        } else if let Some(f) = &e.fixed {
+            if cmp(f) != Ordering::Less {
+                affected = false;
+            } else if affected && fix.is_none() {
+                fix = Some(f.clone());
+            }
+        } else if let Some(l) = &e.last_affected {
+            if cmp(l) == Ordering::Greater {
+                affected = false;
+            }
+        }
+    }
+    (affected, fix.filter(|_| affected))
+}
+
+/// Whether an affected entry names `version` (an explicit version, or a range), and its fix.
+fn affects(scheme: Scheme, version: &str, a: &Affected) -> Option<Option<String>> {
+    if a.versions
+        .iter()
+        .any(|v| scheme.compare(version, v) == Ordering::Equal)
+    {
+        return Some(None);
+    }
+    let mut hit: Option<Option<String>> = None;
+    for r in &a.ranges {
+        let scheme = match r.kind {
+            RangeKind::Git => continue,
+            RangeKind::Semver => Scheme::Semver,
+            RangeKind::Ecosystem => scheme,
+        };
+        let (yes, fix) = in_range(scheme, version, r);
+        if yes {
+            // the lowest fix of the ranges it is in
+            let lowest = match (hit.flatten(), fix) {
+                (Some(x), Some(y)) if scheme.compare(&y, &x) == Ordering::Less => Some(y),
+                (Some(x), _) => Some(x),
+                (None, y) => y,
+            };
+            hit = Some(lowest);
+        }
+    }
+    hit
+}
+
+/// The findings of one package under `ecosystem`, matched by `name` at `version`.
+fn package_findings(
+    db: &Database,
+    ecosystem: &str,
+    scheme: Scheme,
+    name: &str,
+    version: &str,
+    package: &Package,
+    out: &mut Vec<Finding>,
+) {
+    for (advisory, entry) in db.entries(ecosystem, name) {
+        if advisory.withdrawn.is_some() {
+            continue;
+        }
+        if let Some(fixed_in) = affects(scheme, version, entry) {
+            out.push(Finding {
+                id: advisory.id.clone(),
+                name: advisory.cve().unwrap_or(&advisory.id).to_string(),
+                package: package.name.clone(),
+                version: package.version.clone(),
+                source: name.to_string(),
+                ecosystem: ecosystem.to_string(),
+                fixed_in,
+            });
+        }
+    }
+}
+
+/// Every finding of an inventory, sorted by name and package, without duplicates.
+pub fn findings(db: &Database, inventory: &Inventory) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let os = inventory.distro.as_ref().and_then(|d| d.ecosystem());
+    for p in &inventory.packages {
+        let Some(ecosystem) = &os else { continue };
+        let Some(scheme) = scheme_of(ecosystem) else {
+            continue;
+        };
+        package_findings(
+            db,
+            ecosystem,
+            scheme,
+            &p.source,
+            &p.source_version,
+            p,
+            &mut out,
+        );
+    }
+    out.sort_by(|a, b| (&a.name, &a.package, &a.id).cmp(&(&b.name, &b.package, &b.id)));
+    out.dedup_by(|a, b| a.name == b.name && a.package == b.package);
+    out
+}

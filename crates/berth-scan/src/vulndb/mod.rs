@@ -1,0 +1,88 @@
+//! Vulnerability data, read from its sources into one model (OSV's) and indexed by package:
+//! OSV records (JSON), Alpine's secdb. Records are kept per source and id; a record read again
+//! replaces the one before unless it is older (`modified`).
+
+pub mod alpine;
+pub mod model;
+
+use std::collections::HashMap;
+
+pub use model::{Advisory, Affected, Event, Range, RangeKind};
+
+/// An OSV record (JSON).
+pub fn parse_osv_json(bytes: &[u8]) -> Result<Advisory, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}
+
+/// Every advisory loaded, and an index from (ecosystem, package name) to the entries that
+/// name it.
+#[derive(Debug, Default)]
+pub struct Database {
+    advisories: Vec<Advisory>,
+    /// (source, id) → position in `advisories`.
+    ids: HashMap<(String, String), usize>,
+    /// (ecosystem, name) → (advisory, affected entry).
+    index: HashMap<(String, String), Vec<(usize, usize)>>,
+}
+
+impl Database {
+    /// Add the advisories of `source` (`osv`, `alpine-secdb`…). Returns how many were new or
+    /// replaced an older record.
+    pub fn add(&mut self, source: &str, advisories: impl IntoIterator<Item = Advisory>) -> usize {
+        let mut changed = 0;
+        for a in advisories {
+            let key = (source.to_string(), a.id.clone());
+            match self.ids.get(&key) {
+                Some(&i) => {
+                    let old = &self.advisories[i];
+                    if old.modified.is_some() && a.modified < old.modified {
+                        continue;
+                    }
+                    self.advisories[i] = a;
+                }
+                None => {
+                    self.ids.insert(key, self.advisories.len());
+                    self.advisories.push(a);
+                }
+            }
+            changed += 1;
+        }
+        self.reindex();
+        changed
+    }
+
+    fn reindex(&mut self) {
+        self.index.clear();
+        for (i, a) in self.advisories.iter().enumerate() {
+            for (j, affected) in a.affected.iter().enumerate() {
+                if let Some(p) = &affected.package {
+                    self.index
+                        .entry((p.ecosystem.clone(), p.name.clone()))
+                        .or_default()
+                        .push((i, j));
+                }
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.advisories.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.advisories.is_empty()
+    }
+
+    /// The affected entries naming a package of an ecosystem.
+    pub fn entries(
+        &self,
+        ecosystem: &str,
+        name: &str,
+    ) -> impl Iterator<Item = (&Advisory, &Affected)> {
+        self.index
+            .get(&(ecosystem.to_string(), name.to_string()))
+            .into_iter()
+            .flatten()
+            .map(|&(i, j)| (&self.advisories[i], &self.advisories[i].affected[j]))
+    }
+}

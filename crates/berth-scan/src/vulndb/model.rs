@@ -1,0 +1,112 @@
+//! The vulnerability data model: OSV's schema (<https://ossf.github.io/osv-schema/>), which
+//! every source is read into. Only what matching and the findings need is typed; the rest of a
+//! record is ignored.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Advisory {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub severity: Vec<SeverityScore>,
+    #[serde(default)]
+    pub affected: Vec<Affected>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_specific: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeverityScore {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub score: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Affected {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ranges: Vec<Range>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub severity: Vec<SeverityScore>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_specific: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecosystem_specific: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackageRef {
+    pub ecosystem: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+}
+
+/// A range's kind: versions ordered by SemVer, by the ecosystem's own order, or commits (which
+/// a scan of installed versions cannot evaluate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RangeKind {
+    #[serde(rename = "SEMVER")]
+    Semver,
+    #[serde(rename = "ECOSYSTEM")]
+    Ecosystem,
+    #[serde(rename = "GIT")]
+    Git,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Range {
+    #[serde(rename = "type")]
+    pub kind: RangeKind,
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+/// One event of a range: exactly one member is set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introduced: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_affected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+}
+
+impl Advisory {
+    /// The CVE this advisory is about, if it names one (its id, an alias, or a related id).
+    pub fn cve(&self) -> Option<&str> {
+        std::iter::once(&self.id)
+            .chain(&self.aliases)
+            .chain(&self.related)
+            .map(String::as_str)
+            .find(|i| i.starts_with("CVE-"))
+    }
+}

@@ -160,19 +160,18 @@ pub fn findings(db: &Database, inventory: &Inventory) -> Vec<Finding> {
     let mut out = Vec::new();
     let os = inventory.distro.as_ref().and_then(|d| d.ecosystem());
     for p in &inventory.packages {
-        let Some(ecosystem) = &os else { continue };
+        // OS packages by their source under the release; language packages by their name
+        let (ecosystem, name, version) = match p.kind.ecosystem() {
+            Some(e) => (e, &p.name, &p.version),
+            None => match &os {
+                Some(e) => (e.as_str(), &p.source, &p.source_version),
+                None => continue,
+            },
+        };
         let Some(scheme) = scheme_of(ecosystem) else {
             continue;
         };
-        package_findings(
-            db,
-            ecosystem,
-            scheme,
-            &p.source,
-            &p.source_version,
-            p,
-            &mut out,
-        );
+        package_findings(db, ecosystem, scheme, name, version, p, &mut out);
     }
     out.sort_by(|a, b| (&a.name, &a.package, &a.id).cmp(&(&b.name, &b.package, &b.id)));
     out.dedup_by(|a, b| a.name == b.name && a.package == b.package);

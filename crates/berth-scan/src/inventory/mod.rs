@@ -17,6 +17,28 @@ pub use os_release::Distro;
 pub enum PackageKind {
     Apk,
     Dpkg,
+    /// A Go module (or `stdlib`) in a Go binary's build information.
+    Go,
+    /// A Rust crate (cargo-auditable data, `Cargo.lock`).
+    Cargo,
+    Python,
+    Npm,
+    /// A Maven artifact (`group:artifact`) in a jar.
+    Java,
+}
+
+impl PackageKind {
+    /// The OSV ecosystem of a language package (OS packages take their release's).
+    pub fn ecosystem(self) -> Option<&'static str> {
+        match self {
+            PackageKind::Apk | PackageKind::Dpkg => None,
+            PackageKind::Go => Some("Go"),
+            PackageKind::Cargo => Some("crates.io"),
+            PackageKind::Python => Some("PyPI"),
+            PackageKind::Npm => Some("npm"),
+            PackageKind::Java => Some("Maven"),
+        }
+    }
 }
 
 /// One installed package.

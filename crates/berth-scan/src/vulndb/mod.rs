@@ -9,9 +9,23 @@ use std::collections::HashMap;
 
 pub use model::{Advisory, Affected, Event, Range, RangeKind};
 
-/// An OSV record (JSON).
-pub fn parse_osv_json(bytes: &[u8]) -> Result<Advisory, serde_json::Error> {
-    serde_json::from_slice(bytes)
+/// A record that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("not an OSV record in JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("not an OSV record in YAML: {0}")]
+    Yaml(#[from] serde_yaml::Error),
+}
+
+/// An OSV record, in JSON or (when it does not start with `{`) YAML.
+pub fn parse_osv(bytes: &[u8]) -> Result<Advisory, RecordError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        Ok(serde_json::from_slice(bytes)?)
+    } else {
+        Ok(serde_yaml::from_slice(bytes)?)
+    }
 }
 
 /// Every advisory loaded, and an index from (ecosystem, package name) to the entries that

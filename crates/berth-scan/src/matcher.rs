@@ -20,6 +20,7 @@ pub fn scheme_of(ecosystem: &str) -> Option<Scheme> {
             Some(Scheme::Rpm)
         }
         "Go" | "crates.io" | "npm" | "Hex" | "Pub" => Some(Scheme::Semver),
+        "PyPI" => Some(Scheme::Pep440),
         _ => None,
     }
 }

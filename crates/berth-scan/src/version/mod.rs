@@ -6,6 +6,7 @@
 mod apk;
 mod dpkg;
 mod numeric;
+mod pep440;
 mod rpm;
 mod semver;
 
@@ -18,6 +19,7 @@ pub enum Scheme {
     Apk,
     Rpm,
     Semver,
+    Pep440,
 }
 
 impl Scheme {
@@ -30,6 +32,7 @@ impl Scheme {
             Scheme::Apk => apk::compare(a, b),
             Scheme::Rpm => rpm::compare(a, b),
             Scheme::Semver => semver::compare(a, b),
+            Scheme::Pep440 => pep440::compare(a, b),
         }
     }
 }
@@ -94,6 +97,11 @@ mod vectors {
     #[test]
     fn rpm_vectors() {
         check(Scheme::Rpm, "redhat-versions.txt");
+    }
+
+    #[test]
+    fn pep440_vectors() {
+        check(Scheme::Pep440, "pypi-versions-generated.txt");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod fs;
 pub mod inventory;
 pub mod layer;
 pub mod matcher;
+pub mod severity;
 pub mod version;
 pub mod vulndb;
 

@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 use serde::{Deserialize, Serialize};
 
 use crate::inventory::{Inventory, Package};
+use crate::severity::{self, Cvss, Severity};
 use crate::version::Scheme;
 use crate::vulndb::{Affected, Database, Event, Range, RangeKind};
 
@@ -26,7 +27,7 @@ pub fn scheme_of(ecosystem: &str) -> Option<Scheme> {
 }
 
 /// One vulnerability of one package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The advisory's id in its source.
     pub id: String,
@@ -39,6 +40,13 @@ pub struct Finding {
     pub ecosystem: String,
     /// The lowest version above the installed one that fixes it, if any.
     pub fixed_in: Option<String>,
+    pub severity: Severity,
+    /// The CVSS v3 vector and base score, where the advisory gives one.
+    pub cvss: Option<Cvss>,
+    /// For notices (RustSec's `unmaintained`, `unsound`): which kind.
+    pub informational: Option<String>,
+    pub summary: Option<String>,
+    pub references: Vec<String>,
 }
 
 /// Whether `version` is in `range` (OSV's evaluation: events in version order, `introduced`
@@ -151,6 +159,14 @@ fn package_findings(
                 source: name.to_string(),
                 ecosystem: ecosystem.to_string(),
                 fixed_in,
+                severity: severity::severity(advisory, entry),
+                cvss: severity::cvss(advisory, entry),
+                informational: severity::informational(advisory, entry),
+                summary: advisory
+                    .summary
+                    .clone()
+                    .or_else(|| advisory.details.clone()),
+                references: advisory.references.iter().map(|r| r.url.clone()).collect(),
             });
         }
     }

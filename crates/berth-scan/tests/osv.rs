@@ -78,3 +78,35 @@ fn go_stdlib_1_19_8_has_the_expected_advisories() {
         ]
     );
 }
+
+#[test]
+fn rustsec_notices_are_informational_and_withdrawn_records_ignored() {
+    let db = load("osv/crates");
+    let mut packages = Vec::new();
+    let mut withdrawn = Vec::new();
+    for entry in std::fs::read_dir(shared("osv/crates")).unwrap() {
+        let a = parse_osv(&std::fs::read(entry.unwrap().path()).unwrap()).unwrap();
+        let name = a.affected[0].package.as_ref().unwrap().name.clone();
+        if a.withdrawn.is_some() {
+            withdrawn.push(a.id.clone());
+        }
+        // "0.0.0-0" is every version: 0.0.1 is in every range that starts there
+        packages.push(package(PackageKind::Cargo, &name, "0.0.1"));
+    }
+    let inventory = Inventory {
+        distro: None,
+        packages,
+    };
+    let found = findings(&db, &inventory);
+    assert!(!withdrawn.is_empty());
+    assert!(found.iter().all(|f| !withdrawn.contains(&f.id)));
+    let unmaintained = found
+        .iter()
+        .find(|f| f.id == "RUSTSEC-2024-0320")
+        .expect("an unmaintained notice");
+    assert_eq!(
+        unmaintained.severity,
+        berth_scan::severity::Severity::Informational
+    );
+    assert_eq!(unmaintained.informational.as_deref(), Some("unmaintained"));
+}

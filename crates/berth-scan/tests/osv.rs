@@ -110,3 +110,43 @@ fn rustsec_notices_are_informational_and_withdrawn_records_ignored() {
     );
     assert_eq!(unmaintained.informational.as_deref(), Some("unmaintained"));
 }
+
+#[test]
+fn debian_oval_matches_by_source_package_and_release() {
+    let file =
+        std::fs::File::open(shared("debian-oval/oval-definitions-bookworm.xml.bz2")).unwrap();
+    let advisories = berth_scan::vulndb::oval::read(file).unwrap();
+    assert!(advisories.len() > 20_000, "{} advisories", advisories.len());
+    let mut db = Database::default();
+    db.add("debian-oval", advisories);
+    // the file is of July 2023: 3.0.9-1 fixed the last five openssl CVEs it lists
+    let mut libssl = package(PackageKind::Dpkg, "libssl3", "3.0.8-1+b1");
+    libssl.source = "openssl".into();
+    libssl.source_version = "3.0.8-1".into();
+    let inventory = Inventory {
+        distro: Some(berth_scan::inventory::Distro {
+            id: "debian".into(),
+            version: "12".into(),
+            codename: Some("bookworm".into()),
+        }),
+        packages: vec![libssl],
+    };
+    let found = findings(&db, &inventory);
+    assert_eq!(found.len(), 5, "{found:?}");
+    assert!(found
+        .iter()
+        .all(|f| f.package == "libssl3" && f.ecosystem == "Debian:12"));
+    assert!(found
+        .iter()
+        .all(|f| f.fixed_in.as_deref() == Some("0:3.0.9-1")));
+    // every finding's fix is above the installed version
+    for f in &found {
+        let fixed = f.fixed_in.as_deref().unwrap();
+        assert_eq!(
+            berth_scan::Scheme::Dpkg.compare("3.0.8-1", fixed),
+            std::cmp::Ordering::Less,
+            "{} fixed in {fixed}",
+            f.name
+        );
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod alpine;
 pub mod model;
+pub mod oval;
 
 use std::collections::HashMap;
 

@@ -150,3 +150,32 @@ fn debian_oval_matches_by_source_package_and_release() {
         );
     }
 }
+
+#[test]
+fn every_shared_file_is_told_apart_by_its_kind() {
+    use berth_scan::vulndb::import::{read_file, SourceKind};
+    let secdb = std::fs::read(shared("alpine-secdb/v3.20/main.json")).unwrap();
+    assert_eq!(
+        read_file("main.json", &secdb).unwrap().kind,
+        SourceKind::AlpineSecdb
+    );
+    let yaml = std::fs::read(shared("osv/pypi/PYSEC-2018-28.yaml")).unwrap();
+    let r = read_file("PYSEC-2018-28.yaml", &yaml).unwrap();
+    assert_eq!((r.kind, r.advisories.len()), (SourceKind::Osv, 1));
+    // an all.zip of the Go records
+    let mut zipped = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut zipped);
+        for entry in std::fs::read_dir(shared("osv/go")).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            w.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut w, &std::fs::read(&path).unwrap()).unwrap();
+        }
+        w.finish().unwrap();
+    }
+    let r = read_file("all.zip", zipped.get_ref()).unwrap();
+    assert_eq!((r.kind, r.advisories.len()), (SourceKind::Osv, 43));
+    assert!(read_file("notes.txt", b"hello").is_err());
+}

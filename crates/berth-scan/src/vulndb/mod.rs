@@ -3,6 +3,7 @@
 //! replaces the one before unless it is older (`modified`).
 
 pub mod alpine;
+pub mod import;
 pub mod model;
 pub mod oval;
 

@@ -109,12 +109,10 @@ pub fn in_range(scheme: Scheme, version: &str, range: &Range) -> (bool, Option<S
 
 /// Whether an affected entry names `version` (an explicit version, or a range), and its fix.
 fn affects(scheme: Scheme, version: &str, a: &Affected) -> Option<Option<String>> {
-    if a.versions
+    let listed = a
+        .versions
         .iter()
-        .any(|v| scheme.compare(version, v) == Ordering::Equal)
-    {
-        return Some(None);
-    }
+        .any(|v| scheme.compare(version, v) == Ordering::Equal);
     let mut hit: Option<Option<String>> = None;
     for r in &a.ranges {
         let scheme = match r.kind {
@@ -133,7 +131,12 @@ fn affects(scheme: Scheme, version: &str, a: &Affected) -> Option<Option<String>
             hit = Some(lowest);
         }
     }
-    hit
+    // a listed version is affected even outside the ranges (the ranges give its fix)
+    match hit {
+        Some(h) => Some(h),
+        None if listed => Some(None),
+        None => None,
+    }
 }
 
 /// The findings of one package under `ecosystem`, matched by `name` at `version`.

@@ -179,3 +179,49 @@ fn every_shared_file_is_told_apart_by_its_kind() {
     assert_eq!((r.kind, r.advisories.len()), (SourceKind::Osv, 43));
     assert!(read_file("notes.txt", b"hello").is_err());
 }
+
+#[test]
+fn pypi_ranges_unsorted_last_affected_and_withdrawn() {
+    let db = load("osv/pypi");
+    let ids = |name: &str, version: &str| {
+        let inventory = Inventory {
+            distro: None,
+            packages: vec![package(PackageKind::Python, name, version)],
+        };
+        let mut ids: Vec<(String, Option<String>)> = findings(&db, &inventory)
+            .into_iter()
+            .map(|f| (f.id, f.fixed_in))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let fix = |id: &str, v: &str| (id.to_string(), Some(v.to_string()));
+    // events listed out of order: the 1.26 line is fixed in 1.26.17 and 1.26.18
+    assert_eq!(
+        ids("urllib3", "1.26.16"),
+        [
+            fix("PYSEC-2023-192", "1.26.17"),
+            fix("PYSEC-2023-212", "1.26.18")
+        ]
+    );
+    assert_eq!(
+        ids("urllib3", "2.0.5"),
+        [
+            fix("PYSEC-2023-192", "2.0.6"),
+            fix("PYSEC-2023-212", "2.0.7")
+        ]
+    );
+    // last_affected is affected; the next version is not
+    assert_eq!(
+        ids("py", "1.11.0"),
+        [("PYSEC-2022-42969".to_string(), None)]
+    );
+    assert!(ids("py", "1.11.1").is_empty());
+    // withdrawn
+    assert!(ids("aiohttp", "3.8.0").is_empty());
+    // names as PyPI compares them; a pre-release fix below the installed version
+    assert_eq!(
+        ids("PyYAML", "5.3"),
+        [fix("PYSEC-2020-96", "5.3.1"), fix("PYSEC-2021-142", "5.4")]
+    );
+}

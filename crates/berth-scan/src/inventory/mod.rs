@@ -2,8 +2,11 @@
 //! package databases of the image's filesystem.
 
 mod apk;
+mod cargo;
 mod dpkg;
+mod npm;
 mod os_release;
+pub mod python;
 
 use serde::{Deserialize, Serialize};
 
@@ -67,13 +70,21 @@ pub struct Inventory {
 
 /// The paths a scan keeps from each layer.
 pub fn wanted(path: &str) -> bool {
-    os_release::wanted(path) || apk::wanted(path) || dpkg::wanted(path)
+    os_release::wanted(path)
+        || apk::wanted(path)
+        || dpkg::wanted(path)
+        || python::wanted(path)
+        || npm::wanted(path)
+        || cargo::wanted(path)
 }
 
 /// Read the inventory of an image's filesystem.
 pub fn inventory(fs: &Filesystem) -> Inventory {
     let mut packages = apk::packages(fs);
     packages.extend(dpkg::packages(fs));
+    packages.extend(python::packages(fs));
+    packages.extend(npm::packages(fs));
+    packages.extend(cargo::packages(fs));
     Inventory {
         distro: os_release::distro(fs),
         packages,

@@ -30,6 +30,16 @@ pub fn parse_osv(bytes: &[u8]) -> Result<Advisory, RecordError> {
     }
 }
 
+/// A package's name as its ecosystem compares names (PyPI's are case- and
+/// separator-insensitive).
+fn canonical_name(ecosystem: &str, name: &str) -> String {
+    if ecosystem == "PyPI" {
+        crate::inventory::python::canonical(name)
+    } else {
+        name.to_string()
+    }
+}
+
 /// Every advisory loaded, and an index from (ecosystem, package name) to the entries that
 /// name it.
 #[derive(Debug, Default)]
@@ -73,7 +83,7 @@ impl Database {
             for (j, affected) in a.affected.iter().enumerate() {
                 if let Some(p) = &affected.package {
                     self.index
-                        .entry((p.ecosystem.clone(), p.name.clone()))
+                        .entry((p.ecosystem.clone(), canonical_name(&p.ecosystem, &p.name)))
                         .or_default()
                         .push((i, j));
                 }
@@ -96,7 +106,7 @@ impl Database {
         name: &str,
     ) -> impl Iterator<Item = (&Advisory, &Affected)> {
         self.index
-            .get(&(ecosystem.to_string(), name.to_string()))
+            .get(&(ecosystem.to_string(), canonical_name(ecosystem, name)))
             .into_iter()
             .flatten()
             .map(|&(i, j)| (&self.advisories[i], &self.advisories[i].affected[j]))

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::binary::Binary;
 use crate::layer::{normalize, Kept, LayerChanges};
 
 /// The wanted files of an image.
@@ -40,7 +41,7 @@ impl Filesystem {
         for _ in 0..40 {
             match self.entries.get(&path)? {
                 Kept::File(bytes) => return Some(bytes),
-                Kept::Other => return None,
+                Kept::Other | Kept::Binary(_) => return None,
                 Kept::Symlink(target) => {
                     path = if target.starts_with('/') {
                         normalize(target)
@@ -52,6 +53,14 @@ impl Filesystem {
             }
         }
         None
+    }
+
+    /// The executables a scan read something of, in path order.
+    pub fn binaries(&self) -> impl Iterator<Item = (&str, &Binary)> {
+        self.entries.iter().filter_map(|(p, k)| match k {
+            Kept::Binary(b) => Some((p.as_str(), b)),
+            _ => None,
+        })
     }
 
     /// The files (not links) whose path satisfies `pred`, in path order.

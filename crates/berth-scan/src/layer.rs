@@ -6,6 +6,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 
+use crate::binary::{self, Binary};
 use crate::error::ScanError;
 
 /// The bounds a scan keeps to, whatever a layer holds.
@@ -37,6 +38,8 @@ impl Default for Limits {
 pub enum Kept {
     File(Vec<u8>),
     Symlink(String),
+    /// An executable and what a scan reads of it.
+    Binary(Binary),
     /// A directory, device or anything else: it hides a lower file at that path.
     Other,
 }
@@ -166,10 +169,17 @@ pub fn read_layer<R: Read>(
             changes.whiteouts.push(target);
             continue;
         }
+        let kind = entry.header().entry_type();
         if !wanted(&path) {
+            // an executable is searched as it streams past
+            let executable = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
+            if kind.is_file() && executable {
+                if let Some(b) = binary::sniff(&mut entry).map_err(archive_error)? {
+                    changes.kept.push((path, Kept::Binary(b)));
+                }
+            }
             continue;
         }
-        let kind = entry.header().entry_type();
         let kept = if kind.is_file() {
             let size = entry.size();
             if size > limits.file_bytes {

@@ -5,6 +5,7 @@
 //! network or database I/O; berth-registry feeds it blobs and stores its results. It depends on
 //! no other Berth crate.
 
+pub mod binary;
 pub mod error;
 pub mod fs;
 pub mod inventory;

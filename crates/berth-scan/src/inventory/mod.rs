@@ -4,6 +4,7 @@
 mod apk;
 mod cargo;
 mod dpkg;
+mod golang;
 mod npm;
 mod os_release;
 pub mod python;
@@ -85,6 +86,7 @@ pub fn inventory(fs: &Filesystem) -> Inventory {
     packages.extend(python::packages(fs));
     packages.extend(npm::packages(fs));
     packages.extend(cargo::packages(fs));
+    packages.extend(golang::packages(fs));
     Inventory {
         distro: os_release::distro(fs),
         packages,

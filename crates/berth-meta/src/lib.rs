@@ -9,7 +9,7 @@ pub use db::{ClusterLock, IdentityChanges};
 mod migrate;
 mod store;
 mod values;
-pub use values::{EncryptionType, PrincipalKind, TagMutability};
+pub use values::{EncryptionType, PrincipalKind, ScanStatus, TagMutability};
 
 pub use store::MetaStore;
 pub use store::{
@@ -17,6 +17,7 @@ pub use store::{
     LifecyclePreview, LifecycleRepository, ManagedPolicy, Marked, NewManagedPolicy, NewRole,
     PolicyOwner, RepositoryName, RepositoryUsage, Role, StoreBytes,
 };
+pub use store::{ImageScan, NewAdvisory, ScanJob, ScanOutcome, StoredAdvisory, VulnImport};
 
 use berth_oci::Digest;
 

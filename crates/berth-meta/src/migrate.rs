@@ -12,6 +12,7 @@ const SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_lifecycle.sql")),
     (6, include_str!("../migrations/sqlite/0006_gc.sql")),
     (7, include_str!("../migrations/sqlite/0007_jobs.sql")),
+    (8, include_str!("../migrations/sqlite/0008_scanning.sql")),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -23,6 +24,7 @@ const POSTGRES: &[(i64, &str)] = &[
     (6, include_str!("../migrations/postgres/0006_gc.sql")),
     (7, include_str!("../migrations/postgres/0007_jobs.sql")),
     (8, include_str!("../migrations/postgres/0008_notify.sql")),
+    (9, include_str!("../migrations/postgres/0009_scanning.sql")),
 ];
 
 /// The advisory lock that serialises nodes migrating one PostgreSQL database.

@@ -179,6 +179,8 @@ mod policies;
 pub use policies::{IdentityDocuments, PolicyOwner};
 mod put_manifest;
 mod repositories;
+mod scanning;
+pub use scanning::{ImageScan, NewAdvisory, ScanJob, ScanOutcome, StoredAdvisory, VulnImport};
 mod uploads;
 mod usage;
 pub use usage::{month_of, RepositoryUsage, StoreBytes};

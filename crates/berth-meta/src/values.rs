@@ -108,3 +108,15 @@ mod tests {
         assert!(!TagMutability::Immutable.with_exclusion());
     }
 }
+
+named_values! {
+    /// A scan's state, as stored: `Pending` (requested, not yet claimed) is answered as
+    /// IN_PROGRESS by ECR's API, the others as they are spelled.
+    ScanStatus {
+        Pending = "PENDING",
+        InProgress = "IN_PROGRESS",
+        Complete = "COMPLETE",
+        Failed = "FAILED",
+        UnsupportedImage = "UNSUPPORTED_IMAGE",
+    }
+}

@@ -6,7 +6,8 @@ use crate::db::{query, query_as, query_scalar, Arg, Db};
 use crate::{MetaError, Result};
 
 /// The tables in an order that satisfies their foreign keys. Upload sessions are not copied
-/// (their bytes stay behind; clients start those uploads again), nor are job claims.
+/// (their bytes stay behind; clients start those uploads again), nor are job claims (a scan's
+/// lease is copied with it and simply runs out).
 const TABLES: &[&str] = &[
     "accounts",
     "principals",
@@ -31,6 +32,11 @@ const TABLES: &[&str] = &[
     "lifecycle_previews",
     "lifecycle_events",
     "repository_transfer",
+    "vuln_imports",
+    "vuln_advisories",
+    "image_inventories",
+    "image_scans",
+    "registry_scanning",
 ];
 
 /// Tables whose `id` comes from an identity column, moved past the copied rows afterwards.
@@ -41,6 +47,7 @@ const IDENTITIES: &[&str] = &[
     "iam_groups",
     "iam_managed_policies",
     "lifecycle_events",
+    "vuln_imports",
 ];
 
 impl MetaStore {

@@ -93,6 +93,8 @@ macro_rules! conformance {
     };
 }
 
+mod scanning;
+
 fn manifest(
     repo: i64,
     body: &[u8],
@@ -673,9 +675,21 @@ async fn sqlite_copies_into_an_empty_postgres() {
     ))
     .await
     .unwrap();
+    src.request_scan(repo.id, "sha256:m1", false).await.unwrap();
+    let record = crate::NewAdvisory {
+        id: "CVE-1".into(),
+        modified: None,
+        record: "{}".into(),
+    };
+    src.import_advisories("osv", "a.json", "aa", &[record])
+        .await
+        .unwrap();
     let dst = target.open().await;
     let copied = src.copy_into(&dst).await.unwrap();
     let rows = |t: &str| copied.iter().find(|(n, _)| n == t).map(|(_, c)| *c);
+    assert_eq!(rows("image_scans"), Some(1));
+    assert_eq!(rows("vuln_advisories"), Some(1));
+    assert_eq!(rows("vuln_imports"), Some(1));
     assert_eq!(rows("repositories"), Some(1));
     assert_eq!(rows("manifest_blobs"), Some(1));
     let r = dst

@@ -66,6 +66,26 @@ pub enum RegistryError {
     /// ECR's "Lifecycle policy validation failure: …".
     #[error(transparent)]
     LifecycleInvalid(#[from] crate::lifecycle::policy::LifecycleError),
+    /// An image a scan operation names that the repository does not hold.
+    #[error("The image with imageId {{imageDigest:'{digest}'}} does not exist within the repository with name '{repository}' in the registry with id '{account}'")]
+    ImageNotFound {
+        digest: String,
+        repository: String,
+        account: String,
+    },
+    /// DescribeImageScanFindings of an image never scanned.
+    #[error("Image scan does not exist for the image with '{{imageDigest:'{digest}'}}' in the repository with name '{repository}' in the registry with id '{account}'")]
+    ScanNotFound {
+        digest: String,
+        repository: String,
+        account: String,
+    },
+    /// A second StartImageScan of an image within 24 hours (BASIC scanning).
+    #[error("The scan quota per image has been exceeded. Wait and try again.")]
+    ScanLimitExceeded,
+    /// Vulnerability data that could not be read.
+    #[error("{0}")]
+    VulnerabilityData(String),
     /// No space left where blobs or metadata are written.
     #[error("insufficient storage: {0}")]
     InsufficientStorage(String),

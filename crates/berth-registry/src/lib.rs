@@ -13,6 +13,7 @@ mod locks;
 mod manifest_cache;
 mod pulls;
 mod repositories;
+pub mod scanning;
 mod space;
 mod wildcard;
 pub use wildcard::wildcard_match;
@@ -106,6 +107,7 @@ pub struct Registry {
     blob_locks: locks::BlobLocks,
     manifests: manifest_cache::ManifestCache,
     space: space::SpaceWatch,
+    scanner: scanning::Scanner,
 }
 
 impl Registry {
@@ -119,6 +121,7 @@ impl Registry {
             blob_locks: locks::BlobLocks::default(),
             manifests: manifest_cache::ManifestCache::default(),
             space: space::SpaceWatch::default(),
+            scanner: scanning::Scanner::default(),
         }
     }
 
@@ -441,11 +444,18 @@ impl Registry {
             tag_immutable,
         };
         match self.meta.put_manifest(&new).await {
-            Ok(_) => Ok(PushedManifest {
-                digest,
-                media_type: parsed.media_type,
-                subject,
-            }),
+            Ok(_) => {
+                // a scan is asked for, never waited for; a failure to ask is logged, not the
+                // push's
+                if let Err(e) = self.scan_on_push(&repo, &digest).await {
+                    tracing::warn!(error = %e, %digest, "scan on push could not be asked for");
+                }
+                Ok(PushedManifest {
+                    digest,
+                    media_type: parsed.media_type,
+                    subject,
+                })
+            }
             Err(MetaError::BlobUnknown(d)) => Err(RegistryError::ManifestBlobUnknown(d)),
             Err(MetaError::ManifestUnknown(d)) => {
                 Err(RegistryError::ManifestUnknown(d.to_string()))

@@ -1,0 +1,358 @@
+//! Asking for scans and running them: StartImageScan and scan on push put a scan in the
+//! queue; `scan_next` claims one, reads the image's layers as streams (or its stored
+//! inventory, when the image was read before), matches the packages, and records the findings.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use berth_meta::{ImageScan, Repository, ScanJob, ScanOutcome, ScanStatus};
+use berth_oci::{manifest, media_types, Digest, RepositoryName};
+use berth_scan::matcher::findings;
+use berth_scan::{Finding, Inventory};
+use tokio_util::io::{StreamReader, SyncIoBridge};
+
+use super::config::{RegistryScanning, ScanFrequency, ScanType};
+use super::descriptions;
+use crate::{Registry, RegistryError, Result};
+
+/// How long a claimed scan is held before another node may take it over.
+const LEASE_MS: i64 = 120_000;
+/// Scans whose layers cannot be read are tried this many times in all.
+const ATTEMPTS: i64 = 3;
+/// A manual scan of an image once per this period (BASIC scanning).
+const MANUAL_PERIOD_MS: i64 = 24 * 3600 * 1000;
+
+/// Image config media types: anything else is an artifact, not a container image.
+const IMAGE_CONFIGS: [&str; 2] = [
+    "application/vnd.oci.image.config.v1+json",
+    "application/vnd.docker.container.image.v1+json",
+];
+
+/// Why a scan did not complete.
+enum Failure {
+    /// The image is not one a scan can read (an artifact).
+    Unsupported,
+    /// The image's content cannot be read as a container image's (hostile or corrupt).
+    Content(String),
+    /// The store or database failed: worth trying again.
+    Transient(String),
+}
+
+impl From<RegistryError> for Failure {
+    fn from(e: RegistryError) -> Self {
+        Failure::Transient(e.to_string())
+    }
+}
+
+impl Registry {
+    /// An account's registry scanning configuration.
+    pub async fn registry_scanning(&self, account: &str) -> Result<RegistryScanning> {
+        let Some((scan_type, rules)) = self.meta.registry_scanning(account).await? else {
+            return Ok(RegistryScanning::default());
+        };
+        let corrupt = |what: &str| RegistryError::Internal(format!("stored scanning {what}"));
+        Ok(RegistryScanning {
+            scan_type: serde_json::from_value(serde_json::Value::String(scan_type))
+                .map_err(|_| corrupt("type"))?,
+            rules: serde_json::from_str(&rules).map_err(|_| corrupt("rules"))?,
+        })
+    }
+
+    pub async fn put_registry_scanning(&self, account: &str, c: &RegistryScanning) -> Result<()> {
+        let scan_type = match c.scan_type {
+            ScanType::Basic => "BASIC",
+            ScanType::Enhanced => "ENHANCED",
+        };
+        let rules =
+            serde_json::to_string(&c.rules).map_err(|e| RegistryError::Internal(e.to_string()))?;
+        self.meta
+            .put_registry_scanning(account, scan_type, &rules)
+            .await?;
+        Ok(())
+    }
+
+    /// Ask for a scan of an image (`manual`: StartImageScan, once per image in 24 hours with
+    /// BASIC scanning).
+    pub async fn start_image_scan(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        digest: &Digest,
+        manual: bool,
+    ) -> Result<ImageScan> {
+        let repo = self.repository(account, name).await?;
+        let found = self
+            .meta
+            .manifest_by_digest_name(account, name.as_str(), digest, false)
+            .await?;
+        if !matches!(found, Some(Some(_))) {
+            return Err(RegistryError::ImageNotFound {
+                digest: digest.to_string(),
+                repository: name.to_string(),
+                account: account.to_string(),
+            });
+        }
+        if manual {
+            let basic = self.registry_scanning(account).await?.scan_type == ScanType::Basic;
+            let now = berth_meta::now_millis();
+            let previous = self.meta.image_scan(repo.id, &digest.to_string()).await?;
+            if basic
+                && previous
+                    .and_then(|s| s.manual_at)
+                    .is_some_and(|t| now - t < MANUAL_PERIOD_MS)
+            {
+                return Err(RegistryError::ScanLimitExceeded);
+            }
+        }
+        self.meta
+            .request_scan(repo.id, &digest.to_string(), manual)
+            .await?;
+        self.scanner.wake();
+        self.meta
+            .image_scan(repo.id, &digest.to_string())
+            .await?
+            .ok_or_else(|| RegistryError::Internal("a requested scan is missing".into()))
+    }
+
+    /// An image's scan (`None`: never scanned).
+    pub async fn image_scan(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        digest: &Digest,
+    ) -> Result<Option<ImageScan>> {
+        let repo = self.repository(account, name).await?;
+        Ok(self.meta.image_scan(repo.id, &digest.to_string()).await?)
+    }
+
+    /// After a push: a scan when the repository scans on push, or the account's rules say so.
+    pub(crate) async fn scan_on_push(&self, repo: &Repository, digest: &Digest) -> Result<()> {
+        let by_rules = || async {
+            Ok::<_, RegistryError>(
+                self.registry_scanning(&repo.account_id)
+                    .await?
+                    .frequency(&repo.name)
+                    .is_some(),
+            )
+        };
+        if repo.scan_on_push || by_rules().await? {
+            self.meta
+                .request_scan(repo.id, &digest.to_string(), false)
+                .await?;
+            self.scanner.wake();
+        }
+        Ok(())
+    }
+
+    /// After new vulnerability data: every completed scan of a repository that a
+    /// CONTINUOUS_SCAN rule covers is asked for again (from its stored inventory).
+    pub(crate) async fn rescan_continuous(&self) -> Result<()> {
+        let mut configs: std::collections::HashMap<String, RegistryScanning> = Default::default();
+        let mut asked = 0;
+        for job in self.meta.completed_scans().await? {
+            if !configs.contains_key(&job.account_id) {
+                let c = self.registry_scanning(&job.account_id).await?;
+                configs.insert(job.account_id.clone(), c);
+            }
+            let continuous = configs
+                .get(&job.account_id)
+                .and_then(|c| c.frequency(&job.repository))
+                == Some(ScanFrequency::Continuous);
+            if continuous {
+                self.meta
+                    .request_scan(job.repository_id, &job.digest, false)
+                    .await?;
+                asked += 1;
+            }
+        }
+        if asked > 0 {
+            tracing::info!(scans = asked, "continuous rescans asked for after new data");
+            self.scanner.wake();
+        }
+        Ok(())
+    }
+
+    /// Claim one waiting scan and run it: `false` when none waits.
+    pub async fn scan_next(self: &Arc<Self>, owner: &str) -> Result<bool> {
+        let lease = berth_meta::now_millis() + LEASE_MS;
+        let Some(job) = self.meta.claim_scan(owner, lease).await? else {
+            return Ok(false);
+        };
+        let data = self.scanner.data();
+        let outcome = match self.scan_image(&job, &data.db).await {
+            Ok(found) => ScanOutcome {
+                status: ScanStatus::Complete,
+                description: Some(descriptions::COMPLETE.into()),
+                findings: Some(
+                    serde_json::to_string(&found)
+                        .map_err(|e| RegistryError::Internal(e.to_string()))?,
+                ),
+                data_updated_at: data.updated_at,
+            },
+            Err(Failure::Unsupported) => ScanOutcome {
+                status: ScanStatus::UnsupportedImage,
+                description: Some(descriptions::UNSUPPORTED.into()),
+                findings: None,
+                data_updated_at: data.updated_at,
+            },
+            Err(Failure::Content(why)) => ScanOutcome {
+                status: ScanStatus::Failed,
+                description: Some(why),
+                findings: None,
+                data_updated_at: data.updated_at,
+            },
+            Err(Failure::Transient(why)) if job.attempts < ATTEMPTS => {
+                tracing::warn!(digest = %job.digest, attempt = job.attempts, error = %why, "scan will be retried");
+                let retry_at = berth_meta::now_millis() + 1000 * (1 << job.attempts.min(6));
+                self.meta
+                    .retry_scan(job.repository_id, &job.digest, owner, retry_at, &why)
+                    .await?;
+                return Ok(true);
+            }
+            Err(Failure::Transient(why)) => ScanOutcome {
+                status: ScanStatus::Failed,
+                description: Some(format!("The image could not be read: {why}")),
+                findings: None,
+                data_updated_at: data.updated_at,
+            },
+        };
+        let recorded = self
+            .meta
+            .finish_scan(job.repository_id, &job.digest, owner, &outcome)
+            .await?;
+        tracing::info!(repository = %job.repository, digest = %job.digest, status = %outcome.status, recorded, "scan finished");
+        Ok(true)
+    }
+
+    /// The findings of an image (an index: of every image it lists).
+    async fn scan_image(
+        self: &Arc<Self>,
+        job: &ScanJob,
+        db: &berth_scan::vulndb::Database,
+    ) -> std::result::Result<Vec<Finding>, Failure> {
+        let (media_type, body) = self.manifest_body(job, &job.digest).await?;
+        let parsed = manifest::parse(Some(&media_type), &body)
+            .map_err(|e| Failure::Content(e.to_string()))?;
+        let images: Vec<Digest> = if parsed.manifests.is_empty() {
+            vec![digest_of(&job.digest)?]
+        } else {
+            parsed.manifests.iter().map(|m| m.digest.clone()).collect()
+        };
+        let mut found = Vec::new();
+        let mut supported = false;
+        for image in images {
+            match self.image_inventory(job, &image).await {
+                Ok(inventory) => {
+                    supported = true;
+                    found.extend(findings(db, &inventory));
+                }
+                // an index may list attestations and other artifacts beside its images
+                Err(Failure::Unsupported) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        if !supported {
+            return Err(Failure::Unsupported);
+        }
+        found.sort_by(|a, b| (&a.name, &a.package).cmp(&(&b.name, &b.package)));
+        found.dedup_by(|a, b| a.name == b.name && a.package == b.package);
+        Ok(found)
+    }
+
+    async fn manifest_body(
+        &self,
+        job: &ScanJob,
+        digest: &str,
+    ) -> std::result::Result<(String, Vec<u8>), Failure> {
+        let d = digest_of(digest)?;
+        match self
+            .meta
+            .manifest_by_digest_name(&job.account_id, &job.repository, &d, true)
+            .await
+            .map_err(|e| Failure::Transient(e.to_string()))?
+        {
+            Some(Some(m)) => Ok((m.meta.media_type, m.body)),
+            _ => Err(Failure::Content(format!(
+                "the image {digest} is no longer in the repository"
+            ))),
+        }
+    }
+
+    /// An image's inventory: stored, or read from its layers (and then stored).
+    async fn image_inventory(
+        self: &Arc<Self>,
+        job: &ScanJob,
+        image: &Digest,
+    ) -> std::result::Result<Inventory, Failure> {
+        let key = image.to_string();
+        if let Some(stored) = self
+            .meta
+            .inventory(&key)
+            .await
+            .map_err(|e| Failure::Transient(e.to_string()))?
+        {
+            if let Ok(inv) = serde_json::from_str::<Inventory>(&stored) {
+                return Ok(inv);
+            }
+        }
+        let (media_type, body) = self.manifest_body(job, &key).await?;
+        let parsed = manifest::parse(Some(&media_type), &body)
+            .map_err(|e| Failure::Content(e.to_string()))?;
+        let is_image =
+            media_type == media_types::OCI_MANIFEST || media_type == media_types::DOCKER_MANIFEST;
+        let config_ok = parsed
+            .config
+            .as_ref()
+            .is_some_and(|c| IMAGE_CONFIGS.contains(&c.media_type.as_str()));
+        if !is_image || !config_ok {
+            return Err(Failure::Unsupported);
+        }
+        let layers: Vec<Digest> = parsed.layers.iter().map(|l| l.digest.clone()).collect();
+        let inventory = self.read_layers(layers).await?;
+        let json =
+            serde_json::to_string(&inventory).map_err(|e| Failure::Transient(e.to_string()))?;
+        self.meta
+            .put_inventory(&key, &json)
+            .await
+            .map_err(|e| Failure::Transient(e.to_string()))?;
+        Ok(inventory)
+    }
+
+    /// Read the layers, lowest first, as streams from the blob store on a blocking thread.
+    async fn read_layers(
+        self: &Arc<Self>,
+        layers: Vec<Digest>,
+    ) -> std::result::Result<Inventory, Failure> {
+        let store = self.store.clone();
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let limits = berth_scan::Limits::default();
+            let mut fs = berth_scan::fs::Filesystem::default();
+            for (i, d) in layers.iter().enumerate() {
+                let stream = handle
+                    .block_on(store.read(d, None))
+                    .map_err(|e| Failure::Transient(format!("layer {d}: {e}")))?;
+                let reader: Box<dyn Read> = Box::new(SyncIoBridge::new_with_handle(
+                    StreamReader::new(stream),
+                    handle.clone(),
+                ));
+                let changes = berth_scan::layer::read_layer(
+                    i,
+                    reader,
+                    &berth_scan::inventory::wanted,
+                    &limits,
+                )
+                .map_err(|e| Failure::Content(format!("The image could not be scanned: {e}")))?;
+                fs.apply(changes);
+            }
+            Ok(berth_scan::inventory::inventory(&fs))
+        })
+        .await
+        .map_err(|e| Failure::Transient(e.to_string()))?
+    }
+}
+
+fn digest_of(s: &str) -> std::result::Result<Digest, Failure> {
+    s.parse()
+        .map_err(|_| Failure::Content(format!("not a digest: {s}")))
+}

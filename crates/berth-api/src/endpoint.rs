@@ -15,6 +15,9 @@ use crate::state::AppState;
 
 /// Read a request body of at most `limit` bytes; a longer one (declared or sent) is refused
 /// before it is read or parsed.
+/// ImportVulnerabilityData's body: a file of up to 192 MiB, in base64.
+const VULNERABILITY_DATA_BODY: usize = 256 << 20;
+
 async fn read_body(headers: &http::HeaderMap, body: Body, limit: usize) -> Result<Bytes, AwsError> {
     let too_large = || {
         AwsError::new(
@@ -94,6 +97,13 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
     let ecr_op = crate::ecr::operation(target);
     let limit = match (&ecr_op, pending.service()) {
         (Ok(op), "ecr") => op.body_limit(),
+        // vulnerability data files (an osv-scanner all.zip, Debian's OVAL), in base64
+        (_, crate::admin::SIGNING_SERVICE)
+            if target.strip_prefix(crate::admin::TARGET_PREFIX)
+                == Some("ImportVulnerabilityData") =>
+        {
+            VULNERABILITY_DATA_BODY
+        }
         _ => SMALL_BODY,
     };
     let body = match read_body(&parts.headers, body, limit).await {

@@ -129,6 +129,10 @@ impl Registry {
         &self.meta
     }
 
+    pub fn scanner(&self) -> &scanning::Scanner {
+        &self.scanner
+    }
+
     // ---- repositories ----
 
     /// Whether `name` (as the client spelled it, not yet validated) is a repository of `account`.

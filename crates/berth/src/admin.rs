@@ -137,6 +137,9 @@ pub enum AdminCommand {
     /// Lifecycle policies: run them now, or list what they expired.
     #[command(subcommand)]
     Lifecycle(LifecycleCommand),
+    /// Vulnerability data for scanning: import files, or show what is loaded and how old it is.
+    #[command(subcommand)]
+    Vulndb(VulndbCommand),
     /// Run a garbage collection pass now and print what it examined, deleted and kept. On a data
     /// directory it refuses while a server serves it: run it through the server (--endpoint).
     Gc {
@@ -214,6 +217,60 @@ pub enum LifecycleCommand {
         #[arg(long, default_value_t = 1000)]
         max_results: u32,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VulndbCommand {
+    /// Import vulnerability data: OSV records (JSON or YAML; files, directories, or the
+    /// per-ecosystem all.zip of osv-scanner's offline mode), Alpine secdb JSON, Debian OVAL XML
+    /// (optionally .bz2). Each file is one import; a newer record replaces an older one.
+    Import {
+        /// Files or directories (walked for files).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// What is loaded: every import (kind, file, records, sha256, when) and the data's age.
+    Status,
+}
+
+/// The files under `paths` (directories walked, in name order).
+fn data_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("reading {}", p.display()))?
+                .map(|e| e.map(|e| e.path()))
+                .collect::<Result<_, _>>()?;
+            entries.sort();
+            out.extend(data_files(&entries)?);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            bail!("{}: no such file or directory", p.display());
+        }
+    }
+    Ok(out)
+}
+
+/// `vulndb import`: one ImportVulnerabilityData per file.
+async fn import_files(args: &AdminArgs, paths: &[PathBuf]) -> anyhow::Result<Value> {
+    use base64::Engine;
+    let mut imports = Vec::new();
+    for file in data_files(paths)? {
+        let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        let body = serde_json::to_vec(&json!({
+            "Name": file.display().to_string(),
+            "Data": base64::engine::general_purpose::STANDARD.encode(&bytes),
+        }))?;
+        let out = match &args.endpoint {
+            Some(url) => remote(args, url, "ImportVulnerabilityData", body).await,
+            None => local(args, "ImportVulnerabilityData", &body).await,
+        }
+        .with_context(|| format!("importing {}", file.display()))?;
+        imports.push(out);
+    }
+    Ok(json!({ "Imports": imports }))
 }
 
 impl AdminCommand {
@@ -340,6 +397,9 @@ impl AdminCommand {
                 put("RepositoryName", repository);
                 "RunLifecycle"
             }
+            // sent file by file by `import_files`
+            AdminCommand::Vulndb(VulndbCommand::Import { .. }) => "ImportVulnerabilityData",
+            AdminCommand::Vulndb(VulndbCommand::Status) => "DescribeVulnerabilityData",
             AdminCommand::Lifecycle(LifecycleCommand::Events {
                 repository,
                 max_results,
@@ -384,6 +444,9 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<Value> {
             },
         )
         .await;
+    }
+    if let AdminCommand::Vulndb(VulndbCommand::Import { paths }) = &args.command {
+        return import_files(&args, paths).await;
     }
     let (op, mut input) = args.command.request();
     // `file://PATH` documents, as the aws CLI reads them

@@ -102,6 +102,11 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             blob_redirect: config.blob_redirect,
         },
     ));
+    match registry.load_vulnerability_data().await {
+        Ok(n) if n > 0 => tracing::info!(advisories = n, "vulnerability data loaded"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "vulnerability data could not be loaded"),
+    }
     let tls = match &config.tls {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
         None => None,
@@ -158,6 +163,11 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             }
         }));
     }
+    tokio::spawn(crate::scans::worker(
+        registry.clone(),
+        node.clone(),
+        stopped.clone(),
+    ));
     let task = tokio::spawn(run(listener, app, tls, registry.clone(), stopped));
     tracing::info!(%addr, tls = config.tls.is_some(), data_dir = %config.data_dir.display(), "berth is serving");
     Ok(Server {

@@ -62,6 +62,9 @@ pub struct Params {
     pub transfer_price: Option<f64>,
     #[serde(default, deserialize_with = "flag")]
     pub table: bool,
+    /// ImportVulnerabilityData: the file's name, and its bytes in base64.
+    pub name: Option<String>,
+    pub data: Option<String>,
 }
 
 impl Request for Params {
@@ -85,6 +88,7 @@ impl Request for Params {
         c.range("UploadTtlSeconds", self.upload_ttl, 0, i64::MAX);
         c.non_negative("StoragePrice", self.storage_price);
         c.non_negative("TransferPrice", self.transfer_price);
+        c.length("Name", self.name.as_deref(), 1, 4096);
     }
 }
 

@@ -1,5 +1,5 @@
 //! Berth's administration API: accounts, IAM users and access keys, lifecycle runs, garbage
-//! collection, fsck and usage.
+//! collection, fsck and usage, vulnerability data.
 //!
 //! On the server it is an AWS JSON 1.1 service (`X-Amz-Target: BerthAdmin_20261123.<Operation>`)
 //! signed with SigV4 for the service `berth`; `berth admin` calls the same [`execute`] directly on
@@ -14,6 +14,7 @@ mod ctx;
 mod identities;
 mod maintenance;
 pub mod operations;
+mod vulndb;
 
 use berth_iam::Iam;
 

@@ -25,6 +25,8 @@ macro_rules! admin_operations {
             RunGc => maintenance::run_gc,
             Fsck => maintenance::fsck,
             Usage => maintenance::usage,
+            ImportVulnerabilityData => vulndb::import_vulnerability_data,
+            DescribeVulnerabilityData => vulndb::describe_vulnerability_data,
         }
     };
 }

@@ -25,6 +25,9 @@ pub fn registry_error(e: RegistryError) -> AwsError {
                 "Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: '{msg}'"
             ),
         ),
+        R::ImageNotFound { .. } => AwsError::new("ImageNotFoundException", msg),
+        R::ScanNotFound { .. } => AwsError::new("ScanNotFoundException", msg),
+        R::ScanLimitExceeded => AwsError::new("LimitExceededException", msg),
         R::InsufficientStorage(_) => AwsError::server(msg),
         R::Internal(m) => {
             tracing::error!(error = %m, "internal error");

@@ -23,6 +23,8 @@ mod registry;
 mod repositories;
 mod requests;
 mod resource_tags;
+mod scan_shapes;
+mod scanning;
 mod shapes;
 
 use serde_json::Value;

@@ -158,6 +158,10 @@ impl From<RegistryError> for OciError {
             | R::RepositoryNotEmpty { .. }
             | R::TooManyTags
             | R::LifecyclePolicyNotFound { .. }
+            | R::ImageNotFound { .. }
+            | R::ScanNotFound { .. }
+            | R::ScanLimitExceeded
+            | R::VulnerabilityData(_)
             | R::LifecyclePreviewNotFound { .. }
             | R::LifecycleInvalid(_)
             | R::ImageDigestMismatch { .. }

@@ -53,6 +53,15 @@ impl Registry {
         Ok(count)
     }
 
+    /// Load the data again if another node imported since it was loaded here.
+    pub async fn refresh_vulnerability_data(&self) -> Result<()> {
+        let stored = self.meta.vuln_updated_at().await?;
+        if stored != self.scanner.data().updated_at {
+            self.load_vulnerability_data().await?;
+        }
+        Ok(())
+    }
+
     /// Import one file of vulnerability data (`name` for the record and its kind's hints),
     /// then load the data again and ask for rescans where a CONTINUOUS_SCAN rule applies.
     pub async fn import_vulnerability_data(

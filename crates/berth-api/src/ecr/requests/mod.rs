@@ -75,6 +75,7 @@ mod lifecycle;
 mod policies;
 mod registry;
 mod repositories;
+mod scanning;
 
 pub use images::*;
 pub use layers::*;
@@ -82,3 +83,4 @@ pub use lifecycle::*;
 pub use policies::*;
 pub use registry::*;
 pub use repositories::*;
+pub use scanning::*;

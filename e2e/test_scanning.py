@@ -1,0 +1,140 @@
+"""Vulnerability scanning end to end: Alpine's secdb imported with `berth admin vulndb import`,
+the saved alpine:3.11 image of the shared test data pushed with skopeo into a repository that
+scans on push, and `aws ecr describe-image-scan-findings` answering exactly the findings that
+`images/EXPECTED.md` lists (and none of its non-findings); StartImageScan's daily limit; the
+registry scanning configuration; a continuous rescan after an import."""
+
+import gzip
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from conftest import require, run
+from test_admin import admin
+from test_ecr import aws_cli, cli_env
+
+VULNDATA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "vulndata")
+
+
+def expected_pairs():
+    """(origin, CVE) of EXPECTED.md's machine-readable table."""
+    md = open(os.path.join(VULNDATA, "images", "EXPECTED.md")).read()
+    table = md.split("```tsv", 1)[1].split("```", 1)[0]
+    return {tuple(line.split("\t")[i] for i in (0, 3)) for line in table.strip().splitlines()}
+
+
+def aws(berth, *args, check=True):
+    p = run(aws_cli(), "ecr", *args, "--endpoint-url", f"http://{berth.host}", "--output", "json",
+            env=cli_env(berth), check=check)
+    return json.loads(p.stdout) if check else p
+
+
+def wait_for_scan(berth, repo, digest, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+        out = aws(berth, "describe-image-scan-findings", "--repository-name", repo,
+                  "--image-id", f"imageDigest={digest}")
+        if out["imageScanStatus"]["status"] != "IN_PROGRESS" or time.time() > deadline:
+            return out
+        time.sleep(0.2)
+
+
+def all_findings(berth, repo, digest):
+    """Every finding, following nextToken in pages of 10."""
+    findings, token = [], None
+    while True:
+        args = ["describe-image-scan-findings", "--repository-name", repo, "--image-id",
+                f"imageDigest={digest}", "--max-results", "10", "--no-paginate"]
+        if token:
+            args += ["--next-token", token]
+        out = aws(berth, *args)
+        findings += out["imageScanFindings"]["findings"]
+        token = out.get("nextToken")
+        if not token:
+            return out, findings
+
+
+def push_alpine(berth, repo, tmp_path):
+    archive = tmp_path / "alpine-311.tar"
+    with gzip.open(os.path.join(VULNDATA, "images", "alpine-311.tar.gz")) as src, open(archive, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    run(require("skopeo"), "copy", "--dest-tls-verify=false", "--dest-creds", berth.creds,
+        f"docker-archive:{archive}", f"docker://{berth.host}/{repo}:3.11")
+    return aws(berth, "describe-images", "--repository-name", repo)["imageDetails"][0]["imageDigest"]
+
+
+def test_scan_on_push_gives_the_expected_findings(berth, tmp_path):
+    out = admin(berth, "vulndb", "import", os.path.join(VULNDATA, "alpine-secdb", "v3.11"), endpoint=True)
+    assert [i["Kind"] for i in out["Imports"]] == ["alpine-secdb", "alpine-secdb"]
+    status = admin(berth, "vulndb", "status", endpoint=True)
+    assert status["Advisories"] > 1000 and len(status["Imports"]) >= 2
+
+    repo = "scan/alpine"
+    aws(berth, "create-repository", "--repository-name", repo,
+        "--image-scanning-configuration", "scanOnPush=true")
+    digest = push_alpine(berth, repo, tmp_path)
+    scanned = wait_for_scan(berth, repo, digest)
+    assert scanned["imageScanStatus"] == {"status": "COMPLETE",
+                                          "description": "The scan was completed successfully."}
+    out, findings = all_findings(berth, repo, digest)
+    assert len(findings) == 45  # (binary package, CVE) pairs
+    origin = {"apk-tools": "apk-tools", "busybox": "busybox", "ssl_client": "busybox", "musl": "musl",
+              "musl-utils": "musl", "libcrypto1.1": "openssl", "libssl1.1": "openssl", "zlib": "zlib"}
+    pairs = set()
+    for f in findings:
+        attrs = {a["key"]: a["value"] for a in f["attributes"]}
+        pairs.add((origin[attrs["package_name"]], f["name"]))
+        assert f["uri"] == f"https://nvd.nist.gov/vuln/detail/{f['name']}"
+    assert pairs == expected_pairs()
+    names = {f["name"] for f in findings}
+    for absent in ["CVE-2019-1551", "CVE-2019-14697", "CVE-2019-5747", "CVE-2021-42373"]:
+        assert absent not in names
+    counts = out["imageScanFindings"]["findingSeverityCounts"]
+    assert sum(counts.values()) == 45
+    assert out["imageScanFindings"]["vulnerabilitySourceUpdatedAt"]
+
+    # one manual scan of an image a day with BASIC scanning
+    started = aws(berth, "start-image-scan", "--repository-name", repo, "--image-id", "imageTag=3.11")
+    assert started["imageScanStatus"]["status"] == "IN_PROGRESS"
+    again = aws(berth, "start-image-scan", "--repository-name", repo, "--image-id", "imageTag=3.11",
+                check=False)
+    assert again.returncode != 0 and "LimitExceededException" in again.stderr
+    missing = aws(berth, "describe-image-scan-findings", "--repository-name", repo, "--image-id",
+                  "imageTag=nope", check=False)
+    assert missing.returncode != 0 and "ImageNotFoundException" in missing.stderr
+
+
+def test_registry_scanning_configuration_and_continuous_rescans(berth, tmp_path):
+    config = {"scanType": "BASIC", "rules": [
+        {"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "cont/*", "filterType": "WILDCARD"}]}]}
+    put = aws(berth, "put-registry-scanning-configuration", "--cli-input-json", json.dumps(config))
+    assert put["registryScanningConfiguration"] == config
+    got = aws(berth, "get-registry-scanning-configuration")
+    assert got["scanningConfiguration"] == config
+    repo = "cont/alpine"
+    aws(berth, "create-repository", "--repository-name", repo)
+    digest = push_alpine(berth, repo, tmp_path)
+    batch = aws(berth, "batch-get-repository-scanning-configuration", "--repository-names", repo, "cont/none")
+    assert batch["scanningConfigurations"][0]["scanFrequency"] == "CONTINUOUS_SCAN"
+    assert batch["failures"][0]["failureCode"] == "REPOSITORY_NOT_FOUND"
+    # scanned on push by the rule; then new data arrives and the findings follow without a request
+    first = wait_for_scan(berth, repo, digest)
+    assert first["imageScanStatus"]["status"] == "COMPLETE"
+    before = first["imageScanFindings"]["vulnerabilitySourceUpdatedAt"]
+    bump = tmp_path / "extra.json"
+    bump.write_text(json.dumps({
+        "id": "BERTH-TEST-1", "modified": "2026-12-01T00:00:00Z", "summary": "a test advisory for zlib",
+        "affected": [{"package": {"ecosystem": "Alpine:v3.11", "name": "zlib"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.11-r5"}]}]}]}))
+    admin(berth, "vulndb", "import", str(bump), endpoint=True)
+    deadline = time.time() + 30
+    while True:
+        out, findings = all_findings(berth, repo, digest)
+        if any(f["name"] == "BERTH-TEST-1" for f in findings) or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert any(f["name"] == "BERTH-TEST-1" for f in findings)
+    assert out["imageScanFindings"]["vulnerabilitySourceUpdatedAt"] > before

@@ -185,8 +185,10 @@ def test_output_shapes_match_the_model(berth):
      "The repository with name 'not/there' does not exist in the registry with id '000000000000'"),
     ("ListTagsForResource", {"resourceArn": "arn:aws:s3:::bucket"}, "InvalidParameterException", "Invalid ARN"),
     ("GetAccountSetting", {"name": "NOPE"}, "ValidationException", "NOPE"),
-    ("StartImageScan", {"repositoryName": "a/b", "imageId": {"imageTag": "x"}}, "UnknownOperationException",
-     "StartImageScan"),
+    ("CreatePullThroughCacheRule", {"ecrRepositoryPrefix": "hub", "upstreamRegistryUrl": "registry-1.docker.io"},
+     "UnknownOperationException", "CreatePullThroughCacheRule"),
+    ("StartImageScan", {"repositoryName": "not/there", "imageId": {"imageTag": "x"}},
+     "RepositoryNotFoundException", "not/there"),
     ("NoSuchOperation", {}, "UnknownOperationException", "NoSuchOperation"),
 ])
 def test_errors(berth, op, body, code, text):

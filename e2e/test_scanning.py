@@ -95,6 +95,9 @@ def test_scan_on_push_gives_the_expected_findings(berth, tmp_path):
     counts = out["imageScanFindings"]["findingSeverityCounts"]
     assert sum(counts.values()) == 45
     assert out["imageScanFindings"]["vulnerabilitySourceUpdatedAt"]
+    detail = aws(berth, "describe-images", "--repository-name", repo)["imageDetails"][0]
+    assert detail["imageScanStatus"]["status"] == "COMPLETE"
+    assert detail["imageScanFindingsSummary"]["findingSeverityCounts"] == counts
 
     # one manual scan of an image a day with BASIC scanning
     started = aws(berth, "start-image-scan", "--repository-name", repo, "--image-id", "imageTag=3.11")

@@ -70,6 +70,8 @@ fn detail<'a>(
         last_recorded_pull_time: i.last_pulled_at.map(Epoch),
         subject_manifest_digest: i.subject.as_ref().map(|s| s.to_string()),
         image_status: "ACTIVE",
+        image_scan_status: None,
+        image_scan_findings_summary: None,
     }
 }
 
@@ -321,6 +323,7 @@ pub async fn describe_images(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsErro
                 Err(_) => return Err(image_not_found(&account, &name, &id.raw)),
             }
         }
+        super::scanning::annotate(ctx, &account, &name, &mut details).await?;
         return reply(DescribeImagesResponse {
             image_details: details,
             next_token: None,
@@ -349,8 +352,10 @@ pub async fn describe_images(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsErro
         .last()
         .filter(|_| more)
         .map(|last| next_token("DescribeImages", &last.digest.to_string()));
+    let mut details: Vec<_> = images.iter().map(|i| detail(&account, &name, i)).collect();
+    super::scanning::annotate(ctx, &account, &name, &mut details).await?;
     reply(DescribeImagesResponse {
-        image_details: images.iter().map(|i| detail(&account, &name, i)).collect(),
+        image_details: details,
         next_token,
     })
 }

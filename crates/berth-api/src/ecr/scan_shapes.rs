@@ -4,39 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use berth_meta::{ImageScan, ScanStatus};
 use berth_registry::scanning::config::{RegistryScanning, ScanFrequency, ScanType};
 use berth_scan::Finding;
 use serde::Serialize;
 
-use super::shapes::ImageIdentifier;
+use super::shapes::{ImageIdentifier, ImageScanStatus};
 use crate::aws::Epoch;
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ImageScanStatus {
-    pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-}
-
-impl ImageScanStatus {
-    /// A stored scan's status as ECR answers it (a waiting scan is in progress).
-    pub fn of(scan: &ImageScan) -> ImageScanStatus {
-        let status = match scan.status {
-            ScanStatus::Pending => ScanStatus::InProgress,
-            s => s,
-        };
-        let description = match scan.status {
-            ScanStatus::Pending | ScanStatus::InProgress => None,
-            _ => scan.description.clone(),
-        };
-        ImageScanStatus {
-            status: status.as_str(),
-            description,
-        }
-    }
-}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -21,11 +21,12 @@ use super::requests::{
 use super::scan_shapes::{
     frequency_name, BatchGetRepositoryScanningConfigurationResponse, CvssScore,
     DescribeImageScanFindingsResponse, EnhancedImageScanFinding,
-    GetRegistryScanningConfigurationResponse, ImageScanFinding, ImageScanFindings, ImageScanStatus,
+    GetRegistryScanningConfigurationResponse, ImageScanFinding, ImageScanFindings,
     PackageVulnerabilityDetails, PutRegistryScanningConfigurationResponse,
     RegistryScanningConfiguration, RepositoryFilter as FilterOut, RepositoryScanningConfiguration,
     RepositoryScanningConfigurationFailure, StartImageScanResponse, VulnerablePackage,
 };
+use super::shapes::{ImageDetail as ImageDetailOut, ImageScanFindingsSummary, ImageScanStatus};
 use crate::aws::registry_error as core_error;
 use crate::aws::{next_token, read_token, reply, AwsError, Epoch, Input};
 
@@ -64,6 +65,48 @@ async fn one_image(
             miss_failure(raw, miss).failure_reason,
         )),
     }
+}
+
+/// DescribeImages' `imageScanStatus` and `imageScanFindingsSummary` of the images scanned.
+pub(super) async fn annotate(
+    ctx: &Ctx<'_>,
+    account: &str,
+    name: &RepositoryName,
+    details: &mut [ImageDetailOut<'_>],
+) -> Result<(), AwsError> {
+    if details.is_empty() {
+        return Ok(());
+    }
+    let scans = ctx
+        .state
+        .registry
+        .image_scans(account, name)
+        .await
+        .map_err(core_error)?;
+    for d in details.iter_mut() {
+        let Some(scan) = scans.iter().find(|s| s.digest == d.image_digest) else {
+            continue;
+        };
+        d.image_scan_status = Some(ImageScanStatus::of(scan));
+        if scan.status == ScanStatus::Complete {
+            #[derive(serde::Deserialize)]
+            struct Rated {
+                severity: Severity,
+            }
+            let rated: Vec<Rated> =
+                serde_json::from_str(scan.findings.as_deref().unwrap_or("[]")).unwrap_or_default();
+            let mut counts = std::collections::BTreeMap::new();
+            for r in rated {
+                *counts.entry(r.severity.as_str().to_string()).or_insert(0) += 1;
+            }
+            d.image_scan_findings_summary = Some(ImageScanFindingsSummary {
+                image_scan_completed_at: scan.completed_at.map(Epoch),
+                vulnerability_source_updated_at: scan.data_updated_at.map(Epoch),
+                finding_severity_counts: counts,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn tag_of(raw: &Value) -> Option<&str> {

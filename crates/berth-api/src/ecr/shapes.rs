@@ -57,6 +57,47 @@ pub struct ImageDetail<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_manifest_digest: Option<String>,
     pub image_status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_scan_status: Option<ImageScanStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_scan_findings_summary: Option<ImageScanFindingsSummary>,
+}
+
+/// `ImageScanFindingsSummary`: a completed scan's counts.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageScanFindingsSummary {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_scan_completed_at: Option<Epoch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vulnerability_source_updated_at: Option<Epoch>,
+    pub finding_severity_counts: std::collections::BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageScanStatus {
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl ImageScanStatus {
+    /// A stored scan's status as ECR answers it (a waiting scan is in progress).
+    pub fn of(scan: &berth_meta::ImageScan) -> ImageScanStatus {
+        let status = match scan.status {
+            berth_meta::ScanStatus::Pending => berth_meta::ScanStatus::InProgress,
+            s => s,
+        };
+        let description = match scan.status {
+            berth_meta::ScanStatus::Pending | berth_meta::ScanStatus::InProgress => None,
+            _ => scan.description.clone(),
+        };
+        ImageScanStatus {
+            status: status.as_str(),
+            description,
+        }
+    }
 }
 
 /// `ImageReferrer`.

@@ -125,6 +125,16 @@ impl Registry {
         Ok(self.meta.image_scan(repo.id, &digest.to_string()).await?)
     }
 
+    /// The scans of a repository's images.
+    pub async fn image_scans(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+    ) -> Result<Vec<ImageScan>> {
+        let repo = self.repository(account, name).await?;
+        Ok(self.meta.image_scans(repo.id).await?)
+    }
+
     /// After a push: a scan when the repository scans on push, or the account's rules say so.
     pub(crate) async fn scan_on_push(&self, repo: &Repository, digest: &Digest) -> Result<()> {
         let by_rules = || async {

@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader, Read};
 
 use crate::binary::{self, Binary};
 use crate::error::ScanError;
+use crate::guard::{self, HeaderGuard};
 
 /// The bounds a scan keeps to, whatever a layer holds.
 #[derive(Debug, Clone, Copy)]
@@ -119,7 +120,13 @@ pub fn read_layer<R: Read>(
     limits: &Limits,
 ) -> Result<LayerChanges, ScanError> {
     let archive_error = |e: std::io::Error| {
-        if e.to_string().contains(BOUND_REACHED) {
+        if e.to_string().contains(guard::TOO_LARGE) {
+            ScanError::Limit {
+                layer: index,
+                what: "a tar extension header (long name or PAX)",
+                limit: guard::MAX_EXTENSION,
+            }
+        } else if e.to_string().contains(BOUND_REACHED) {
             ScanError::Limit {
                 layer: index,
                 what: "the decompressed layer",
@@ -133,11 +140,11 @@ pub fn read_layer<R: Read>(
         }
     };
     let stream = decompressed(reader).map_err(archive_error)?;
-    let mut archive = tar::Archive::new(Bounded {
+    let mut archive = tar::Archive::new(HeaderGuard::new(Bounded {
         inner: stream,
         read: 0,
         limit: limits.layer_bytes,
-    });
+    }));
     let mut changes = LayerChanges::default();
     let mut kept_bytes = 0u64;
     for entry in archive.entries().map_err(archive_error)? {

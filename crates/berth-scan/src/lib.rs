@@ -8,6 +8,7 @@
 pub mod binary;
 pub mod error;
 pub mod fs;
+mod guard;
 pub mod inventory;
 pub mod layer;
 pub mod matcher;

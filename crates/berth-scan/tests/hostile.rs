@@ -102,3 +102,19 @@ fn paths_climbing_out_of_the_root_name_paths_of_the_image() {
     let inv = inventory_of([layer.as_slice()], &Limits::default()).unwrap();
     assert_eq!(inv.distro.unwrap().version, "3.20.1");
 }
+
+#[test]
+fn a_huge_long_name_is_refused_before_it_is_read() {
+    // a GNU long-name header claiming 4 GiB, compressed to almost nothing
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::GNULongName);
+    h.set_size(4 << 30);
+    h.set_cksum();
+    let mut bytes = h.as_bytes().to_vec();
+    bytes.extend(vec![b'a'; 1 << 20]);
+    let layer = gzip(&bytes);
+    match inventory_of([layer.as_slice()], &Limits::default()) {
+        Err(ScanError::Limit { what, .. }) => assert!(what.contains("extension header"), "{what}"),
+        other => panic!("{other:?}"),
+    }
+}

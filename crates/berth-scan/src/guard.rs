@@ -71,7 +71,7 @@ impl<R: Read> Read for HeaderGuard<R> {
                     return Err(io::Error::other(TOO_LARGE));
                 }
                 // an all-zero block (the archive's end) has no data
-                self.data_left = len.div_ceil(512) * 512;
+                self.data_left = len.div_ceil(512).saturating_mul(512);
             }
         }
         Ok(n)

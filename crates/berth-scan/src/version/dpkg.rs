@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use super::numeric::{compare_digits, split_digits};
+use super::numeric::compare_digits;
 
 pub fn compare(a: &str, b: &str) -> Ordering {
     let (ea, ua, ra) = parts(a);
@@ -37,12 +37,23 @@ fn order(c: Option<u8>) -> i32 {
     }
 }
 
-fn verrevcmp(mut a: &str, mut b: &str) -> Ordering {
+/// The leading ASCII digits of `s`, and the rest.
+fn digits(s: &[u8]) -> (&[u8], &[u8]) {
+    let end = s
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
+    s.split_at(end)
+}
+
+fn verrevcmp(a: &str, b: &str) -> Ordering {
+    // bytes, not characters: a version is ASCII, and anything else must not split a character
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
     while !a.is_empty() || !b.is_empty() {
         // the non-digit prefix of each, weighed character by character
         loop {
-            let ca = a.bytes().next().filter(|c| !c.is_ascii_digit());
-            let cb = b.bytes().next().filter(|c| !c.is_ascii_digit());
+            let ca = a.first().copied().filter(|c| !c.is_ascii_digit());
+            let cb = b.first().copied().filter(|c| !c.is_ascii_digit());
             if ca.is_none() && cb.is_none() {
                 break;
             }
@@ -57,9 +68,11 @@ fn verrevcmp(mut a: &str, mut b: &str) -> Ordering {
                 b = &b[1..];
             }
         }
-        let (da, rest_a) = split_digits(a);
-        let (db, rest_b) = split_digits(b);
-        let by_number = compare_digits(da, db);
+        let (da, rest_a) = digits(a);
+        let (db, rest_b) = digits(b);
+        // ASCII digits: always text
+        let text = |d: &[u8]| std::str::from_utf8(d).unwrap_or("").to_string();
+        let by_number = compare_digits(&text(da), &text(db));
         if by_number != Ordering::Equal {
             return by_number;
         }
@@ -79,5 +92,7 @@ mod tests {
         assert_eq!(compare("1:0.1", "2.0"), Ordering::Greater);
         assert_eq!(compare("1.0-1", "1.0-1+b1"), Ordering::Less);
         assert_eq!(compare("1.0", "1.0-0"), Ordering::Equal);
+        // not ASCII: compared byte by byte, never split inside a character
+        assert_eq!(compare("1.é", "1.e"), Ordering::Greater);
     }
 }

@@ -109,6 +109,11 @@ pub struct ScanOutcome {
     pub data_updated_at: Option<i64>,
 }
 
+/// A scan as a job, with its repository's account and name.
+const JOB_COLUMNS: &str =
+    "SELECT s.repository_id, r.account_id, r.name AS repository, s.digest, s.attempts
+     FROM image_scans s JOIN repositories r ON r.id = s.repository_id";
+
 const SCAN_COLUMNS: &str = "repository_id, digest, status, description, findings, data_updated_at, requested_at, completed_at, manual_at, attempts";
 
 impl MetaStore {
@@ -274,11 +279,9 @@ impl MetaStore {
         let Some((repo, digest)) = claimed else {
             return Ok(None);
         };
-        Ok(query_as(
-            "SELECT s.repository_id, r.account_id, r.name AS repository, s.digest, s.attempts
-             FROM image_scans s JOIN repositories r ON r.id = s.repository_id
-             WHERE s.repository_id = $1 AND s.digest = $2",
-        )
+        Ok(query_as(&format!(
+            "{JOB_COLUMNS} WHERE s.repository_id = $1 AND s.digest = $2"
+        ))
         .bind(repo)
         .bind(digest)
         .fetch_optional(self.db.read())
@@ -338,11 +341,9 @@ impl MetaStore {
 
     /// Every completed scan, with its image's place (for rescans when the data changes).
     pub async fn completed_scans(&self) -> Result<Vec<ScanJob>> {
-        Ok(query_as(
-            "SELECT s.repository_id, r.account_id, r.name AS repository, s.digest, s.attempts
-             FROM image_scans s JOIN repositories r ON r.id = s.repository_id
-             WHERE s.status = 'COMPLETE' ORDER BY s.repository_id, s.digest",
-        )
+        Ok(query_as(&format!(
+            "{JOB_COLUMNS} WHERE s.status = 'COMPLETE' ORDER BY s.repository_id, s.digest"
+        ))
         .fetch_all(self.db.read())
         .await?)
     }

@@ -31,15 +31,7 @@ pub fn parse(text: &str, location: &str) -> Vec<Package> {
             }
         }
         if let (Some(n), Some(v), true) = (name, version, registry) {
-            out.push(Package {
-                kind: PackageKind::Cargo,
-                name: n.to_string(),
-                version: v.to_string(),
-                source: n.to_string(),
-                source_version: v.to_string(),
-                arch: None,
-                location: location.to_string(),
-            });
+            out.push(Package::language(PackageKind::Cargo, n, v, location));
         }
     }
     out

@@ -6,15 +6,7 @@ use crate::binary::{go, Binary};
 use crate::fs::Filesystem;
 
 fn package(name: &str, version: &str, location: &str) -> Package {
-    Package {
-        kind: PackageKind::Go,
-        name: name.to_string(),
-        version: version.to_string(),
-        source: name.to_string(),
-        source_version: version.to_string(),
-        arch: None,
-        location: location.to_string(),
-    }
+    Package::language(PackageKind::Go, name, version, location)
 }
 
 pub fn packages(fs: &Filesystem) -> Vec<Package> {

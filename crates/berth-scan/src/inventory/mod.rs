@@ -62,6 +62,21 @@ pub struct Package {
     pub location: String,
 }
 
+impl Package {
+    /// A language package: its own name and version are what advisories name.
+    pub fn language(kind: PackageKind, name: &str, version: &str, location: &str) -> Package {
+        Package {
+            kind,
+            name: name.to_string(),
+            version: version.to_string(),
+            source: name.to_string(),
+            source_version: version.to_string(),
+            arch: None,
+            location: location.to_string(),
+        }
+    }
+}
+
 /// An image's distribution and packages.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inventory {

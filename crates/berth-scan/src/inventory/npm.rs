@@ -27,15 +27,7 @@ pub fn wanted(path: &str) -> bool {
 }
 
 fn package(name: &str, version: &str, location: &str) -> Package {
-    Package {
-        kind: PackageKind::Npm,
-        name: name.to_string(),
-        version: version.to_string(),
-        source: name.to_string(),
-        source_version: version.to_string(),
-        arch: None,
-        location: location.to_string(),
-    }
+    Package::language(PackageKind::Npm, name, version, location)
 }
 
 /// Lockfile v1: `dependencies` nested by name.

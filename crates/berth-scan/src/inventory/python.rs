@@ -41,16 +41,8 @@ pub fn packages(fs: &Filesystem) -> Vec<Package> {
         .filter_map(|(path, bytes)| {
             let text = String::from_utf8_lossy(bytes);
             let name = canonical(header(&text, "Name")?);
-            let version = header(&text, "Version")?.to_string();
-            Some(Package {
-                kind: PackageKind::Python,
-                source: name.clone(),
-                source_version: version.clone(),
-                name,
-                version,
-                arch: None,
-                location: path.to_string(),
-            })
+            let version = header(&text, "Version")?;
+            Some(Package::language(PackageKind::Python, &name, version, path))
         })
         .collect()
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::model::{Advisory, Affected, Event, PackageRef, Range, RangeKind};
+use super::model::{Advisory, Affected};
 
 #[derive(Deserialize)]
 struct SecDb {
@@ -46,48 +46,17 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Advisory>, serde_json::Error> {
                     .filter(|t| t.contains('-') && t.chars().any(|c| c.is_ascii_digit()));
                 let Some(id) = named.next() else { continue };
                 let aliases: Vec<String> = named.map(str::to_string).collect();
-                let advisory = by_cve.entry(id.to_string()).or_insert_with(|| Advisory {
-                    id: id.to_string(),
-                    modified: None,
-                    withdrawn: None,
-                    aliases: Vec::new(),
-                    related: Vec::new(),
-                    summary: None,
-                    details: None,
-                    severity: Vec::new(),
-                    affected: Vec::new(),
-                    references: Vec::new(),
-                    database_specific: None,
-                });
+                let advisory = by_cve
+                    .entry(id.to_string())
+                    .or_insert_with(|| Advisory::named(id));
                 for a in aliases {
                     if !advisory.aliases.contains(&a) {
                         advisory.aliases.push(a);
                     }
                 }
-                advisory.affected.push(Affected {
-                    package: Some(PackageRef {
-                        ecosystem: ecosystem.clone(),
-                        name: entry.pkg.name.clone(),
-                        purl: None,
-                    }),
-                    ranges: vec![Range {
-                        kind: RangeKind::Ecosystem,
-                        events: vec![
-                            Event {
-                                introduced: Some("0".into()),
-                                ..Event::default()
-                            },
-                            Event {
-                                fixed: Some(fixed.clone()),
-                                ..Event::default()
-                            },
-                        ],
-                    }],
-                    versions: Vec::new(),
-                    severity: Vec::new(),
-                    database_specific: None,
-                    ecosystem_specific: None,
-                });
+                advisory
+                    .affected
+                    .push(Affected::fixed_in(&ecosystem, &entry.pkg.name, &fixed));
             }
         }
     }

@@ -100,7 +100,55 @@ pub struct Event {
     pub limit: Option<String>,
 }
 
+impl Affected {
+    /// A package of an ecosystem affected from the start until `fixed` (how distribution
+    /// trackers state it: Alpine's secfixes, Debian's OVAL).
+    pub fn fixed_in(ecosystem: &str, name: &str, fixed: &str) -> Affected {
+        Affected {
+            package: Some(PackageRef {
+                ecosystem: ecosystem.to_string(),
+                name: name.to_string(),
+                purl: None,
+            }),
+            ranges: vec![Range {
+                kind: RangeKind::Ecosystem,
+                events: vec![
+                    Event {
+                        introduced: Some("0".into()),
+                        ..Event::default()
+                    },
+                    Event {
+                        fixed: Some(fixed.to_string()),
+                        ..Event::default()
+                    },
+                ],
+            }],
+            versions: Vec::new(),
+            severity: Vec::new(),
+            database_specific: None,
+            ecosystem_specific: None,
+        }
+    }
+}
+
 impl Advisory {
+    /// An advisory known only by its id (the distribution trackers' records).
+    pub fn named(id: &str) -> Advisory {
+        Advisory {
+            id: id.to_string(),
+            modified: None,
+            withdrawn: None,
+            aliases: Vec::new(),
+            related: Vec::new(),
+            summary: None,
+            details: None,
+            severity: Vec::new(),
+            affected: Vec::new(),
+            references: Vec::new(),
+            database_specific: None,
+        }
+    }
+
     /// The CVE this advisory is about, if it names one (its id, an alias, or a related id).
     pub fn cve(&self) -> Option<&str> {
         std::iter::once(&self.id)

@@ -9,9 +9,7 @@ use std::io::{BufRead, BufReader, Read};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::model::{
-    Advisory, Affected, Event as RangeEvent, PackageRef, Range, RangeKind, Reference,
-};
+use super::model::{Advisory, Affected, Reference};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OvalError {
@@ -197,15 +195,7 @@ pub fn read<R: Read>(input: R) -> Result<Vec<Advisory>, OvalError> {
         };
         platforms += 1;
         let advisory = by_id.entry(cve.clone()).or_insert_with(|| Advisory {
-            id: cve.clone(),
-            modified: None,
-            withdrawn: None,
-            aliases: Vec::new(),
-            related: Vec::new(),
-            summary: None,
             details: d.description.clone(),
-            severity: Vec::new(),
-            affected: Vec::new(),
             references: d
                 .url
                 .iter()
@@ -214,7 +204,7 @@ pub fn read<R: Read>(input: R) -> Result<Vec<Advisory>, OvalError> {
                     url: u.clone(),
                 })
                 .collect(),
-            database_specific: None,
+            ..Advisory::named(&cve)
         });
         for t in &d.tests {
             let Some((object, state)) = parsed.tests.get(t) else {
@@ -224,30 +214,9 @@ pub fn read<R: Read>(input: R) -> Result<Vec<Advisory>, OvalError> {
             else {
                 continue;
             };
-            advisory.affected.push(Affected {
-                package: Some(PackageRef {
-                    ecosystem: eco.clone(),
-                    name: name.clone(),
-                    purl: None,
-                }),
-                ranges: vec![Range {
-                    kind: RangeKind::Ecosystem,
-                    events: vec![
-                        RangeEvent {
-                            introduced: Some("0".into()),
-                            ..RangeEvent::default()
-                        },
-                        RangeEvent {
-                            fixed: Some(fixed.clone()),
-                            ..RangeEvent::default()
-                        },
-                    ],
-                }],
-                versions: Vec::new(),
-                severity: Vec::new(),
-                database_specific: None,
-                ecosystem_specific: None,
-            });
+            advisory
+                .affected
+                .push(Affected::fixed_in(&eco, name, fixed));
         }
     }
     if platforms == 0 {

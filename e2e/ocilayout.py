@@ -35,35 +35,37 @@ class Layout:
             f.write(data)
         return {"digest": d, "size": len(data)}
 
-    def image(self, files: dict, arch: str = "amd64", os_name: str = "linux") -> dict:
-        """Store one image whose single layer holds `files` ({path: bytes}); return its descriptor."""
-        raw = io.BytesIO()
-        with tarfile.open(fileobj=raw, mode="w") as tar:
-            for name, content in sorted(files.items()):
-                info = tarfile.TarInfo(name)
-                info.size = len(content)
-                info.mtime = 0
-                tar.addfile(info, io.BytesIO(content))
-        uncompressed = raw.getvalue()
-        layer = gzip.compress(uncompressed, mtime=0)
+    def image(self, files: dict, arch: str = "amd64", os_name: str = "linux", layers: list = None) -> dict:
+        """Store one image whose single layer holds `files` ({path: bytes}), or whose `layers`
+        (lowest first) hold one such dict each; return its descriptor."""
+        tars = []
+        for layer_files in layers if layers is not None else [files]:
+            raw = io.BytesIO()
+            with tarfile.open(fileobj=raw, mode="w") as tar:
+                for name, content in sorted(layer_files.items()):
+                    info = tarfile.TarInfo(name)
+                    info.size = len(content)
+                    info.mtime = 0
+                    tar.addfile(info, io.BytesIO(content))
+            tars.append(raw.getvalue())
         config = json.dumps(
             {
                 "architecture": arch,
                 "os": os_name,
                 "config": {"Cmd": ["/hello"]},
-                "rootfs": {"type": "layers", "diff_ids": [_sha(uncompressed)]},
-                "history": [{"created_by": "berth e2e"}],
+                "rootfs": {"type": "layers", "diff_ids": [_sha(t) for t in tars]},
+                "history": [{"created_by": "berth e2e"} for _ in tars],
             },
             sort_keys=True,
         ).encode()
         cfg = self.blob(config)
-        lay = self.blob(layer)
+        lays = [self.blob(gzip.compress(t, mtime=0)) for t in tars]
         manifest = json.dumps(
             {
                 "schemaVersion": 2,
                 "mediaType": OCI_MANIFEST,
                 "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **cfg},
-                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **lay}],
+                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", **lay} for lay in lays],
             }
         ).encode()
         m = self.blob(manifest)

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from conftest import require, run
+from ocilayout import Layout
 from test_admin import admin
 from test_ecr import aws_cli, cli_env
 
@@ -141,3 +142,52 @@ def test_registry_scanning_configuration_and_continuous_rescans(berth, tmp_path)
         time.sleep(0.2)
     assert any(f["name"] == "BERTH-TEST-1" for f in findings)
     assert out["imageScanFindings"]["vulnerabilitySourceUpdatedAt"] > before
+
+
+ALPINE_311 = b"ID=alpine\nVERSION_ID=3.11.5\n"
+
+
+def apk_db(*packages):
+    return "".join(f"P:{name}\nV:{version}\no:{origin}\nA:x86_64\n\n"
+                   for name, version, origin in packages).encode()
+
+
+def test_multi_arch_index_and_whiteouts(berth, tmp_path):
+    admin(berth, "vulndb", "import", os.path.join(VULNDATA, "alpine-secdb", "v3.11"), endpoint=True)
+    src = Layout(str(tmp_path / "src"))
+    amd = src.image({"etc/os-release": ALPINE_311,
+                     "lib/apk/db/installed": apk_db(("busybox", "1.31.1-r9", "busybox"))}, arch="amd64")
+    arm = src.image({"etc/os-release": ALPINE_311,
+                     "lib/apk/db/installed": apk_db(("musl", "1.1.24-r2", "musl"))}, arch="arm64")
+    idx = src.index([amd, arm])
+    src.tag(idx, "multi")
+    # the package database removed by a whiteout in the upper layer: nothing installed
+    gone = src.image({}, layers=[
+        {"etc/os-release": ALPINE_311, "lib/apk/db/installed": apk_db(("zlib", "1.2.11-r3", "zlib"))},
+        {"lib/apk/db/.wh.installed": b""},
+    ])
+    src.tag(gone, "gone")
+    # an opaque directory hides the lower database; the upper layer's own stays
+    opaque = src.image({}, layers=[
+        {"etc/os-release": ALPINE_311, "lib/apk/db/installed": apk_db(("zlib", "1.2.11-r3", "zlib"))},
+        {"lib/apk/db/.wh..wh..opq": b"", "lib/apk/db/installed": apk_db(("musl", "1.1.24-r2", "musl"))},
+    ])
+    src.tag(opaque, "opaque")
+    repo = "scan/multi"
+    aws(berth, "create-repository", "--repository-name", repo,
+        "--image-scanning-configuration", "scanOnPush=true")
+    skopeo = require("skopeo")
+    for tag, extra in [("multi", ["--all"]), ("gone", []), ("opaque", [])]:
+        run(skopeo, "copy", *extra, "--preserve-digests", "--dest-tls-verify=false", "--dest-creds",
+            berth.creds, f"oci:{src.path}:{tag}", f"docker://{berth.host}/{repo}:{tag}")
+
+    def names(digest):
+        assert wait_for_scan(berth, repo, digest)["imageScanStatus"]["status"] == "COMPLETE"
+        return sorted(f["name"] for f in all_findings(berth, repo, digest)[1])
+
+    busybox, musl = names(amd["digest"]), names(arm["digest"])
+    assert len(busybox) == 11 and musl == ["CVE-2020-28928"]
+    # the index: the findings of every image it lists
+    assert names(idx["digest"]) == sorted(busybox + musl)
+    assert names(gone["digest"]) == []
+    assert names(opaque["digest"]) == ["CVE-2020-28928"]

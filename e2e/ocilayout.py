@@ -46,6 +46,8 @@ class Layout:
                     info = tarfile.TarInfo(name)
                     info.size = len(content)
                     info.mtime = 0
+                    # programs are executable, as a build leaves them
+                    info.mode = 0o755 if "/bin/" in f"/{name}" else 0o644
                     tar.addfile(info, io.BytesIO(content))
             tars.append(raw.getvalue())
         config = json.dumps(

@@ -8,6 +8,7 @@ import gzip
 import json
 import os
 import shutil
+import subprocess
 import time
 
 import pytest
@@ -191,3 +192,43 @@ def test_multi_arch_index_and_whiteouts(berth, tmp_path):
     assert names(idx["digest"]) == sorted(busybox + musl)
     assert names(gone["digest"]) == []
     assert names(opaque["digest"]) == ["CVE-2020-28928"]
+
+
+def go_binary(tmp_path):
+    """A program built here by the machine's Go toolchain (Debian bookworm's go1.19.8)."""
+    go = require("go")
+    src = tmp_path / "hello"
+    src.mkdir()
+    (src / "go.mod").write_text("module example.com/hello\n\ngo 1.19\n")
+    (src / "main.go").write_text('package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n')
+    env = dict(os.environ, GOFLAGS="-mod=mod", GOCACHE=str(tmp_path / "gocache"), GOPATH=str(tmp_path / "gopath"))
+    subprocess.run([go, "build", "-o", "hello", "."], cwd=src, env=env, check=True)
+    version = subprocess.run([go, "env", "GOVERSION"], env=env, check=True, capture_output=True,
+                             text=True).stdout.strip()
+    return (src / "hello").read_bytes(), version
+
+
+def test_a_go_binary_in_a_scratch_image(berth, tmp_path):
+    """A Go binary in an image with no distribution: its toolchain is matched as `stdlib`
+    against the shared Go advisories (a directory of OSV records imported file by file)."""
+    binary, version = go_binary(tmp_path)
+    out = admin(berth, "vulndb", "import", os.path.join(VULNDATA, "osv", "go"), endpoint=True)
+    assert len(out["Imports"]) > 10 and all(i["Kind"] == "osv" for i in out["Imports"])
+    src = Layout(str(tmp_path / "src"))
+    img = src.image({"usr/local/bin/hello": binary})
+    src.tag(img, "v1")
+    repo = "scan/go"
+    aws(berth, "create-repository", "--repository-name", repo,
+        "--image-scanning-configuration", "scanOnPush=true")
+    run(require("skopeo"), "copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds",
+        berth.creds, f"oci:{src.path}:v1", f"docker://{berth.host}/{repo}:v1")
+    assert wait_for_scan(berth, repo, img["digest"])["imageScanStatus"]["status"] == "COMPLETE"
+    findings = all_findings(berth, repo, img["digest"])[1]
+    stdlib = [f for f in findings if {"key": "package_name", "value": "stdlib"} in f["attributes"]]
+    assert stdlib, findings
+    versions = {a["value"] for f in stdlib for a in f["attributes"] if a["key"] == "package_version"}
+    assert versions == {version.removeprefix("go")}
+    if version == "go1.19.8":
+        # EXPECTED.md's 15 stdlib advisories, named by their CVEs
+        assert len(stdlib) == 15
+        assert "CVE-2023-24539" in {f["name"] for f in stdlib}

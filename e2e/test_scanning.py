@@ -144,6 +144,21 @@ def test_registry_scanning_configuration_and_continuous_rescans(berth, tmp_path)
     assert any(f["name"] == "BERTH-TEST-1" for f in findings)
     assert out["imageScanFindings"]["vulnerabilitySourceUpdatedAt"] > before
 
+    # ENHANCED scanning answers Inspector's shape (botocore parses it against the model)
+    enhanced = dict(config, scanType="ENHANCED")
+    aws(berth, "put-registry-scanning-configuration", "--cli-input-json", json.dumps(enhanced))
+    try:
+        out = aws(berth, "describe-image-scan-findings", "--repository-name", repo, "--image-id",
+                  f"imageDigest={digest}", "--no-paginate")
+        found = out["imageScanFindings"]["enhancedFindings"]
+        assert "findings" not in out["imageScanFindings"]
+        mine = [f for f in found if f["packageVulnerabilityDetails"]["vulnerabilityId"] == "BERTH-TEST-1"]
+        assert mine and mine[0]["fixAvailable"] == "YES" and mine[0]["status"] == "ACTIVE"
+        pkg = mine[0]["packageVulnerabilityDetails"]["vulnerablePackages"][0]
+        assert (pkg["name"], pkg["fixedInVersion"]) == ("zlib", "1.2.11-r5")
+    finally:
+        aws(berth, "put-registry-scanning-configuration", "--scan-type", "BASIC", "--rules", "[]")
+
 
 ALPINE_311 = b"ID=alpine\nVERSION_ID=3.11.5\n"
 

@@ -247,3 +247,34 @@ def test_a_go_binary_in_a_scratch_image(berth, tmp_path):
         # EXPECTED.md's 15 stdlib advisories, named by their CVEs
         assert len(stdlib) == 15
         assert "CVE-2023-24539" in {f["name"] for f in stdlib}
+
+
+def test_debian_packages_against_debian_oval(berth, tmp_path):
+    """dpkg packages matched by their source package (`Source: openssl (3.0.8-1)`) against
+    Debian's OVAL for bookworm, imported compressed; the release read from usr/lib/os-release
+    (where Debian's etc/os-release points); a removed package is not installed."""
+    out = admin(berth, "vulndb", "import",
+                os.path.join(VULNDATA, "debian-oval", "oval-definitions-bookworm.xml.bz2"), endpoint=True)
+    assert out["Imports"][0]["Kind"] == "debian-oval" and out["Imports"][0]["Records"] > 20000
+    status = (b"Package: libssl3\nStatus: install ok installed\nSource: openssl (3.0.8-1)\n"
+              b"Version: 3.0.8-1+b1\nArchitecture: amd64\n\n"
+              b"Package: removed\nStatus: deinstall ok config-files\nSource: openssl\nVersion: 1.0.0-1\n")
+    src = Layout(str(tmp_path / "src"))
+    img = src.image({
+        "usr/lib/os-release": b'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n',
+        "var/lib/dpkg/status": status,
+    })
+    src.tag(img, "v1")
+    repo = "scan/debian"
+    aws(berth, "create-repository", "--repository-name", repo,
+        "--image-scanning-configuration", "scanOnPush=true")
+    run(require("skopeo"), "copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds",
+        berth.creds, f"oci:{src.path}:v1", f"docker://{berth.host}/{repo}:v1")
+    assert wait_for_scan(berth, repo, img["digest"])["imageScanStatus"]["status"] == "COMPLETE"
+    findings = all_findings(berth, repo, img["digest"])[1]
+    # the file is of July 2023: 3.0.9-1 fixed the last five openssl CVEs it lists
+    assert len(findings) == 5, findings
+    for f in findings:
+        attrs = {a["key"]: a["value"] for a in f["attributes"]}
+        assert (attrs["package_name"], attrs["package_version"]) == ("libssl3", "3.0.8-1+b1")
+        assert f["name"].startswith("CVE-")

@@ -54,6 +54,8 @@ pub struct GcReport {
     /// Stored bytes that no row described (a crash between a commit and its row).
     pub orphans_deleted: u64,
     pub orphan_bytes_deleted: u64,
+    /// Package inventories of images no repository holds any more (kept for rescans).
+    pub inventories_deleted: u64,
     pub duration_ms: u64,
 }
 
@@ -179,6 +181,8 @@ impl Registry {
             r.orphans_deleted += 1;
             r.orphan_bytes_deleted += item.size;
         }
+        // 4. scans' package inventories of images that are gone
+        r.inventories_deleted = self.meta.orphan_inventories(opts.dry_run).await?;
         let stored = self.store.list_blobs().await?;
         let rows = self.meta.blob_digests().await?;
         for item in stored {

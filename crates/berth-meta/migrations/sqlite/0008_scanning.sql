@@ -29,6 +29,9 @@ CREATE TABLE image_inventories (
     created_at   INTEGER NOT NULL
 );
 
+-- Inventories of images no repository holds any more are collected: manifests by digest.
+CREATE INDEX manifests_digest ON manifests(digest);
+
 -- One scan per image: its status, findings (JSON) and the data it used. A row that is
 -- PENDING or IN_PROGRESS is a job: a node claims it with a lease, and another node takes it
 -- over when the lease runs out.

@@ -212,6 +212,25 @@ impl MetaStore {
         )
     }
 
+    /// Inventories of images that no repository holds: deleted (counted only, with
+    /// `dry_run`). Returns how many.
+    pub async fn orphan_inventories(&self, dry_run: bool) -> Result<u64> {
+        const ORPHANS: &str =
+            "NOT EXISTS (SELECT 1 FROM manifests m WHERE m.digest = image_inventories.digest)";
+        if dry_run {
+            let n: i64 = query_scalar(&format!(
+                "SELECT count(*) FROM image_inventories WHERE {ORPHANS}"
+            ))
+            .fetch_one(self.db.read())
+            .await?;
+            return Ok(n as u64);
+        }
+        let done = query(&format!("DELETE FROM image_inventories WHERE {ORPHANS}"))
+            .execute(self.db.write())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Ask for a scan of an image (`manual`: by StartImageScan): a new PENDING scan, or the
     /// image's scan back to PENDING.
     pub async fn request_scan(&self, repo: i64, digest: &str, manual: bool) -> Result<()> {

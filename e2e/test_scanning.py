@@ -59,6 +59,17 @@ def all_findings(berth, repo, digest):
             return out, findings
 
 
+def scanning_repository(berth, repo):
+    aws(berth, "create-repository", "--repository-name", repo,
+        "--image-scanning-configuration", "scanOnPush=true")
+
+
+def push_layout(berth, src, tag, repo, *extra):
+    """An OCI layout's image (or with --all, index) pushed with skopeo under the same tag."""
+    run(require("skopeo"), "copy", *extra, "--preserve-digests", "--dest-tls-verify=false",
+        "--dest-creds", berth.creds, f"oci:{src.path}:{tag}", f"docker://{berth.host}/{repo}:{tag}")
+
+
 def push_alpine(berth, repo, tmp_path):
     archive = tmp_path / "alpine-311.tar"
     with gzip.open(os.path.join(VULNDATA, "images", "alpine-311.tar.gz")) as src, open(archive, "wb") as dst:
@@ -75,8 +86,7 @@ def test_scan_on_push_gives_the_expected_findings(berth, tmp_path):
     assert status["Advisories"] > 1000 and len(status["Imports"]) >= 2
 
     repo = "scan/alpine"
-    aws(berth, "create-repository", "--repository-name", repo,
-        "--image-scanning-configuration", "scanOnPush=true")
+    scanning_repository(berth, repo)
     digest = push_alpine(berth, repo, tmp_path)
     scanned = wait_for_scan(berth, repo, digest)
     assert scanned["imageScanStatus"] == {"status": "COMPLETE",
@@ -190,12 +200,9 @@ def test_multi_arch_index_and_whiteouts(berth, tmp_path):
     ])
     src.tag(opaque, "opaque")
     repo = "scan/multi"
-    aws(berth, "create-repository", "--repository-name", repo,
-        "--image-scanning-configuration", "scanOnPush=true")
-    skopeo = require("skopeo")
+    scanning_repository(berth, repo)
     for tag, extra in [("multi", ["--all"]), ("gone", []), ("opaque", [])]:
-        run(skopeo, "copy", *extra, "--preserve-digests", "--dest-tls-verify=false", "--dest-creds",
-            berth.creds, f"oci:{src.path}:{tag}", f"docker://{berth.host}/{repo}:{tag}")
+        push_layout(berth, src, tag, repo, *extra)
 
     def names(digest):
         assert wait_for_scan(berth, repo, digest)["imageScanStatus"]["status"] == "COMPLETE"
@@ -233,10 +240,8 @@ def test_a_go_binary_in_a_scratch_image(berth, tmp_path):
     img = src.image({"usr/local/bin/hello": binary})
     src.tag(img, "v1")
     repo = "scan/go"
-    aws(berth, "create-repository", "--repository-name", repo,
-        "--image-scanning-configuration", "scanOnPush=true")
-    run(require("skopeo"), "copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds",
-        berth.creds, f"oci:{src.path}:v1", f"docker://{berth.host}/{repo}:v1")
+    scanning_repository(berth, repo)
+    push_layout(berth, src, "v1", repo)
     assert wait_for_scan(berth, repo, img["digest"])["imageScanStatus"]["status"] == "COMPLETE"
     findings = all_findings(berth, repo, img["digest"])[1]
     stdlib = [f for f in findings if {"key": "package_name", "value": "stdlib"} in f["attributes"]]
@@ -266,10 +271,8 @@ def test_debian_packages_against_debian_oval(berth, tmp_path):
     })
     src.tag(img, "v1")
     repo = "scan/debian"
-    aws(berth, "create-repository", "--repository-name", repo,
-        "--image-scanning-configuration", "scanOnPush=true")
-    run(require("skopeo"), "copy", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds",
-        berth.creds, f"oci:{src.path}:v1", f"docker://{berth.host}/{repo}:v1")
+    scanning_repository(berth, repo)
+    push_layout(berth, src, "v1", repo)
     assert wait_for_scan(berth, repo, img["digest"])["imageScanStatus"]["status"] == "COMPLETE"
     findings = all_findings(berth, repo, img["digest"])[1]
     # the file is of July 2023: 3.0.9-1 fixed the last five openssl CVEs it lists

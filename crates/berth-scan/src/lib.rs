@@ -24,14 +24,45 @@ pub use layer::Limits;
 pub use matcher::Finding;
 pub use version::Scheme;
 
+/// An image's layers read one after another, lowest first (for callers that open each layer
+/// only when it is its turn), then its inventory.
+pub struct LayerStack {
+    fs: fs::Filesystem,
+    limits: Limits,
+    read: usize,
+}
+
+impl LayerStack {
+    pub fn new(limits: Limits) -> LayerStack {
+        LayerStack {
+            fs: fs::Filesystem::default(),
+            limits,
+            read: 0,
+        }
+    }
+
+    /// Read the next layer up, as a stream.
+    pub fn push<R: Read>(&mut self, layer: R) -> Result<(), ScanError> {
+        let changes = layer::read_layer(self.read, layer, &inventory::wanted, &self.limits)?;
+        self.fs.apply(changes);
+        self.read += 1;
+        Ok(())
+    }
+
+    /// What the layers read so far have installed.
+    pub fn inventory(&self) -> Inventory {
+        inventory::inventory(&self.fs)
+    }
+}
+
 /// The inventory of an image from its layers, lowest first, each read as a stream.
 pub fn inventory_of<R: Read>(
     layers: impl IntoIterator<Item = R>,
     limits: &Limits,
 ) -> Result<Inventory, ScanError> {
-    let mut fs = fs::Filesystem::default();
-    for (i, layer) in layers.into_iter().enumerate() {
-        fs.apply(layer::read_layer(i, layer, &inventory::wanted, limits)?);
+    let mut stack = LayerStack::new(*limits);
+    for layer in layers {
+        stack.push(layer)?;
     }
-    Ok(inventory::inventory(&fs))
+    Ok(stack.inventory())
 }

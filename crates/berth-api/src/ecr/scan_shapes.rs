@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use berth_registry::scanning::config::{RegistryScanning, ScanFrequency, ScanType};
+use berth_registry::scanning::config::RegistryScanning;
 use berth_scan::Finding;
 use serde::Serialize;
 
@@ -185,26 +185,15 @@ pub struct RegistryScanningConfiguration<'a> {
     pub rules: Vec<ScanningRule<'a>>,
 }
 
-pub fn frequency_name(f: ScanFrequency) -> &'static str {
-    match f {
-        ScanFrequency::ScanOnPush => "SCAN_ON_PUSH",
-        ScanFrequency::Continuous => "CONTINUOUS_SCAN",
-        ScanFrequency::Manual => "MANUAL",
-    }
-}
-
 impl<'a> RegistryScanningConfiguration<'a> {
     pub fn of(c: &'a RegistryScanning) -> Self {
         RegistryScanningConfiguration {
-            scan_type: match c.scan_type {
-                ScanType::Basic => "BASIC",
-                ScanType::Enhanced => "ENHANCED",
-            },
+            scan_type: c.scan_type.as_str(),
             rules: c
                 .rules
                 .iter()
                 .map(|r| ScanningRule {
-                    scan_frequency: frequency_name(r.scan_frequency),
+                    scan_frequency: r.scan_frequency.as_str(),
                     repository_filters: r
                         .repository_filters
                         .iter()

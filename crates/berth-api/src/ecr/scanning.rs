@@ -19,22 +19,15 @@ use super::requests::{
     PutRegistryScanningConfigurationRequest,
 };
 use super::scan_shapes::{
-    frequency_name, BatchGetRepositoryScanningConfigurationResponse, CvssScore,
-    DescribeImageScanFindingsResponse, EnhancedImageScanFinding,
-    GetRegistryScanningConfigurationResponse, ImageScanFinding, ImageScanFindings,
-    PackageVulnerabilityDetails, PutRegistryScanningConfigurationResponse,
+    BatchGetRepositoryScanningConfigurationResponse, CvssScore, DescribeImageScanFindingsResponse,
+    EnhancedImageScanFinding, GetRegistryScanningConfigurationResponse, ImageScanFinding,
+    ImageScanFindings, PackageVulnerabilityDetails, PutRegistryScanningConfigurationResponse,
     RegistryScanningConfiguration, RepositoryFilter as FilterOut, RepositoryScanningConfiguration,
     RepositoryScanningConfigurationFailure, StartImageScanResponse, VulnerablePackage,
 };
 use super::shapes::{ImageDetail as ImageDetailOut, ImageScanFindingsSummary, ImageScanStatus};
 use crate::aws::registry_error as core_error;
 use crate::aws::{next_token, read_token, reply, AwsError, Epoch, Input};
-
-/// Image config media types a scan reads; other manifests are artifacts.
-const IMAGE_CONFIGS: [&str; 2] = [
-    "application/vnd.oci.image.config.v1+json",
-    "application/vnd.docker.container.image.v1+json",
-];
 
 /// The one image a request's `imageId` names.
 async fn one_image(
@@ -121,7 +114,7 @@ pub async fn start_image_scan(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsErr
     let artifact = image
         .config_media_type
         .as_deref()
-        .is_some_and(|c| !IMAGE_CONFIGS.contains(&c));
+        .is_some_and(|c| !berth_oci::media_types::IMAGE_CONFIGS.contains(&c));
     if artifact {
         return Err(AwsError::new(
             "UnsupportedImageTypeException",
@@ -232,7 +225,6 @@ pub async fn describe_image_scan_findings(ctx: &Ctx<'_>, inp: Input) -> Result<V
                 account: account.clone(),
             })
         })?;
-    let status = ImageScanStatus::of(&scan);
     let respond = |findings, next_token| {
         reply(DescribeImageScanFindingsResponse {
             registry_id: &account,
@@ -244,7 +236,6 @@ pub async fn describe_image_scan_findings(ctx: &Ctx<'_>, inp: Input) -> Result<V
         })
     };
     if scan.status != ScanStatus::Complete {
-        let _ = status;
         return respond(None, None);
     }
     let mut all: Vec<Finding> = serde_json::from_str(scan.findings.as_deref().unwrap_or("[]"))
@@ -333,21 +324,22 @@ pub async fn put_registry_scanning_configuration(
     inp: Input,
 ) -> Result<Value, AwsError> {
     let req: PutRegistryScanningConfigurationRequest = inp.request()?;
-    let scan_type = match req.scan_type.as_deref() {
-        Some("ENHANCED") => ScanType::Enhanced,
-        _ => ScanType::Basic,
-    };
-    let frequency = |s: &str| match s {
-        "CONTINUOUS_SCAN" => ScanFrequency::Continuous,
-        "MANUAL" => ScanFrequency::Manual,
-        _ => ScanFrequency::ScanOnPush,
-    };
+    // both checked against their enumerations by the request
+    let scan_type = req
+        .scan_type
+        .as_deref()
+        .and_then(ScanType::parse)
+        .unwrap_or_default();
     let rules = req
         .rules
         .unwrap_or_default()
         .into_iter()
         .map(|r| ScanningRule {
-            scan_frequency: frequency(r.scan_frequency.as_deref().unwrap_or_default()),
+            scan_frequency: r
+                .scan_frequency
+                .as_deref()
+                .and_then(ScanFrequency::parse)
+                .unwrap_or(ScanFrequency::Manual),
             repository_filters: r
                 .repository_filters
                 .unwrap_or_default()
@@ -390,7 +382,7 @@ pub async fn batch_get_repository_scanning_configuration(
             Ok(repo) => {
                 let by_rules = config.frequency(raw);
                 let frequency = match (by_rules, repo.scan_on_push) {
-                    (Some(f), _) => frequency_name(f),
+                    (Some(f), _) => f.as_str(),
                     (None, true) => "SCAN_ON_PUSH",
                     (None, false) => "MANUAL",
                 };

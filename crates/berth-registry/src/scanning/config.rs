@@ -25,6 +25,43 @@ pub enum ScanFrequency {
     Manual,
 }
 
+impl ScanType {
+    /// ECR's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanType::Basic => "BASIC",
+            ScanType::Enhanced => "ENHANCED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ScanType> {
+        [ScanType::Basic, ScanType::Enhanced]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+}
+
+impl ScanFrequency {
+    /// ECR's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanFrequency::ScanOnPush => "SCAN_ON_PUSH",
+            ScanFrequency::Continuous => "CONTINUOUS_SCAN",
+            ScanFrequency::Manual => "MANUAL",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ScanFrequency> {
+        [
+            ScanFrequency::ScanOnPush,
+            ScanFrequency::Continuous,
+            ScanFrequency::Manual,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepositoryFilter {
     pub filter: String,

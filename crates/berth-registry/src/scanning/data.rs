@@ -90,11 +90,22 @@ impl Registry {
             })
             .collect::<Result<_>>()?;
         let kind = read.kind.as_str();
+        // the data in memory is current unless another node imported since it was loaded
+        let current = self.meta.vuln_updated_at().await? == self.scanner.data().updated_at;
         let changed = self
             .meta
             .import_advisories(kind, name, &sha256, &records)
             .await?;
-        self.load_vulnerability_data().await?;
+        if current {
+            // what was imported, added in memory, rather than every record read back
+            let updated_at = self.meta.vuln_updated_at().await?;
+            self.scanner.update(|d| {
+                d.db.add(kind, read.advisories);
+                d.updated_at = updated_at;
+            });
+        } else {
+            self.load_vulnerability_data().await?;
+        }
         if changed > 0 {
             self.rescan_continuous().await?;
         }

@@ -8,7 +8,9 @@ pub mod config;
 mod data;
 mod run;
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use berth_scan::vulndb::Database;
 use tokio::sync::Notify;
@@ -16,7 +18,7 @@ use tokio::sync::Notify;
 pub use data::ImportSummary;
 
 /// The vulnerability data a scan matches against, and when it last changed.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct VulnData {
     pub db: Database,
     /// The latest import (epoch ms): ECR's `vulnerabilitySourceUpdatedAt`.
@@ -29,7 +31,13 @@ pub struct Scanner {
     data: RwLock<Arc<VulnData>>,
     /// Woken when a scan is asked for.
     wake: Notify,
+    /// Accounts' scanning configurations as read lately, so that a push does not read its
+    /// account's on every manifest (another node's change is seen within [`CONFIG_TTL`]).
+    configs: Mutex<HashMap<String, (Instant, config::RegistryScanning)>>,
 }
+
+/// How long a configuration read is used for pushes.
+const CONFIG_TTL: Duration = Duration::from_secs(5);
 
 impl Scanner {
     pub fn data(&self) -> Arc<VulnData> {
@@ -45,6 +53,29 @@ impl Scanner {
             Ok(mut d) => *d = data,
             Err(poisoned) => *poisoned.into_inner() = data,
         }
+    }
+
+    /// Change the data in place (a copy is made only while a scan still holds the old one).
+    fn update(&self, f: impl FnOnce(&mut VulnData)) {
+        let mut guard = match self.data.write() {
+            Ok(d) => d,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(Arc::make_mut(&mut guard));
+    }
+
+    /// An account's configuration if read within [`CONFIG_TTL`].
+    fn cached_config(&self, account: &str) -> Option<config::RegistryScanning> {
+        let configs = self.configs.lock().unwrap_or_else(|p| p.into_inner());
+        configs
+            .get(account)
+            .filter(|(at, _)| at.elapsed() < CONFIG_TTL)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn cache_config(&self, account: &str, c: &config::RegistryScanning) {
+        let mut configs = self.configs.lock().unwrap_or_else(|p| p.into_inner());
+        configs.insert(account.to_string(), (Instant::now(), c.clone()));
     }
 
     /// Tell the worker a scan waits.

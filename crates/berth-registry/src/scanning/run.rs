@@ -2,11 +2,10 @@
 //! queue; `scan_next` claims one, reads the image's layers as streams (or its stored
 //! inventory, when the image was read before), matches the packages, and records the findings.
 
-use std::io::Read;
 use std::sync::Arc;
 
 use berth_meta::{ImageScan, Repository, ScanJob, ScanOutcome, ScanStatus};
-use berth_oci::{manifest, media_types, Digest, RepositoryName};
+use berth_oci::{manifest, media_types, Digest, ParsedManifest, RepositoryName};
 use berth_scan::matcher::findings;
 use berth_scan::{Finding, Inventory};
 use tokio_util::io::{StreamReader, SyncIoBridge};
@@ -21,12 +20,6 @@ const LEASE_MS: i64 = 120_000;
 const ATTEMPTS: i64 = 3;
 /// A manual scan of an image once per this period (BASIC scanning).
 const MANUAL_PERIOD_MS: i64 = 24 * 3600 * 1000;
-
-/// Image config media types: anything else is an artifact, not a container image.
-const IMAGE_CONFIGS: [&str; 2] = [
-    "application/vnd.oci.image.config.v1+json",
-    "application/vnd.docker.container.image.v1+json",
-];
 
 /// Why a scan did not complete.
 enum Failure {
@@ -52,22 +45,18 @@ impl Registry {
         };
         let corrupt = |what: &str| RegistryError::Internal(format!("stored scanning {what}"));
         Ok(RegistryScanning {
-            scan_type: serde_json::from_value(serde_json::Value::String(scan_type))
-                .map_err(|_| corrupt("type"))?,
+            scan_type: ScanType::parse(&scan_type).ok_or_else(|| corrupt("type"))?,
             rules: serde_json::from_str(&rules).map_err(|_| corrupt("rules"))?,
         })
     }
 
     pub async fn put_registry_scanning(&self, account: &str, c: &RegistryScanning) -> Result<()> {
-        let scan_type = match c.scan_type {
-            ScanType::Basic => "BASIC",
-            ScanType::Enhanced => "ENHANCED",
-        };
         let rules =
             serde_json::to_string(&c.rules).map_err(|e| RegistryError::Internal(e.to_string()))?;
         self.meta
-            .put_registry_scanning(account, scan_type, &rules)
+            .put_registry_scanning(account, c.scan_type.as_str(), &rules)
             .await?;
+        self.scanner.cache_config(account, c);
         Ok(())
     }
 
@@ -138,12 +127,15 @@ impl Registry {
     /// After a push: a scan when the repository scans on push, or the account's rules say so.
     pub(crate) async fn scan_on_push(&self, repo: &Repository, digest: &Digest) -> Result<()> {
         let by_rules = || async {
-            Ok::<_, RegistryError>(
-                self.registry_scanning(&repo.account_id)
-                    .await?
-                    .frequency(&repo.name)
-                    .is_some(),
-            )
+            let config = match self.scanner.cached_config(&repo.account_id) {
+                Some(c) => c,
+                None => {
+                    let c = self.registry_scanning(&repo.account_id).await?;
+                    self.scanner.cache_config(&repo.account_id, &c);
+                    c
+                }
+            };
+            Ok::<_, RegistryError>(config.frequency(&repo.name).is_some())
         };
         if repo.scan_on_push || by_rules().await? {
             self.meta
@@ -240,18 +232,22 @@ impl Registry {
         job: &ScanJob,
         db: &berth_scan::vulndb::Database,
     ) -> std::result::Result<Vec<Finding>, Failure> {
-        let (media_type, body) = self.manifest_body(job, &job.digest).await?;
-        let parsed = manifest::parse(Some(&media_type), &body)
-            .map_err(|e| Failure::Content(e.to_string()))?;
-        let images: Vec<Digest> = if parsed.manifests.is_empty() {
-            vec![digest_of(&job.digest)?]
+        let (media_type, parsed) = self.scanned_manifest(job, &job.digest).await?;
+        // an image (its manifest already read), or the images an index lists
+        let images: Vec<(Digest, Option<(String, ParsedManifest)>)> = if parsed.manifests.is_empty()
+        {
+            vec![(digest_of(&job.digest)?, Some((media_type, parsed)))]
         } else {
-            parsed.manifests.iter().map(|m| m.digest.clone()).collect()
+            parsed
+                .manifests
+                .iter()
+                .map(|m| (m.digest.clone(), None))
+                .collect()
         };
         let mut found = Vec::new();
         let mut supported = false;
-        for image in images {
-            match self.image_inventory(job, &image).await {
+        for (image, read) in images {
+            match self.image_inventory(job, &image, read).await {
                 Ok(inventory) => {
                     supported = true;
                     found.extend(findings(db, &inventory));
@@ -269,11 +265,12 @@ impl Registry {
         Ok(found)
     }
 
-    async fn manifest_body(
+    /// A manifest of the job's repository, parsed, with its media type.
+    async fn scanned_manifest(
         &self,
         job: &ScanJob,
         digest: &str,
-    ) -> std::result::Result<(String, Vec<u8>), Failure> {
+    ) -> std::result::Result<(String, ParsedManifest), Failure> {
         let d = digest_of(digest)?;
         match self
             .meta
@@ -281,18 +278,24 @@ impl Registry {
             .await
             .map_err(|e| Failure::Transient(e.to_string()))?
         {
-            Some(Some(m)) => Ok((m.meta.media_type, m.body)),
+            Some(Some(m)) => {
+                let parsed = manifest::parse(Some(&m.meta.media_type), &m.body)
+                    .map_err(|e| Failure::Content(e.to_string()))?;
+                Ok((m.meta.media_type, parsed))
+            }
             _ => Err(Failure::Content(format!(
                 "the image {digest} is no longer in the repository"
             ))),
         }
     }
 
-    /// An image's inventory: stored, or read from its layers (and then stored).
+    /// An image's inventory: stored, or read from its layers (and then stored). `read`: its
+    /// manifest, when the caller has it already.
     async fn image_inventory(
         self: &Arc<Self>,
         job: &ScanJob,
         image: &Digest,
+        read: Option<(String, ParsedManifest)>,
     ) -> std::result::Result<Inventory, Failure> {
         let key = image.to_string();
         if let Some(stored) = self
@@ -305,15 +308,16 @@ impl Registry {
                 return Ok(inv);
             }
         }
-        let (media_type, body) = self.manifest_body(job, &key).await?;
-        let parsed = manifest::parse(Some(&media_type), &body)
-            .map_err(|e| Failure::Content(e.to_string()))?;
+        let (media_type, parsed) = match read {
+            Some(r) => r,
+            None => self.scanned_manifest(job, &key).await?,
+        };
         let is_image =
             media_type == media_types::OCI_MANIFEST || media_type == media_types::DOCKER_MANIFEST;
         let config_ok = parsed
             .config
             .as_ref()
-            .is_some_and(|c| IMAGE_CONFIGS.contains(&c.media_type.as_str()));
+            .is_some_and(|c| media_types::IMAGE_CONFIGS.contains(&c.media_type.as_str()));
         if !is_image || !config_ok {
             return Err(Failure::Unsupported);
         }
@@ -336,26 +340,18 @@ impl Registry {
         let store = self.store.clone();
         let handle = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
-            let limits = berth_scan::Limits::default();
-            let mut fs = berth_scan::fs::Filesystem::default();
-            for (i, d) in layers.iter().enumerate() {
+            let mut stack = berth_scan::LayerStack::new(berth_scan::Limits::default());
+            for d in &layers {
                 let stream = handle
                     .block_on(store.read(d, None))
                     .map_err(|e| Failure::Transient(format!("layer {d}: {e}")))?;
-                let reader: Box<dyn Read> = Box::new(SyncIoBridge::new_with_handle(
-                    StreamReader::new(stream),
-                    handle.clone(),
-                ));
-                let changes = berth_scan::layer::read_layer(
-                    i,
-                    reader,
-                    &berth_scan::inventory::wanted,
-                    &limits,
-                )
-                .map_err(|e| Failure::Content(format!("The image could not be scanned: {e}")))?;
-                fs.apply(changes);
+                let reader =
+                    SyncIoBridge::new_with_handle(StreamReader::new(stream), handle.clone());
+                stack.push(reader).map_err(|e| {
+                    Failure::Content(format!("The image could not be scanned: {e}"))
+                })?;
             }
-            Ok(berth_scan::inventory::inventory(&fs))
+            Ok(stack.inventory())
         })
         .await
         .map_err(|e| Failure::Transient(e.to_string()))?

@@ -42,7 +42,7 @@ fn canonical_name(ecosystem: &str, name: &str) -> String {
 
 /// Every advisory loaded, and an index from (ecosystem, package name) to the entries that
 /// name it.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Database {
     advisories: Vec<Advisory>,
     /// (source, id) → position in `advisories`.

@@ -55,6 +55,11 @@ impl Filesystem {
         None
     }
 
+    /// Whether anything is at `path` (not following links).
+    pub fn exists(&self, path: &str) -> bool {
+        self.entries.contains_key(&normalize(path))
+    }
+
     /// The executables a scan read something of, in path order.
     pub fn binaries(&self) -> impl Iterator<Item = (&str, &Binary)> {
         self.entries.iter().filter_map(|(p, k)| match k {

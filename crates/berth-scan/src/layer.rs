@@ -34,6 +34,17 @@ impl Default for Limits {
     }
 }
 
+/// What a scan wants of an entry, by its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Nothing (an executable is still searched as it streams past).
+    No,
+    /// Its bytes (a package database, a manifest).
+    Bytes,
+    /// Only that it is there (a database a scan cannot read, to be reported).
+    Presence,
+}
+
 /// What an entry at a wanted path is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kept {
@@ -111,35 +122,38 @@ impl<R: Read> Read for Bounded<R> {
 
 const BOUND_REACHED: &str = "decompressed size limit reached";
 
+/// An I/O error of a layer's stream as the scan names it.
+fn archive_error(index: usize, limits: &Limits, e: std::io::Error) -> ScanError {
+    if e.to_string().contains(guard::TOO_LARGE) {
+        ScanError::Limit {
+            layer: index,
+            what: "a tar extension header (long name or PAX)",
+            limit: guard::MAX_EXTENSION,
+        }
+    } else if e.to_string().contains(BOUND_REACHED) {
+        ScanError::Limit {
+            layer: index,
+            what: "the decompressed layer",
+            limit: limits.layer_bytes,
+        }
+    } else {
+        ScanError::Archive {
+            layer: index,
+            reason: e.to_string(),
+        }
+    }
+}
+
 /// Read layer number `index` (0 the lowest) from `reader`, keeping the entries at paths
-/// `wanted` accepts.
+/// `wanted` asks for.
 pub fn read_layer<R: Read>(
     index: usize,
     reader: R,
-    wanted: &dyn Fn(&str) -> bool,
+    wanted: &dyn Fn(&str) -> Want,
     limits: &Limits,
 ) -> Result<LayerChanges, ScanError> {
-    let archive_error = |e: std::io::Error| {
-        if e.to_string().contains(guard::TOO_LARGE) {
-            ScanError::Limit {
-                layer: index,
-                what: "a tar extension header (long name or PAX)",
-                limit: guard::MAX_EXTENSION,
-            }
-        } else if e.to_string().contains(BOUND_REACHED) {
-            ScanError::Limit {
-                layer: index,
-                what: "the decompressed layer",
-                limit: limits.layer_bytes,
-            }
-        } else {
-            ScanError::Archive {
-                layer: index,
-                reason: e.to_string(),
-            }
-        }
-    };
-    let stream = decompressed(reader).map_err(archive_error)?;
+    let io = |e| archive_error(index, limits, e);
+    let stream = decompressed(reader).map_err(io)?;
     let mut archive = tar::Archive::new(HeaderGuard::new(Bounded {
         inner: stream,
         read: 0,
@@ -147,8 +161,8 @@ pub fn read_layer<R: Read>(
     }));
     let mut changes = LayerChanges::default();
     let mut kept_bytes = 0u64;
-    for entry in archive.entries().map_err(archive_error)? {
-        let mut entry = entry.map_err(archive_error)?;
+    for entry in archive.entries().map_err(io)? {
+        let mut entry = entry.map_err(io)?;
         changes.entries += 1;
         if changes.entries > limits.entries {
             return Err(ScanError::Limit {
@@ -176,62 +190,86 @@ pub fn read_layer<R: Read>(
             changes.whiteouts.push(target);
             continue;
         }
-        let kind = entry.header().entry_type();
-        if !wanted(&path) {
-            // an executable is searched as it streams past
-            let executable = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
-            if kind.is_file() && executable {
-                if let Some(b) = binary::sniff(&mut entry).map_err(archive_error)? {
-                    changes.kept.push((path, Kept::Binary(b)));
+        let kept = match wanted(&path) {
+            Want::No => {
+                // executables and Java archives are read as they stream past
+                let executable = entry.header().mode().is_ok_and(|m| m & 0o111 != 0);
+                if entry.header().entry_type().is_file() {
+                    if binary::jar::is_archive(&path) {
+                        let artifacts = binary::jar::read(&mut entry);
+                        if !artifacts.is_empty() {
+                            changes
+                                .kept
+                                .push((path, Kept::Binary(Binary::Jar(artifacts))));
+                        }
+                    } else if executable {
+                        if let Some(b) = binary::sniff(&mut entry).map_err(io)? {
+                            changes.kept.push((path, Kept::Binary(b)));
+                        }
+                    }
                 }
+                continue;
             }
-            continue;
-        }
-        let kept = if kind.is_file() {
-            let size = entry.size();
-            if size > limits.file_bytes {
-                return Err(ScanError::Limit {
-                    layer: index,
-                    what: "a package database's size",
-                    limit: limits.file_bytes,
-                });
-            }
-            kept_bytes += size;
-            if kept_bytes > limits.kept_bytes {
-                return Err(ScanError::Limit {
-                    layer: index,
-                    what: "the bytes kept of the layer's package files",
-                    limit: limits.kept_bytes,
-                });
-            }
-            let mut bytes = Vec::with_capacity(size as usize);
-            (&mut entry)
-                .take(size)
-                .read_to_end(&mut bytes)
-                .map_err(archive_error)?;
-            Kept::File(bytes)
-        } else if kind.is_symlink() {
-            let target = entry
-                .link_name_bytes()
-                .map(|l| String::from_utf8_lossy(&l).into_owned())
-                .unwrap_or_default();
-            Kept::Symlink(target)
-        } else if kind.is_hard_link() {
-            // a hard link names another path of the same layer, already read
-            let target = entry
-                .link_name_bytes()
-                .map(|l| normalize(&String::from_utf8_lossy(&l)))
-                .unwrap_or_default();
-            match changes.kept.iter().rev().find(|(p, _)| *p == target) {
-                Some((_, k)) => k.clone(),
-                None => Kept::Other,
-            }
-        } else {
-            Kept::Other
+            Want::Presence => Kept::Other,
+            Want::Bytes => kept_entry(index, &mut entry, &changes.kept, &mut kept_bytes, limits)?,
         };
         changes.kept.push((path, kept));
     }
     Ok(changes)
+}
+
+/// What a layer keeps of an entry whose bytes are wanted: a file's bytes (within limits), a
+/// link's target, or that something else is there.
+fn kept_entry<R: Read>(
+    index: usize,
+    entry: &mut tar::Entry<'_, R>,
+    earlier: &[(String, Kept)],
+    kept_bytes: &mut u64,
+    limits: &Limits,
+) -> Result<Kept, ScanError> {
+    let kind = entry.header().entry_type();
+    Ok(if kind.is_file() {
+        let size = entry.size();
+        if size > limits.file_bytes {
+            return Err(ScanError::Limit {
+                layer: index,
+                what: "a package database's size",
+                limit: limits.file_bytes,
+            });
+        }
+        *kept_bytes += size;
+        if *kept_bytes > limits.kept_bytes {
+            return Err(ScanError::Limit {
+                layer: index,
+                what: "the bytes kept of the layer's package files",
+                limit: limits.kept_bytes,
+            });
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        entry
+            .take(size)
+            .read_to_end(&mut bytes)
+            .map_err(|e| archive_error(index, limits, e))?;
+        Kept::File(bytes)
+    } else if kind.is_symlink() {
+        let target = entry
+            .link_name_bytes()
+            .map(|l| String::from_utf8_lossy(&l).into_owned())
+            .unwrap_or_default();
+        Kept::Symlink(target)
+    } else if kind.is_hard_link() {
+        // a hard link names another path of the same layer, already read
+        let target = entry
+            .link_name_bytes()
+            .map(|l| normalize(&String::from_utf8_lossy(&l)))
+            .unwrap_or_default();
+        match earlier.iter().rev().find(|(p, _)| *p == target) {
+            Some((_, k)) => k.clone(),
+            None => Kept::Other,
+        }
+    } else {
+        Kept::Other
+    })
 }
 
 #[cfg(test)]

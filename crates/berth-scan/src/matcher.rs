@@ -22,6 +22,7 @@ pub fn scheme_of(ecosystem: &str) -> Option<Scheme> {
         }
         "Go" | "crates.io" | "npm" | "Hex" | "Pub" => Some(Scheme::Semver),
         "PyPI" => Some(Scheme::Pep440),
+        "Maven" => Some(Scheme::Maven),
         _ => None,
     }
 }
@@ -153,15 +154,25 @@ fn package_findings(
         if advisory.withdrawn.is_some() {
             continue;
         }
-        if let Some(fixed_in) = affects(scheme, version, entry) {
+        let Some(fixed_in) = affects(scheme, version, entry) else {
+            continue;
+        };
+        // a distribution's advisory (ALSA-2022:7288) may fix several CVEs: a finding each, as
+        // ECR names findings by CVE; a language advisory is one vulnerability under its CVE
+        let names: Vec<&str> = match (package.kind.ecosystem(), advisory.cve()) {
+            (None, Some(_)) => advisory.cves().collect(),
+            (_, Some(cve)) => vec![cve],
+            (_, None) => vec![advisory.id.as_str()],
+        };
+        for finding_name in names {
             out.push(Finding {
                 id: advisory.id.clone(),
-                name: advisory.cve().unwrap_or(&advisory.id).to_string(),
+                name: finding_name.to_string(),
                 package: package.name.clone(),
                 version: package.version.clone(),
                 source: name.to_string(),
                 ecosystem: ecosystem.to_string(),
-                fixed_in,
+                fixed_in: fixed_in.clone(),
                 severity: severity::severity(advisory, entry),
                 cvss: severity::cvss(advisory, entry),
                 informational: severity::informational(advisory, entry),

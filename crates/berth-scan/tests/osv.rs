@@ -51,6 +51,7 @@ fn go_stdlib_1_19_8_has_the_expected_advisories() {
     let inventory = Inventory {
         distro: None,
         packages: vec![package(PackageKind::Go, "stdlib", "1.19.8")],
+        unscanned: Vec::new(),
     };
     let mut ids: Vec<String> = findings(&db, &inventory)
         .into_iter()
@@ -96,6 +97,7 @@ fn rustsec_notices_are_informational_and_withdrawn_records_ignored() {
     let inventory = Inventory {
         distro: None,
         packages,
+        unscanned: Vec::new(),
     };
     let found = findings(&db, &inventory);
     assert!(!withdrawn.is_empty());
@@ -130,6 +132,7 @@ fn debian_oval_matches_by_source_package_and_release() {
             codename: Some("bookworm".into()),
         }),
         packages: vec![libssl],
+        unscanned: Vec::new(),
     };
     let found = findings(&db, &inventory);
     assert_eq!(found.len(), 5, "{found:?}");
@@ -187,6 +190,7 @@ fn pypi_ranges_unsorted_last_affected_and_withdrawn() {
         let inventory = Inventory {
             distro: None,
             packages: vec![package(PackageKind::Python, name, version)],
+            unscanned: Vec::new(),
         };
         let mut ids: Vec<(String, Option<String>)> = findings(&db, &inventory)
             .into_iter()
@@ -224,4 +228,54 @@ fn pypi_ranges_unsorted_last_affected_and_withdrawn() {
         ids("PyYAML", "5.3"),
         [fix("PYSEC-2020-96", "5.3.1"), fix("PYSEC-2021-142", "5.4")]
     );
+}
+
+#[test]
+fn almalinux_binary_packages_by_evr_with_a_finding_per_cve() {
+    let db = load("osv/almalinux");
+    let distro = berth_scan::inventory::Distro {
+        id: "almalinux".into(),
+        version: "9.0".into(),
+        codename: None,
+    };
+    let inventory = Inventory {
+        distro: Some(distro),
+        packages: vec![
+            // epoch 1 below the fix 1:3.0.1-43.el9_0 (and 1:3.0.7-28.el9_4, 1:3.5.5-4.el9_8)
+            package(PackageKind::Rpm, "openssl-libs", "1:3.0.1-41.el9_0"),
+            // fixed exactly
+            package(PackageKind::Rpm, "zlib", "1.2.11-32.el9_0"),
+            // no epoch installed is epoch 0, below the fix's epoch 2
+            package(PackageKind::Rpm, "tar", "1.35-1.el9"),
+            // a later epoch is not affected however low its version
+            package(PackageKind::Rpm, "less", "1:1-1.el9"),
+        ],
+        unscanned: Vec::new(),
+    };
+    let got: Vec<(String, String, Option<String>)> = findings(&db, &inventory)
+        .into_iter()
+        .map(|f| (f.name, f.package, f.fixed_in))
+        .collect();
+    let want =
+        |cve: &str, p: &str, fix: &str| (cve.to_string(), p.to_string(), Some(fix.to_string()));
+    let mut expected = vec![
+        want("CVE-2022-3602", "openssl-libs", "1:3.0.1-43.el9_0"),
+        want("CVE-2022-3786", "openssl-libs", "1:3.0.1-43.el9_0"),
+        want("CVE-2024-6119", "openssl-libs", "1:3.0.7-28.el9_4"),
+        want("CVE-2025-45582", "tar", "2:1.34-9.el9_7"),
+    ];
+    // ALSA-2026:25239 fixes 15 CVEs at once
+    let record = std::fs::read(shared("osv/almalinux/ALSA-2026-25239.json")).unwrap();
+    let record: serde_json::Value = serde_json::from_slice(&record).unwrap();
+    let related = record["related"].as_array().unwrap();
+    assert_eq!(related.len(), 15);
+    for cve in related {
+        expected.push(want(
+            cve.as_str().unwrap(),
+            "openssl-libs",
+            "1:3.5.5-4.el9_8",
+        ));
+    }
+    expected.sort();
+    assert_eq!(got, expected);
 }

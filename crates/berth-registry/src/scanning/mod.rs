@@ -95,4 +95,14 @@ pub mod descriptions {
     pub const IN_PROGRESS: &str = "The scan is in progress.";
     pub const UNSUPPORTED: &str =
         "UnsupportedImageError: The operating system and/or package manager are not supported.";
+
+    /// A completed scan's words, naming the package databases it found but could not read
+    /// (Berth's addition: they are never passed over in silence).
+    pub fn complete(unscanned: &[String]) -> String {
+        if unscanned.is_empty() {
+            COMPLETE.to_string()
+        } else {
+            format!("{COMPLETE} Not scanned: {}.", unscanned.join(", "))
+        }
+    }
 }

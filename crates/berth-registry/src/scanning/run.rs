@@ -182,9 +182,9 @@ impl Registry {
         };
         let data = self.scanner.data();
         let outcome = match self.scan_image(&job, &data.db).await {
-            Ok(found) => ScanOutcome {
+            Ok((found, unscanned)) => ScanOutcome {
                 status: ScanStatus::Complete,
-                description: Some(descriptions::COMPLETE.into()),
+                description: Some(descriptions::complete(&unscanned)),
                 findings: Some(
                     serde_json::to_string(&found)
                         .map_err(|e| RegistryError::Internal(e.to_string()))?,
@@ -231,7 +231,7 @@ impl Registry {
         self: &Arc<Self>,
         job: &ScanJob,
         db: &berth_scan::vulndb::Database,
-    ) -> std::result::Result<Vec<Finding>, Failure> {
+    ) -> std::result::Result<(Vec<Finding>, Vec<String>), Failure> {
         let (media_type, parsed) = self.scanned_manifest(job, &job.digest).await?;
         // an image (its manifest already read), or the images an index lists
         let images: Vec<(Digest, Option<(String, ParsedManifest)>)> = if parsed.manifests.is_empty()
@@ -245,12 +245,14 @@ impl Registry {
                 .collect()
         };
         let mut found = Vec::new();
+        let mut unscanned = Vec::new();
         let mut supported = false;
         for (image, read) in images {
             match self.image_inventory(job, &image, read).await {
                 Ok(inventory) => {
                     supported = true;
                     found.extend(findings(db, &inventory));
+                    unscanned.extend(inventory.unscanned);
                 }
                 // an index may list attestations and other artifacts beside its images
                 Err(Failure::Unsupported) => {}
@@ -262,7 +264,9 @@ impl Registry {
         }
         found.sort_by(|a, b| (&a.name, &a.package).cmp(&(&b.name, &b.package)));
         found.dedup_by(|a, b| a.name == b.name && a.package == b.package);
-        Ok(found)
+        unscanned.sort();
+        unscanned.dedup();
+        Ok((found, unscanned))
     }
 
     /// A manifest of the job's repository, parsed, with its media type.

@@ -1,7 +1,9 @@
-//! Rust crates of a `Cargo.lock`: each `[[package]]` with a registry `source` (workspace
-//! members and path dependencies are not published crates).
+//! Rust crates: those of a `Cargo.lock` (each `[[package]]` with a registry `source`: workspace
+//! members and path dependencies are not published crates), and those cargo-auditable recorded
+//! in a binary.
 
 use super::{Package, PackageKind};
+use crate::binary::Binary;
 use crate::fs::Filesystem;
 
 pub fn wanted(path: &str) -> bool {
@@ -38,9 +40,20 @@ pub fn parse(text: &str, location: &str) -> Vec<Package> {
 }
 
 pub fn packages(fs: &Filesystem) -> Vec<Package> {
-    fs.files(wanted)
+    let mut out: Vec<Package> = fs
+        .files(wanted)
         .flat_map(|(path, bytes)| parse(&String::from_utf8_lossy(bytes), path))
-        .collect()
+        .collect();
+    for (path, binary) in fs.binaries() {
+        if let Binary::Rust(crates) = binary {
+            out.extend(
+                crates
+                    .iter()
+                    .map(|(n, v)| Package::language(PackageKind::Cargo, n, v, path)),
+            );
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -5,13 +5,16 @@ mod apk;
 mod cargo;
 mod dpkg;
 mod golang;
+mod java;
 mod npm;
 mod os_release;
 pub mod python;
+mod rpm;
 
 use serde::{Deserialize, Serialize};
 
 use crate::fs::Filesystem;
+use crate::layer::Want;
 pub use os_release::Distro;
 
 /// Where a package was found, which decides how its versions order and which advisories
@@ -21,6 +24,7 @@ pub use os_release::Distro;
 pub enum PackageKind {
     Apk,
     Dpkg,
+    Rpm,
     /// A Go module (or `stdlib`) in a Go binary's build information.
     Go,
     /// A Rust crate (cargo-auditable data, `Cargo.lock`).
@@ -35,7 +39,7 @@ impl PackageKind {
     /// The OSV ecosystem of a language package (OS packages take their release's).
     pub fn ecosystem(self) -> Option<&'static str> {
         match self {
-            PackageKind::Apk | PackageKind::Dpkg => None,
+            PackageKind::Apk | PackageKind::Dpkg | PackageKind::Rpm => None,
             PackageKind::Go => Some("Go"),
             PackageKind::Cargo => Some("crates.io"),
             PackageKind::Python => Some("PyPI"),
@@ -82,29 +86,48 @@ impl Package {
 pub struct Inventory {
     pub distro: Option<Distro>,
     pub packages: Vec<Package>,
+    /// Package databases that are there but could not be read (`rpm BDB (var/lib/rpm/Packages)`):
+    /// a scan reports them as not scanned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unscanned: Vec<String>,
 }
 
-/// The paths a scan keeps from each layer.
-pub fn wanted(path: &str) -> bool {
+/// What a scan keeps of each path of a layer.
+pub fn wanted(path: &str) -> Want {
+    if wants_bytes(path) {
+        Want::Bytes
+    } else if rpm::noted(path) {
+        Want::Presence
+    } else {
+        Want::No
+    }
+}
+
+fn wants_bytes(path: &str) -> bool {
     os_release::wanted(path)
         || apk::wanted(path)
         || dpkg::wanted(path)
         || python::wanted(path)
         || npm::wanted(path)
         || cargo::wanted(path)
+        || rpm::wanted(path)
 }
 
 /// Read the inventory of an image's filesystem.
 pub fn inventory(fs: &Filesystem) -> Inventory {
+    let mut unscanned = Vec::new();
     let mut packages = apk::packages(fs);
     packages.extend(dpkg::packages(fs));
+    packages.extend(rpm::packages(fs, &mut unscanned));
     packages.extend(python::packages(fs));
     packages.extend(npm::packages(fs));
     packages.extend(cargo::packages(fs));
     packages.extend(golang::packages(fs));
+    packages.extend(java::packages(fs));
     Inventory {
         distro: os_release::distro(fs),
         packages,
+        unscanned,
     }
 }
 

@@ -1,10 +1,11 @@
 //! Version ordering per ecosystem, each by its own algorithm: dpkg (Debian, Ubuntu), apk
 //! (Alpine), RPM EVR (Red Hat family), SemVer (Go, crates.io, npm; lenient as OSV's tooling is),
-//! and PEP 440 (PyPI). Each is checked against its ecosystem's vector file in
+//! PEP 440 (PyPI), and Maven's. Each is checked against its ecosystem's vector file in
 //! `../shared/vulndata/versions`.
 
 mod apk;
 mod dpkg;
+mod maven;
 mod numeric;
 mod pep440;
 mod rpm;
@@ -20,6 +21,7 @@ pub enum Scheme {
     Rpm,
     Semver,
     Pep440,
+    Maven,
 }
 
 impl Scheme {
@@ -33,6 +35,7 @@ impl Scheme {
             Scheme::Rpm => rpm::compare(a, b),
             Scheme::Semver => semver::compare(a, b),
             Scheme::Pep440 => pep440::compare(a, b),
+            Scheme::Maven => maven::compare(a, b),
         }
     }
 }

@@ -151,10 +151,19 @@ impl Advisory {
 
     /// The CVE this advisory is about, if it names one (its id, an alias, or a related id).
     pub fn cve(&self) -> Option<&str> {
-        std::iter::once(&self.id)
+        self.cves().next()
+    }
+
+    /// Every CVE the advisory names (its id, aliases, related ids), each once.
+    pub fn cves(&self) -> impl Iterator<Item = &str> {
+        let all = std::iter::once(&self.id)
             .chain(&self.aliases)
             .chain(&self.related)
-            .map(String::as_str)
-            .find(|i| i.starts_with("CVE-"))
+            .map(String::as_str);
+        all.clone()
+            .enumerate()
+            .filter(|(_, i)| i.starts_with("CVE-"))
+            .filter(move |(n, i)| !all.clone().take(*n).any(|j| j == *i))
+            .map(|(_, i)| i)
     }
 }

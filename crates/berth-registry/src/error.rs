@@ -80,6 +80,10 @@ pub enum RegistryError {
         repository: String,
         account: String,
     },
+    /// An image a scan or SBOM cannot read: an artifact, or content that is not a container
+    /// image's.
+    #[error("{0}")]
+    UnsupportedImageType(String),
     /// A second StartImageScan of an image within 24 hours (BASIC scanning).
     #[error("The scan quota per image has been exceeded. Wait and try again.")]
     ScanLimitExceeded,

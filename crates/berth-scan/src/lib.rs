@@ -1,9 +1,9 @@
 //! Berth's vulnerability scanner as a library: layers read as streams ([`layer`]) and applied
 //! as the runtime applies them ([`fs`]), the packages an image has installed ([`inventory`]),
 //! vulnerability data in OSV's model ([`vulndb`]), the version order of each ecosystem
-//! ([`version`]), and the matcher ([`matcher`]). It reads the bytes it is given and does no
-//! network or database I/O; berth-registry feeds it blobs and stores its results. It depends on
-//! no other Berth crate.
+//! ([`version`]), the matcher ([`matcher`]), and SBOM documents ([`sbom`]). It reads the bytes
+//! it is given and does no network or database I/O; berth-registry feeds it blobs and stores its
+//! results. It depends on no other Berth crate.
 
 pub mod binary;
 pub mod error;
@@ -12,6 +12,7 @@ mod guard;
 pub mod inventory;
 pub mod layer;
 pub mod matcher;
+pub mod sbom;
 pub mod severity;
 pub mod version;
 pub mod vulndb;

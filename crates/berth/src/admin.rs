@@ -140,6 +140,10 @@ pub enum AdminCommand {
     /// Vulnerability data for scanning: import files, or show what is loaded and how old it is.
     #[command(subcommand)]
     Vulndb(VulndbCommand),
+    /// An image's SBOM or last scan report, printed, and attached to the image as an OCI
+    /// referrer with --attach (`oras discover` lists it).
+    #[command(subcommand)]
+    Scan(ScanCommand),
     /// Run a garbage collection pass now and print what it examined, deleted and kept. On a data
     /// directory it refuses while a server serves it: run it through the server (--endpoint).
     Gc {
@@ -231,6 +235,38 @@ pub enum VulndbCommand {
     },
     /// What is loaded: every import (kind, file, records, sha256, when) and the data's age.
     Status,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScanCommand {
+    /// The packages of IMAGE (REPO, REPO:TAG or REPO@DIGEST; an index: of every image it
+    /// lists) as a CycloneDX 1.5 or SPDX 2.3 JSON document.
+    Sbom {
+        image: String,
+        #[arg(long, value_parser = ["cyclonedx", "spdx"], default_value = "cyclonedx")]
+        format: String,
+        /// Also push the document as a referrer of the image.
+        #[arg(long)]
+        attach: bool,
+    },
+    /// The last scan of IMAGE: its status, the data it used and every finding, as JSON.
+    Report {
+        image: String,
+        /// Also push the report as a referrer of the image.
+        #[arg(long)]
+        attach: bool,
+    },
+}
+
+/// `REPO`, `REPO:TAG` or `REPO@DIGEST` as (repository, reference).
+fn image_reference(image: &str) -> (String, String) {
+    if let Some((repo, digest)) = image.split_once('@') {
+        return (repo.to_string(), digest.to_string());
+    }
+    match image.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo.to_string(), tag.to_string()),
+        _ => (image.to_string(), "latest".to_string()),
+    }
 }
 
 /// The files under `paths` (directories walked, in name order).
@@ -397,6 +433,25 @@ impl AdminCommand {
                 put("RepositoryName", repository);
                 "RunLifecycle"
             }
+            AdminCommand::Scan(ScanCommand::Sbom {
+                image,
+                format,
+                attach,
+            }) => {
+                let (repo, reference) = image_reference(image);
+                put("RepositoryName", &Some(repo));
+                put("ImageReference", &Some(reference));
+                put("Format", &Some(format.clone()));
+                m.insert("Attach".into(), json!(attach));
+                "ExportSbom"
+            }
+            AdminCommand::Scan(ScanCommand::Report { image, attach }) => {
+                let (repo, reference) = image_reference(image);
+                put("RepositoryName", &Some(repo));
+                put("ImageReference", &Some(reference));
+                m.insert("Attach".into(), json!(attach));
+                "ExportScanReport"
+            }
             // sent file by file by `import_files`
             AdminCommand::Vulndb(VulndbCommand::Import { .. }) => "ImportVulnerabilityData",
             AdminCommand::Vulndb(VulndbCommand::Status) => "DescribeVulnerabilityData",
@@ -461,10 +516,22 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<Value> {
         input.insert("AccountId".into(), json!(a));
     }
     let body = serde_json::to_vec(&Value::Object(input))?;
-    match &args.endpoint {
+    let out = match &args.endpoint {
         Some(url) => remote(&args, url, op, body).await,
         None => local(&args, op, &body).await,
+    }?;
+    if let AdminCommand::Scan(_) = &args.command {
+        // the document itself is printed; where it was attached goes to stderr
+        if let Some(referrer) = out.get("ReferrerDigest").and_then(Value::as_str) {
+            eprintln!(
+                "attached to {} as {referrer} ({})",
+                out["ImageDigest"].as_str().unwrap_or_default(),
+                out["MediaType"].as_str().unwrap_or_default()
+            );
+        }
+        return Ok(out.get("Document").cloned().unwrap_or(Value::Null));
     }
+    Ok(out)
 }
 
 async fn local(args: &AdminArgs, op: &str, body: &[u8]) -> anyhow::Result<Value> {

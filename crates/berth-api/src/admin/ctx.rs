@@ -65,6 +65,12 @@ pub struct Params {
     /// ImportVulnerabilityData: the file's name, and its bytes in base64.
     pub name: Option<String>,
     pub data: Option<String>,
+    /// ExportSbom, ExportScanReport: the image (a tag or digest), the SBOM's format, and
+    /// whether to attach the document to the image as a referrer.
+    pub image_reference: Option<String>,
+    pub format: Option<String>,
+    #[serde(default, deserialize_with = "flag")]
+    pub attach: bool,
 }
 
 impl Request for Params {
@@ -89,6 +95,7 @@ impl Request for Params {
         c.non_negative("StoragePrice", self.storage_price);
         c.non_negative("TransferPrice", self.transfer_price);
         c.length("Name", self.name.as_deref(), 1, 4096);
+        c.length("ImageReference", self.image_reference.as_deref(), 1, 300);
     }
 }
 

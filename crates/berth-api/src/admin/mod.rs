@@ -14,6 +14,7 @@ mod ctx;
 mod identities;
 mod maintenance;
 pub mod operations;
+mod scans;
 mod vulndb;
 
 use berth_iam::Iam;

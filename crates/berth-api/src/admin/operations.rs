@@ -27,6 +27,8 @@ macro_rules! admin_operations {
             Usage => maintenance::usage,
             ImportVulnerabilityData => vulndb::import_vulnerability_data,
             DescribeVulnerabilityData => vulndb::describe_vulnerability_data,
+            ExportSbom => scans::export_sbom,
+            ExportScanReport => scans::export_scan_report,
         }
     };
 }

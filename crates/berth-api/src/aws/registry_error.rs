@@ -28,6 +28,7 @@ pub fn registry_error(e: RegistryError) -> AwsError {
         R::ImageNotFound { .. } => AwsError::new("ImageNotFoundException", msg),
         R::ScanNotFound { .. } => AwsError::new("ScanNotFoundException", msg),
         R::ScanLimitExceeded => AwsError::new("LimitExceededException", msg),
+        R::UnsupportedImageType(_) => AwsError::new("UnsupportedImageTypeException", msg),
         R::InsufficientStorage(_) => AwsError::server(msg),
         R::Internal(m) => {
             tracing::error!(error = %m, "internal error");

@@ -161,6 +161,7 @@ impl From<RegistryError> for OciError {
             | R::ImageNotFound { .. }
             | R::ScanNotFound { .. }
             | R::ScanLimitExceeded
+            | R::UnsupportedImageType(_)
             | R::VulnerabilityData(_)
             | R::LifecyclePreviewNotFound { .. }
             | R::LifecycleInvalid(_)

@@ -6,6 +6,8 @@
 
 pub mod config;
 mod data;
+mod export;
+mod inventory;
 mod run;
 
 use std::collections::HashMap;

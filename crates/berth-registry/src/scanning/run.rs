@@ -5,13 +5,13 @@
 use std::sync::Arc;
 
 use berth_meta::{ImageScan, Repository, ScanJob, ScanOutcome, ScanStatus};
-use berth_oci::{manifest, media_types, Digest, ParsedManifest, RepositoryName};
+use berth_oci::{Digest, RepositoryName};
 use berth_scan::matcher::findings;
-use berth_scan::{Finding, Inventory};
-use tokio_util::io::{StreamReader, SyncIoBridge};
+use berth_scan::Finding;
 
 use super::config::{RegistryScanning, ScanFrequency, ScanType};
 use super::descriptions;
+use super::inventory::Failure;
 use crate::{Registry, RegistryError, Result};
 
 /// How long a claimed scan is held before another node may take it over.
@@ -20,22 +20,6 @@ const LEASE_MS: i64 = 120_000;
 const ATTEMPTS: i64 = 3;
 /// A manual scan of an image once per this period (BASIC scanning).
 const MANUAL_PERIOD_MS: i64 = 24 * 3600 * 1000;
-
-/// Why a scan did not complete.
-enum Failure {
-    /// The image is not one a scan can read (an artifact).
-    Unsupported,
-    /// The image's content cannot be read as a container image's (hostile or corrupt).
-    Content(String),
-    /// The store or database failed: worth trying again.
-    Transient(String),
-}
-
-impl From<RegistryError> for Failure {
-    fn from(e: RegistryError) -> Self {
-        Failure::Transient(e.to_string())
-    }
-}
 
 impl Registry {
     /// An account's registry scanning configuration.
@@ -226,41 +210,21 @@ impl Registry {
         Ok(true)
     }
 
-    /// The findings of an image (an index: of every image it lists).
+    /// The findings of an image (an index: of every image it lists), and the package
+    /// databases it has that could not be read.
     async fn scan_image(
-        self: &Arc<Self>,
+        &self,
         job: &ScanJob,
         db: &berth_scan::vulndb::Database,
     ) -> std::result::Result<(Vec<Finding>, Vec<String>), Failure> {
-        let (media_type, parsed) = self.scanned_manifest(job, &job.digest).await?;
-        // an image (its manifest already read), or the images an index lists
-        let images: Vec<(Digest, Option<(String, ParsedManifest)>)> = if parsed.manifests.is_empty()
-        {
-            vec![(digest_of(&job.digest)?, Some((media_type, parsed)))]
-        } else {
-            parsed
-                .manifests
-                .iter()
-                .map(|m| (m.digest.clone(), None))
-                .collect()
-        };
         let mut found = Vec::new();
         let mut unscanned = Vec::new();
-        let mut supported = false;
-        for (image, read) in images {
-            match self.image_inventory(job, &image, read).await {
-                Ok(inventory) => {
-                    supported = true;
-                    found.extend(findings(db, &inventory));
-                    unscanned.extend(inventory.unscanned);
-                }
-                // an index may list attestations and other artifacts beside its images
-                Err(Failure::Unsupported) => {}
-                Err(other) => return Err(other),
-            }
-        }
-        if !supported {
-            return Err(Failure::Unsupported);
+        for inventory in self
+            .inventories(&job.account_id, &job.repository, &job.digest)
+            .await?
+        {
+            found.extend(findings(db, &inventory));
+            unscanned.extend(inventory.unscanned);
         }
         found.sort_by(|a, b| (&a.name, &a.package).cmp(&(&b.name, &b.package)));
         found.dedup_by(|a, b| a.name == b.name && a.package == b.package);
@@ -268,101 +232,4 @@ impl Registry {
         unscanned.dedup();
         Ok((found, unscanned))
     }
-
-    /// A manifest of the job's repository, parsed, with its media type.
-    async fn scanned_manifest(
-        &self,
-        job: &ScanJob,
-        digest: &str,
-    ) -> std::result::Result<(String, ParsedManifest), Failure> {
-        let d = digest_of(digest)?;
-        match self
-            .meta
-            .manifest_by_digest_name(&job.account_id, &job.repository, &d, true)
-            .await
-            .map_err(|e| Failure::Transient(e.to_string()))?
-        {
-            Some(Some(m)) => {
-                let parsed = manifest::parse(Some(&m.meta.media_type), &m.body)
-                    .map_err(|e| Failure::Content(e.to_string()))?;
-                Ok((m.meta.media_type, parsed))
-            }
-            _ => Err(Failure::Content(format!(
-                "the image {digest} is no longer in the repository"
-            ))),
-        }
-    }
-
-    /// An image's inventory: stored, or read from its layers (and then stored). `read`: its
-    /// manifest, when the caller has it already.
-    async fn image_inventory(
-        self: &Arc<Self>,
-        job: &ScanJob,
-        image: &Digest,
-        read: Option<(String, ParsedManifest)>,
-    ) -> std::result::Result<Inventory, Failure> {
-        let key = image.to_string();
-        if let Some(stored) = self
-            .meta
-            .inventory(&key)
-            .await
-            .map_err(|e| Failure::Transient(e.to_string()))?
-        {
-            if let Ok(inv) = serde_json::from_str::<Inventory>(&stored) {
-                return Ok(inv);
-            }
-        }
-        let (media_type, parsed) = match read {
-            Some(r) => r,
-            None => self.scanned_manifest(job, &key).await?,
-        };
-        let is_image =
-            media_type == media_types::OCI_MANIFEST || media_type == media_types::DOCKER_MANIFEST;
-        let config_ok = parsed
-            .config
-            .as_ref()
-            .is_some_and(|c| media_types::IMAGE_CONFIGS.contains(&c.media_type.as_str()));
-        if !is_image || !config_ok {
-            return Err(Failure::Unsupported);
-        }
-        let layers: Vec<Digest> = parsed.layers.iter().map(|l| l.digest.clone()).collect();
-        let inventory = self.read_layers(layers).await?;
-        let json =
-            serde_json::to_string(&inventory).map_err(|e| Failure::Transient(e.to_string()))?;
-        self.meta
-            .put_inventory(&key, &json)
-            .await
-            .map_err(|e| Failure::Transient(e.to_string()))?;
-        Ok(inventory)
-    }
-
-    /// Read the layers, lowest first, as streams from the blob store on a blocking thread.
-    async fn read_layers(
-        self: &Arc<Self>,
-        layers: Vec<Digest>,
-    ) -> std::result::Result<Inventory, Failure> {
-        let store = self.store.clone();
-        let handle = tokio::runtime::Handle::current();
-        tokio::task::spawn_blocking(move || {
-            let mut stack = berth_scan::LayerStack::new(berth_scan::Limits::default());
-            for d in &layers {
-                let stream = handle
-                    .block_on(store.read(d, None))
-                    .map_err(|e| Failure::Transient(format!("layer {d}: {e}")))?;
-                let reader =
-                    SyncIoBridge::new_with_handle(StreamReader::new(stream), handle.clone());
-                stack.push(reader).map_err(|e| {
-                    Failure::Content(format!("The image could not be scanned: {e}"))
-                })?;
-            }
-            Ok(stack.inventory())
-        })
-        .await
-        .map_err(|e| Failure::Transient(e.to_string()))?
-    }
-}
-
-fn digest_of(s: &str) -> std::result::Result<Digest, Failure> {
-    s.parse()
-        .map_err(|_| Failure::Content(format!("not a digest: {s}")))
 }

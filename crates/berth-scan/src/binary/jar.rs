@@ -126,7 +126,9 @@ impl Walk<'_> {
                     let mut data = flate2::bufread::DeflateDecoder::new(&mut *r);
                     self.entry(&mut data, kind, &path, depth)?;
                 }
-                STORED if !descriptor => {
+                // a stored entry's size in its local header, unless only its descriptor has it
+                // (a streaming writer may give both)
+                STORED if !descriptor || size > 0 => {
                     let mut data = (&mut *r).take(size);
                     self.entry(&mut data, kind, &path, depth)?;
                 }

@@ -1,5 +1,5 @@
 //! The scanner's layer reader and package-database parsers on arbitrary input: the bytes as a
-//! layer (gzip, zstd or tar), and, so that the parsers see input past the tar structure, the
+//! layer (gzip, zstd or tar), as a Java archive, an executable and an rpm database, and, so that the parsers see input past the tar structure, the
 //! bytes cut at NUL into the contents of the files a scan reads. Neither may panic, and both
 //! stay within the scan's limits.
 
@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-const PATHS: [&str; 8] = [
+const PATHS: [&str; 10] = [
     "etc/os-release",
     "lib/apk/db/installed",
     "var/lib/dpkg/status",
@@ -16,6 +16,8 @@ const PATHS: [&str; 8] = [
     "app/node_modules/x/package.json",
     "app/package-lock.json",
     "src/Cargo.lock",
+    "var/lib/rpm/rpmdb.sqlite",
+    "opt/app/app.jar",
 ];
 
 fn layer_of(data: &[u8]) -> Vec<u8> {
@@ -38,6 +40,10 @@ fuzz_target!(|data: &[u8]| {
         layer_bytes: 64 << 20,
     };
     let _ = berth_scan::inventory_of([data], &limits);
+    // the readers of files as they stream past, and rpm's database, on the bytes themselves
+    let _ = berth_scan::binary::jar::read(data);
+    let _ = berth_scan::binary::sniff(&mut &data[..]);
+    let _ = berth_scan::inventory::rpm::parse(data, "x");
     let layer = layer_of(data);
     if let Ok(inv) = berth_scan::inventory_of([layer.as_slice()], &limits) {
         let db = berth_scan::vulndb::Database::default();
@@ -49,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
         berth_scan::Scheme::Rpm,
         berth_scan::Scheme::Semver,
         berth_scan::Scheme::Pep440,
+        berth_scan::Scheme::Maven,
     ] {
         if let Some(at) = data.iter().position(|b| *b == b' ') {
             let a = String::from_utf8_lossy(&data[..at]);

@@ -9,7 +9,7 @@ mod java;
 mod npm;
 mod os_release;
 pub mod python;
-mod rpm;
+pub mod rpm;
 
 use serde::{Deserialize, Serialize};
 

@@ -50,18 +50,23 @@ class Layout:
                     info.mode = 0o755 if "/bin/" in f"/{name}" else 0o644
                     tar.addfile(info, io.BytesIO(content))
             tars.append(raw.getvalue())
+        return self.image_of_layers([(gzip.compress(t, mtime=0), _sha(t)) for t in tars], arch, os_name)
+
+    def image_of_layers(self, layers: list, arch: str = "amd64", os_name: str = "linux") -> dict:
+        """Store one image of prepared layers, each (gzipped tar, its diff_id: the digest of
+        the tar itself); return its descriptor."""
         config = json.dumps(
             {
                 "architecture": arch,
                 "os": os_name,
                 "config": {"Cmd": ["/hello"]},
-                "rootfs": {"type": "layers", "diff_ids": [_sha(t) for t in tars]},
-                "history": [{"created_by": "berth e2e"} for _ in tars],
+                "rootfs": {"type": "layers", "diff_ids": [diff_id for _, diff_id in layers]},
+                "history": [{"created_by": "berth e2e"} for _ in layers],
             },
             sort_keys=True,
         ).encode()
         cfg = self.blob(config)
-        lays = [self.blob(gzip.compress(t, mtime=0)) for t in tars]
+        lays = [self.blob(gz) for gz, _ in layers]
         manifest = json.dumps(
             {
                 "schemaVersion": 2,
@@ -86,6 +91,46 @@ class Layout:
         self.refs.append(d)
         with open(os.path.join(self.path, "index.json"), "w") as f:
             json.dump({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": self.refs}, f)
+
+
+def zero_file_layer(path: str, size: int) -> tuple:
+    """A gzipped layer of one executable of `size` zero bytes (made as a stream: the file is
+    never held whole), and its diff_id."""
+    class Zeros(io.RawIOBase):
+        def __init__(self, n):
+            self.left = n
+
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            n = min(len(b), self.left)
+            b[:n] = bytes(n)
+            self.left -= n
+            return n
+
+    class Hashing(io.RawIOBase):
+        """The tar stream: hashed (the diff_id), then compressed."""
+        def __init__(self):
+            self.sha = hashlib.sha256()
+            self.out = io.BytesIO()
+            self.gz = gzip.GzipFile(fileobj=self.out, mode="wb", compresslevel=1, mtime=0)
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            self.sha.update(b)
+            self.gz.write(b)
+            return len(b)
+
+    sink = Hashing()
+    with tarfile.open(fileobj=sink, mode="w|", bufsize=1 << 20) as tar:
+        info = tarfile.TarInfo(path)
+        info.size, info.mode, info.mtime = size, 0o755, 0
+        tar.addfile(info, io.BufferedReader(Zeros(size), 1 << 20))
+    sink.gz.close()
+    return sink.out.getvalue(), "sha256:" + sink.sha.hexdigest()
 
 
 def manifest_digest(layout_path: str, name: str) -> str:

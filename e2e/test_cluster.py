@@ -1,8 +1,9 @@
 """Two `berth serve` nodes on one PostgreSQL database and one S3 bucket (Garage), as behind a load
 balancer: docker pushes through node A and pulls through node B; a chunked upload begun on A is
 finished on B; A is killed (SIGKILL) in the middle of 20 concurrent pushes, whose clients retry
-against B; afterwards every acknowledged image pulls intact through B and fsck is clean. And
-`berth admin migrate` of a single-node installation into a cluster."""
+against B; afterwards every acknowledged image pulls intact through B and fsck is clean; a scan
+whose node is killed mid-scan is completed by the other. And `berth admin migrate` of a
+single-node installation into a cluster."""
 
 import json
 import os
@@ -223,6 +224,51 @@ def test_a_node_killed_during_pushes_loses_no_acknowledged_image(cluster):
         vb.check_image(repo, d)
     report = fsck(b, "--grace", "0")
     assert report["problems"] == [], report["problems"][:5]
+
+
+def test_a_scan_completes_when_its_node_is_killed_mid_scan(cluster, tmp_path):
+    """The node that claimed a scan on push is killed (SIGKILL) while it reads the image; its
+    lease runs out and the other node takes the scan over and completes it."""
+    from ocilayout import Layout, zero_file_layer
+    from test_scanning import aws, push_layout, scanning_repository
+    a, b = cluster
+    src = Layout(str(tmp_path / "src"))
+    # one executable of 1 GiB: every byte is searched as it streams past, which takes seconds
+    img = src.image_of_layers([zero_file_layer("usr/bin/big", 1 << 30)])
+    src.tag(img, "v1")
+    repo = "cluster/scan"
+    scanning_repository(a, repo)
+    push_layout(a, src, "v1", repo)
+
+    def started(node):
+        with open(node.log_path) as f:
+            return "scan started" in f.read()
+
+    deadline = time.time() + 30
+    while not (started(a) or started(b)):
+        assert time.time() < deadline, "no node started the scan"
+        time.sleep(0.05)
+    scanning, other = (a, b) if started(a) else (b, a)
+    scanning.proc.send_signal(signal.SIGKILL)
+    scanning.proc.wait(timeout=30)
+    with open(scanning.log_path) as f:
+        assert "scan finished" not in f.read(), "the scan ended before its node was killed"
+
+    def status():
+        out = aws(other, "describe-image-scan-findings", "--repository-name", repo,
+                  "--image-id", f"imageDigest={img['digest']}")
+        return out["imageScanStatus"]["status"]
+
+    assert status() == "IN_PROGRESS"
+    # the lease (30 s, renewed while its holder lives) runs out; the other node takes over
+    deadline = time.time() + 120
+    while status() == "IN_PROGRESS":
+        assert time.time() < deadline, "the scan was never taken over"
+        time.sleep(0.5)
+    assert status() == "COMPLETE"
+    with open(other.log_path) as f:
+        log = f.read()
+    assert "scan started" in log and "scan finished" in log
 
 
 def test_migrate_a_single_node_installation_into_the_cluster():

@@ -307,6 +307,28 @@ impl MetaStore {
         .await?)
     }
 
+    /// Extend the lease of a scan `owner` holds while it runs; `false` when another node
+    /// has taken it over.
+    pub async fn renew_scan(
+        &self,
+        repo: i64,
+        digest: &str,
+        owner: &str,
+        lease_until: i64,
+    ) -> Result<bool> {
+        let renewed = query(
+            "UPDATE image_scans SET lease_until = $1
+             WHERE repository_id = $2 AND digest = $3 AND lease_owner = $4 AND status = 'IN_PROGRESS'",
+        )
+        .bind(lease_until)
+        .bind(repo)
+        .bind(digest)
+        .bind(owner)
+        .execute(self.db.write())
+        .await?;
+        Ok(renewed.rows_affected() == 1)
+    }
+
     /// Record how a claimed scan ended; `false` when `owner` no longer holds it (another node
     /// took it over, or the image was deleted).
     pub async fn finish_scan(

@@ -14,8 +14,9 @@ use super::descriptions;
 use super::inventory::Failure;
 use crate::{Registry, RegistryError, Result};
 
-/// How long a claimed scan is held before another node may take it over.
-const LEASE_MS: i64 = 120_000;
+/// How long a claimed scan is held before another node may take it over (a node that dies
+/// mid-scan loses it this long after its last renewal); renewed every third of it while it runs.
+const LEASE_MS: i64 = 30_000;
 /// Scans whose layers cannot be read are tried this many times in all.
 const ATTEMPTS: i64 = 3;
 /// A manual scan of an image once per this period (BASIC scanning).
@@ -164,8 +165,12 @@ impl Registry {
         let Some(job) = self.meta.claim_scan(owner, lease).await? else {
             return Ok(false);
         };
+        tracing::info!(repository = %job.repository, digest = %job.digest, attempt = job.attempts, "scan started");
         let data = self.scanner.data();
-        let outcome = match self.scan_image(&job, &data.db).await {
+        let heartbeat = self.renew_while_running(&job, owner);
+        let scanned = self.scan_image(&job, &data.db).await;
+        heartbeat.abort();
+        let outcome = match scanned {
             Ok((found, unscanned)) => ScanOutcome {
                 status: ScanStatus::Complete,
                 description: Some(descriptions::complete(&unscanned)),
@@ -208,6 +213,24 @@ impl Registry {
             .await?;
         tracing::info!(repository = %job.repository, digest = %job.digest, status = %outcome.status, recorded, "scan finished");
         Ok(true)
+    }
+
+    /// A task that renews the job's lease until aborted.
+    fn renew_while_running(&self, job: &ScanJob, owner: &str) -> tokio::task::JoinHandle<()> {
+        let meta = self.meta.clone();
+        let (repo, digest, owner) = (job.repository_id, job.digest.clone(), owner.to_string());
+        tokio::spawn(async move {
+            let every = std::time::Duration::from_millis(LEASE_MS as u64 / 3);
+            loop {
+                tokio::time::sleep(every).await;
+                let until = berth_meta::now_millis() + LEASE_MS;
+                match meta.renew_scan(repo, &digest, &owner, until).await {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => tracing::warn!(error = %e, %digest, "renewing a scan's lease failed"),
+                }
+            }
+        })
     }
 
     /// The findings of an image (an index: of every image it lists), and the package

@@ -119,6 +119,15 @@ async fn scans_are_jobs_with_leases(b: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(taken.digest, "sha256:2");
+    // only the holder renews its lease
+    let until = now_millis() + 120_000;
+    assert!(!s.renew_scan(repo.id, "sha256:2", "c", until).await.unwrap());
+    assert!(s.renew_scan(repo.id, "sha256:2", "d", until).await.unwrap());
+    assert!(s
+        .claim_scan("e", now_millis() + 60_000)
+        .await
+        .unwrap()
+        .is_none());
     let done = ScanOutcome {
         status: ScanStatus::Complete,
         description: Some("The scan was completed successfully.".into()),

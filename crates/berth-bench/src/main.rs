@@ -5,6 +5,7 @@
 
 mod ceilings;
 mod client;
+mod scanning;
 mod servers;
 mod workloads;
 
@@ -36,12 +37,15 @@ struct Args {
     /// Extra arguments for `berth serve` (repeatable), e.g. `--berth-arg=--fsync=false`.
     #[arg(long = "berth-arg", allow_hyphen_values = true)]
     berth_args: Vec<String>,
-    /// Run only these workloads (for profiling): blob, reads, images, tags, catalog.
+    /// Run only these workloads (for profiling): blob, reads, images, tags, catalog, scan.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Print Berth's PID and wait this many seconds before the workloads (to attach a profiler).
     #[arg(long, default_value_t = 0)]
     attach_wait: u64,
+    /// (Internal: the scanning workload's child) the inventory of one layer file, as JSON.
+    #[arg(long, hide = true, value_name = "FILE")]
+    inventory_of: Option<PathBuf>,
 }
 
 /// Pushes of the large blob per registry and way (one PUT, chunks); the median is reported.
@@ -168,6 +172,9 @@ fn machine() -> serde_json::Value {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(layer) = &args.inventory_of {
+        return scanning::inventory_child(layer);
+    }
     let sizes = if args.quick {
         Sizes {
             blob: 128 << 20,
@@ -532,6 +539,32 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
             false,
         ));
     }
+    // scanning: Berth alone (the reference registry does not scan), beside `gzip -dc`
+    let mut scan = None;
+    if want("scan") {
+        let size = if args.quick { 64 << 20 } else { 500 << 20 };
+        eprintln!(
+            "scanning: a {} MiB layer, matching, scan on push",
+            size >> 20
+        );
+        let f = scanning::measure(&b, work, size, &scanning::vulndata_dir()).await?;
+        raw.insert(
+            "scanning".into(),
+            json!({
+                "layer_compressed_mib": f.layer_mib,
+                "inventory_mibps": f.inventory_mibps,
+                "gzip_dc_mibps": f.gzip_mibps,
+                "inventory_peak_rss_mib": f.peak_rss_mib,
+                "inventory_packages": f.packages,
+                "match_10k_packages_ms": f.match_ms,
+                "advisories": f.advisories,
+                "scan_on_push_small_ms": f.push_small_ms,
+                "scan_on_push_large_ms": f.push_large_ms,
+                "rescan_after_import_ms": f.rescan_ms,
+            }),
+        );
+        scan = Some((size, f));
+    }
     rows.push(Row::new(
         "start to first 200 (ms)",
         "ms",
@@ -558,6 +591,39 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
             fmt(row.berth),
             fmt(row.reference),
             row.advantage()
+        );
+    }
+    if let Some((size, f)) = &scan {
+        println!("\n| scanning | Berth | beside | target |");
+        println!("|---|---|---|---|");
+        println!(
+            "| inventory of a {} MiB layer (MiB/s of tar) | {} | `gzip -dc > /dev/null` {} ({:.0}%) | ≥ 70% |",
+            size >> 20,
+            fmt(f.inventory_mibps),
+            fmt(f.gzip_mibps),
+            100.0 * f.inventory_mibps / f.gzip_mibps
+        );
+        println!(
+            "| peak memory of the inventory process (MiB) | {} | | < 64 |",
+            fmt(f.peak_rss_mib)
+        );
+        println!(
+            "| match 10,000 packages (ms) | {} | {} advisories | < 100 |",
+            fmt(f.match_ms),
+            f.advisories
+        );
+        println!(
+            "| scan on push, small image: PUT to COMPLETE (ms) | {} | | |",
+            fmt(f.push_small_ms)
+        );
+        println!(
+            "| scan on push, {} MiB layer: PUT to COMPLETE (ms) | {} | | |",
+            size >> 20,
+            fmt(f.push_large_ms)
+        );
+        println!(
+            "| rescan after a data import (ms) | {} | | |",
+            fmt(f.rescan_ms)
         );
     }
     let sha = ceilings

@@ -3,13 +3,14 @@
 //! OSV's algorithm with the ecosystem's version order. Withdrawn advisories are ignored.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::{Inventory, Package};
+use crate::inventory::Inventory;
 use crate::severity::{self, Cvss, Severity};
 use crate::version::Scheme;
-use crate::vulndb::{Affected, Database, Event, Range, RangeKind};
+use crate::vulndb::{Advisory, Affected, Database, Event, Range, RangeKind};
 
 /// How the versions of an ecosystem (an OSV ecosystem name, `Alpine:v3.11`) order.
 pub fn scheme_of(ecosystem: &str) -> Option<Scheme> {
@@ -53,18 +54,18 @@ pub struct Finding {
 /// Whether `version` is in `range` (OSV's evaluation: events in version order, `introduced`
 /// `0` lowest; `fixed` and `last_affected` end an affected stretch; versions at or above a
 /// `limit` are outside), and the fix that ends the stretch it is in.
+/// The version an event names.
+fn key(e: &Event) -> &str {
+    e.introduced
+        .as_deref()
+        .or(e.fixed.as_deref())
+        .or(e.last_affected.as_deref())
+        .or(e.limit.as_deref())
+        .unwrap_or("0")
+}
+
 pub fn in_range(scheme: Scheme, version: &str, range: &Range) -> (bool, Option<String>) {
-    let key = |e: &Event| {
-        e.introduced
-            .as_deref()
-            .or(e.fixed.as_deref())
-            .or(e.last_affected.as_deref())
-            .or(e.limit.as_deref())
-            .unwrap_or("0")
-            .to_string()
-    };
-    let mut events: Vec<&Event> = range.events.iter().collect();
-    events.sort_by(|a, b| {
+    let order = |a: &&Event, b: &&Event| {
         let (ka, kb) = (key(a), key(b));
         match (
             ka == "0" && a.introduced.is_some(),
@@ -73,9 +74,14 @@ pub fn in_range(scheme: Scheme, version: &str, range: &Range) -> (bool, Option<S
             (true, true) => Ordering::Equal,
             (true, false) => Ordering::Less,
             (false, true) => Ordering::Greater,
-            (false, false) => scheme.compare(&ka, &kb),
+            (false, false) => scheme.compare(ka, kb),
         }
-    });
+    };
+    let mut events: Vec<&Event> = range.events.iter().collect();
+    // most ranges are written in order (`introduced: 0`, `fixed`): sorted only when not
+    if !events.is_sorted_by(|a, b| order(a, b) != Ordering::Greater) {
+        events.sort_by(order);
+    }
     let limits: Vec<&str> = events.iter().filter_map(|e| e.limit.as_deref()).collect();
     if !limits.is_empty()
         && !limits
@@ -140,16 +146,30 @@ fn affects(scheme: Scheme, version: &str, a: &Affected) -> Option<Option<String>
     }
 }
 
-/// The findings of one package under `ecosystem`, matched by `name` at `version`.
-fn package_findings(
-    db: &Database,
+/// What an advisory's affected entry says of one version: the finding's parts that do not
+/// depend on which package of the source was installed.
+struct Hit<'d> {
+    advisory: &'d Advisory,
+    /// The names of its findings (a CVE each, else the advisory's id).
+    names: Vec<&'d str>,
+    fixed_in: Option<String>,
+    severity: Severity,
+    cvss: Option<Cvss>,
+    informational: Option<String>,
+}
+
+/// The advisories of `name` at `version` under `ecosystem`. `os`: a distribution's package,
+/// whose advisory may fix several CVEs (ALSA-2022:7288): a finding each, as ECR names findings
+/// by CVE; a language advisory is one vulnerability under its CVE.
+fn hits<'d>(
+    db: &'d Database,
     ecosystem: &str,
     scheme: Scheme,
     name: &str,
     version: &str,
-    package: &Package,
-    out: &mut Vec<Finding>,
-) {
+    os: bool,
+) -> Vec<Hit<'d>> {
+    let mut out = Vec::new();
     for (advisory, entry) in db.entries(ecosystem, name) {
         if advisory.withdrawn.is_some() {
             continue;
@@ -157,54 +177,72 @@ fn package_findings(
         let Some(fixed_in) = affects(scheme, version, entry) else {
             continue;
         };
-        // a distribution's advisory (ALSA-2022:7288) may fix several CVEs: a finding each, as
-        // ECR names findings by CVE; a language advisory is one vulnerability under its CVE
-        let names: Vec<&str> = match (package.kind.ecosystem(), advisory.cve()) {
-            (None, Some(_)) => advisory.cves().collect(),
-            (_, Some(cve)) => vec![cve],
-            (_, None) => vec![advisory.id.as_str()],
+        let names: Vec<&str> = match advisory.cve() {
+            Some(_) if os => advisory.cves().collect(),
+            Some(cve) => vec![cve],
+            None => vec![advisory.id.as_str()],
         };
-        for finding_name in names {
-            out.push(Finding {
-                id: advisory.id.clone(),
-                name: finding_name.to_string(),
-                package: package.name.clone(),
-                version: package.version.clone(),
-                source: name.to_string(),
-                ecosystem: ecosystem.to_string(),
-                fixed_in: fixed_in.clone(),
-                severity: severity::severity(advisory, entry),
-                cvss: severity::cvss(advisory, entry),
-                informational: severity::informational(advisory, entry),
-                summary: advisory
-                    .summary
-                    .clone()
-                    .or_else(|| advisory.details.clone()),
-                references: advisory.references.iter().map(|r| r.url.clone()).collect(),
-            });
-        }
+        out.push(Hit {
+            advisory,
+            names,
+            fixed_in,
+            severity: severity::severity(advisory, entry),
+            cvss: severity::cvss(advisory, entry),
+            informational: severity::informational(advisory, entry),
+        });
     }
+    out
 }
 
 /// Every finding of an inventory, sorted by name and package, without duplicates.
 pub fn findings(db: &Database, inventory: &Inventory) -> Vec<Finding> {
     let mut out = Vec::new();
     let os = inventory.distro.as_ref().and_then(|d| d.ecosystem());
+    // the binary packages of one source share its advisories: each (source, version) once
+    let mut cache: HashMap<(&str, &str, &str), Vec<Hit<'_>>> = HashMap::new();
     for p in &inventory.packages {
         // OS packages by their source under the release; language packages by their name
         let (ecosystem, name, version) = match p.kind.ecosystem() {
-            Some(e) => (e, &p.name, &p.version),
+            Some(e) => (e, p.name.as_str(), p.version.as_str()),
             None => match &os {
-                Some(e) => (e.as_str(), &p.source, &p.source_version),
+                Some(e) => (e.as_str(), p.source.as_str(), p.source_version.as_str()),
                 None => continue,
             },
         };
         let Some(scheme) = scheme_of(ecosystem) else {
             continue;
         };
-        package_findings(db, ecosystem, scheme, name, version, p, &mut out);
+        let found = cache.entry((ecosystem, name, version)).or_insert_with(|| {
+            hits(
+                db,
+                ecosystem,
+                scheme,
+                name,
+                version,
+                p.kind.ecosystem().is_none(),
+            )
+        });
+        for hit in found.iter() {
+            let a = hit.advisory;
+            for finding_name in &hit.names {
+                out.push(Finding {
+                    id: a.id.clone(),
+                    name: finding_name.to_string(),
+                    package: p.name.clone(),
+                    version: p.version.clone(),
+                    source: name.to_string(),
+                    ecosystem: ecosystem.to_string(),
+                    fixed_in: hit.fixed_in.clone(),
+                    severity: hit.severity,
+                    cvss: hit.cvss.clone(),
+                    informational: hit.informational.clone(),
+                    summary: a.summary.clone().or_else(|| a.details.clone()),
+                    references: a.references.iter().map(|r| r.url.clone()).collect(),
+                });
+            }
+        }
     }
-    out.sort_by(|a, b| (&a.name, &a.package, &a.id).cmp(&(&b.name, &b.package, &b.id)));
+    out.sort_unstable_by(|a, b| (&a.name, &a.package, &a.id).cmp(&(&b.name, &b.package, &b.id)));
     out.dedup_by(|a, b| a.name == b.name && a.package == b.package);
     out
 }

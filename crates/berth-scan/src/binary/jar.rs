@@ -120,7 +120,12 @@ impl Walk<'_> {
             };
             let path = format!("{prefix}{name}");
             let descriptor = flags & 0x08 != 0;
+            let sized = !descriptor || size > 0;
             match method {
+                // an entry of no interest whose size is known is passed over undecompressed
+                _ if matches!(kind, EntryKind::Other) && sized => {
+                    io::copy(&mut (&mut *r).take(size), &mut io::sink())?;
+                }
                 DEFLATED => {
                     // the decoder reads exactly the compressed stream, however its size is given
                     let mut data = flate2::bufread::DeflateDecoder::new(&mut *r);
@@ -128,7 +133,7 @@ impl Walk<'_> {
                 }
                 // a stored entry's size in its local header, unless only its descriptor has it
                 // (a streaming writer may give both)
-                STORED if !descriptor || size > 0 => {
+                STORED if sized => {
                     let mut data = (&mut *r).take(size);
                     self.entry(&mut data, kind, &path, depth)?;
                 }

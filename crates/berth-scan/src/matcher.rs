@@ -12,21 +12,7 @@ use crate::severity::{self, Cvss, Severity};
 use crate::version::Scheme;
 use crate::vulndb::{Advisory, Affected, Database, Event, Range, RangeKind};
 
-/// How the versions of an ecosystem (an OSV ecosystem name, `Alpine:v3.11`) order.
-pub fn scheme_of(ecosystem: &str) -> Option<Scheme> {
-    let base = ecosystem.split(':').next().unwrap_or(ecosystem);
-    match base {
-        "Alpine" => Some(Scheme::Apk),
-        "Debian" | "Ubuntu" => Some(Scheme::Dpkg),
-        "AlmaLinux" | "Rocky Linux" | "Red Hat" | "openSUSE" | "SUSE" | "Mageia" => {
-            Some(Scheme::Rpm)
-        }
-        "Go" | "crates.io" | "npm" | "Hex" | "Pub" => Some(Scheme::Semver),
-        "PyPI" => Some(Scheme::Pep440),
-        "Maven" => Some(Scheme::Maven),
-        _ => None,
-    }
-}
+pub use crate::version::scheme_of;
 
 /// One vulnerability of one package.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,46 +40,22 @@ pub struct Finding {
 /// Whether `version` is in `range` (OSV's evaluation: events in version order, `introduced`
 /// `0` lowest; `fixed` and `last_affected` end an affected stretch; versions at or above a
 /// `limit` are outside), and the fix that ends the stretch it is in.
-/// The version an event names.
-fn key(e: &Event) -> &str {
-    e.introduced
-        .as_deref()
-        .or(e.fixed.as_deref())
-        .or(e.last_affected.as_deref())
-        .or(e.limit.as_deref())
-        .unwrap_or("0")
+pub fn in_range(scheme: Scheme, version: &str, range: &Range) -> (bool, Option<String>) {
+    let mut sorted = range.clone();
+    sorted.sort_events(scheme);
+    evaluate(scheme, version, &sorted.events)
 }
 
-pub fn in_range(scheme: Scheme, version: &str, range: &Range) -> (bool, Option<String>) {
-    let order = |a: &&Event, b: &&Event| {
-        let (ka, kb) = (key(a), key(b));
-        match (
-            ka == "0" && a.introduced.is_some(),
-            kb == "0" && b.introduced.is_some(),
-        ) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Less,
-            (false, true) => Ordering::Greater,
-            (false, false) => scheme.compare(ka, kb),
-        }
-    };
-    let mut events: Vec<&Event> = range.events.iter().collect();
-    // most ranges are written in order (`introduced: 0`, `fixed`): sorted only when not
-    if !events.is_sorted_by(|a, b| order(a, b) != Ordering::Greater) {
-        events.sort_by(order);
-    }
-    let limits: Vec<&str> = events.iter().filter_map(|e| e.limit.as_deref()).collect();
-    if !limits.is_empty()
-        && !limits
-            .iter()
-            .any(|l| scheme.compare(version, l) == Ordering::Less)
-    {
+/// [`in_range`] of events already in version order (as [`Database`] keeps them).
+fn evaluate(scheme: Scheme, version: &str, events: &[Event]) -> (bool, Option<String>) {
+    let cmp = |other: &str| scheme.compare(version, other);
+    let mut limits = events.iter().filter_map(|e| e.limit.as_deref()).peekable();
+    if limits.peek().is_some() && !limits.any(|l| cmp(l) == Ordering::Less) {
         return (false, None);
     }
-    let cmp = |other: &str| scheme.compare(version, other);
     let mut affected = false;
     let mut fix = None;
-    for e in &events {
+    for e in events {
         if let Some(i) = &e.introduced {
             if i == "0" || cmp(i) != Ordering::Less {
                 affected = true;
@@ -114,7 +76,8 @@ pub fn in_range(scheme: Scheme, version: &str, range: &Range) -> (bool, Option<S
     (affected, fix.filter(|_| affected))
 }
 
-/// Whether an affected entry names `version` (an explicit version, or a range), and its fix.
+/// Whether an affected entry of the [`Database`] (its ranges' events in version order) names
+/// `version` (an explicit version, or a range), and its fix.
 fn affects(scheme: Scheme, version: &str, a: &Affected) -> Option<Option<String>> {
     let listed = a
         .versions
@@ -127,7 +90,7 @@ fn affects(scheme: Scheme, version: &str, a: &Affected) -> Option<Option<String>
             RangeKind::Semver => Scheme::Semver,
             RangeKind::Ecosystem => scheme,
         };
-        let (yes, fix) = in_range(scheme, version, r);
+        let (yes, fix) = evaluate(scheme, version, &r.events);
         if yes {
             // the lowest fix of the ranges it is in
             let lowest = match (hit.flatten(), fix) {

@@ -40,6 +40,22 @@ impl Scheme {
     }
 }
 
+/// The version order of an OSV ecosystem (`Debian:12`, `PyPI`, …), if Berth knows it.
+pub fn scheme_of(ecosystem: &str) -> Option<Scheme> {
+    let base = ecosystem.split(':').next().unwrap_or(ecosystem);
+    match base {
+        "Alpine" => Some(Scheme::Apk),
+        "Debian" | "Ubuntu" => Some(Scheme::Dpkg),
+        "AlmaLinux" | "Rocky Linux" | "Red Hat" | "openSUSE" | "SUSE" | "Mageia" => {
+            Some(Scheme::Rpm)
+        }
+        "Go" | "crates.io" | "npm" | "Hex" | "Pub" => Some(Scheme::Semver),
+        "PyPI" => Some(Scheme::Pep440),
+        "Maven" => Some(Scheme::Maven),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod vectors {
     use super::*;

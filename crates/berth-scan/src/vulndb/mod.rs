@@ -40,6 +40,24 @@ fn canonical_name(ecosystem: &str, name: &str) -> String {
     }
 }
 
+/// Put every range of an advisory in its ecosystem's version order, once, so that matching
+/// never sorts.
+fn sort_ranges(a: &mut Advisory) {
+    for affected in &mut a.affected {
+        let scheme = affected
+            .package
+            .as_ref()
+            .and_then(|p| crate::version::scheme_of(&p.ecosystem));
+        for r in &mut affected.ranges {
+            match (r.kind, scheme) {
+                (RangeKind::Semver, _) => r.sort_events(crate::version::Scheme::Semver),
+                (RangeKind::Ecosystem, Some(s)) => r.sort_events(s),
+                _ => {}
+            }
+        }
+    }
+}
+
 /// Every advisory loaded, and an index from (ecosystem, package name) to the entries that
 /// name it.
 #[derive(Debug, Clone, Default)]
@@ -56,7 +74,8 @@ impl Database {
     /// replaced an older record.
     pub fn add(&mut self, source: &str, advisories: impl IntoIterator<Item = Advisory>) -> usize {
         let mut changed = 0;
-        for a in advisories {
+        for mut a in advisories {
+            sort_ranges(&mut a);
             let key = (source.to_string(), a.id.clone());
             match self.ids.get(&key) {
                 Some(&i) => {

@@ -2,7 +2,11 @@
 //! every source is read into. Only what matching and the findings need is typed; the rest of a
 //! record is ignored.
 
+use std::cmp::Ordering;
+
 use serde::{Deserialize, Serialize};
+
+use crate::version::Scheme;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Advisory {
@@ -85,6 +89,43 @@ pub struct Range {
     pub kind: RangeKind,
     #[serde(default)]
     pub events: Vec<Event>,
+}
+
+impl Range {
+    /// Put the events in version order under `scheme` (`introduced: 0` first), as OSV's
+    /// evaluation reads them; most are written in order already.
+    pub fn sort_events(&mut self, scheme: Scheme) {
+        let order = |a: &Event, b: &Event| {
+            let (ka, kb) = (a.version(), b.version());
+            match (
+                ka == "0" && a.introduced.is_some(),
+                kb == "0" && b.introduced.is_some(),
+            ) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Less,
+                (false, true) => Ordering::Greater,
+                (false, false) => scheme.compare(ka, kb),
+            }
+        };
+        if !self
+            .events
+            .is_sorted_by(|a, b| order(a, b) != Ordering::Greater)
+        {
+            self.events.sort_by(order);
+        }
+    }
+}
+
+impl Event {
+    /// The version the event names.
+    pub fn version(&self) -> &str {
+        self.introduced
+            .as_deref()
+            .or(self.fixed.as_deref())
+            .or(self.last_affected.as_deref())
+            .or(self.limit.as_deref())
+            .unwrap_or("0")
+    }
 }
 
 /// One event of a range: exactly one member is set.

@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,8 +34,9 @@ pub struct Finding {
     pub cvss: Option<Cvss>,
     /// For notices (RustSec's `unmaintained`, `unsound`): which kind.
     pub informational: Option<String>,
-    pub summary: Option<String>,
-    pub references: Vec<String>,
+    /// Shared by every finding of the advisory (an image may have thousands of findings).
+    pub summary: Option<Arc<str>>,
+    pub references: Arc<[String]>,
 }
 
 /// Whether `version` is in `range` (OSV's evaluation: events in version order, `introduced`
@@ -119,6 +121,8 @@ struct Hit<'d> {
     severity: Severity,
     cvss: Option<Cvss>,
     informational: Option<String>,
+    summary: Option<Arc<str>>,
+    references: Arc<[String]>,
 }
 
 /// The advisories of `name` at `version` under `ecosystem`. `os`: a distribution's package,
@@ -152,6 +156,12 @@ fn hits<'d>(
             severity: severity::severity(advisory, entry),
             cvss: severity::cvss(advisory, entry),
             informational: severity::informational(advisory, entry),
+            summary: advisory
+                .summary
+                .as_deref()
+                .or(advisory.details.as_deref())
+                .map(Arc::from),
+            references: advisory.references.iter().map(|r| r.url.clone()).collect(),
         });
     }
     out
@@ -199,8 +209,8 @@ pub fn findings(db: &Database, inventory: &Inventory) -> Vec<Finding> {
                     severity: hit.severity,
                     cvss: hit.cvss.clone(),
                     informational: hit.informational.clone(),
-                    summary: a.summary.clone().or_else(|| a.details.clone()),
-                    references: a.references.iter().map(|r| r.url.clone()).collect(),
+                    summary: hit.summary.clone(),
+                    references: hit.references.clone(),
                 });
             }
         }

@@ -71,7 +71,7 @@ impl ImageScanFinding {
         }
         ImageScanFinding {
             name: f.name.clone(),
-            description: f.summary.clone(),
+            description: f.summary.as_deref().map(str::to_string),
             uri: uri(f),
             severity: f.severity.as_str(),
             attributes,

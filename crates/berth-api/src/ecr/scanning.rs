@@ -165,7 +165,7 @@ fn enhanced(
     };
     EnhancedImageScanFinding {
         aws_account_id: account.to_string(),
-        description: f.summary.clone(),
+        description: f.summary.as_deref().map(str::to_string),
         finding_arn: format!("{arn_base}/{}/{}", f.id, f.package),
         first_observed_at: Epoch(completed),
         last_observed_at: Epoch(completed),
@@ -185,7 +185,7 @@ fn enhanced(
                     version: "3.1",
                 })
                 .collect(),
-            reference_urls: f.references.clone(),
+            reference_urls: f.references.to_vec(),
             related_vulnerabilities: if f.id != f.name {
                 vec![f.id.clone()]
             } else {

@@ -55,11 +55,21 @@ impl Severity {
     }
 }
 
-/// A CVSS v3 vector and its base score.
+/// A CVSS vector (v3 or v4) and its base score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cvss {
     pub vector: String,
     pub score: f64,
+}
+
+impl Cvss {
+    /// The version the vector names (`3.0`, `3.1`, `4.0`).
+    pub fn version(&self) -> &str {
+        self.vector
+            .strip_prefix("CVSS:")
+            .and_then(|v| v.split('/').next())
+            .unwrap_or("3.1")
+    }
 }
 
 /// CVSS 3.x's Roundup: the smallest number with one decimal at or above `x`.
@@ -138,19 +148,26 @@ pub fn cvss3_score(vector: &str) -> Option<f64> {
     })
 }
 
-/// The first CVSS v3 vector of the affected entry or the advisory, scored.
+/// A CVSS v4.0 vector's base score: FIRST's MacroVector lookup and interpolation, by the
+/// polycvss crate.
+pub fn cvss4_score(vector: &str) -> Option<f64> {
+    let v: polycvss::v4::Vector = vector.parse().ok()?;
+    Some(f64::from(polycvss::Score::from(v)))
+}
+
+/// The first CVSS v3 vector of the affected entry or the advisory, scored; else the first
+/// CVSS v4 vector.
 pub fn cvss(advisory: &Advisory, entry: &Affected) -> Option<Cvss> {
-    entry
-        .severity
-        .iter()
-        .chain(&advisory.severity)
-        .filter(|s| s.kind == "CVSS_V3")
-        .find_map(|s| {
-            cvss3_score(&s.score).map(|score| Cvss {
+    let all = || entry.severity.iter().chain(&advisory.severity);
+    let scored = |kind: &str, score: fn(&str) -> Option<f64>| {
+        all().filter(|s| s.kind == kind).find_map(|s| {
+            score(&s.score).map(|score| Cvss {
                 vector: s.score.clone(),
                 score,
             })
         })
+    };
+    scored("CVSS_V3", cvss3_score).or_else(|| scored("CVSS_V4", cvss4_score))
 }
 
 /// `database_specific.<key>` of the entry or the advisory, as text.
@@ -197,6 +214,24 @@ mod tests {
             assert_eq!(cvss3_score(v), Some(want), "{v}");
         }
         assert_eq!(cvss3_score("CVSS:4.0/AV:N"), None);
+        // FIRST's calculator's figures for v4.0 vectors
+        for (v, want) in [
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+                10.0,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:L/SC:N/SI:N/SA:N",
+                6.9,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                9.3,
+            ),
+        ] {
+            assert_eq!(cvss4_score(v), Some(want), "{v}");
+        }
+        assert_eq!(cvss4_score("CVSS:3.1/AV:N"), None);
         assert_eq!(Severity::of_score(9.8), Severity::Critical);
         assert_eq!(Severity::of_score(6.1), Severity::Medium);
     }

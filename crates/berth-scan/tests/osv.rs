@@ -279,3 +279,28 @@ fn almalinux_binary_packages_by_evr_with_a_finding_per_cve() {
     expected.sort();
     assert_eq!(got, expected);
 }
+
+#[test]
+fn cvss_v4_vectors_are_scored() {
+    let db = load("osv/crates");
+    let inventory = Inventory {
+        distro: None,
+        packages: vec![package(PackageKind::Cargo, "tar", "0.4.44")],
+        unscanned: Vec::new(),
+    };
+    let found = findings(&db, &inventory);
+    let v4: Vec<_> = found
+        .iter()
+        .filter(|f| f.id == "RUSTSEC-2026-0067" || f.id == "RUSTSEC-2026-0068")
+        .collect();
+    assert_eq!(v4.len(), 2, "{found:?}");
+    for f in v4 {
+        let c = f.cvss.as_ref().expect("a CVSS v4 score");
+        assert_eq!(c.version(), "4.0");
+        assert!(c.score > 0.0 && c.score <= 10.0);
+        assert_eq!(
+            f.severity,
+            berth_scan::severity::Severity::of_score(c.score)
+        );
+    }
+}

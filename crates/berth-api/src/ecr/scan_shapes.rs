@@ -60,12 +60,14 @@ impl ImageScanFinding {
             },
         ];
         if let Some(c) = &f.cvss {
+            // ECR's keys for v3; the same shape for v4 (Berth's)
+            let v4 = c.version().starts_with('4');
             attributes.push(Attribute {
-                key: "CVSS3_VECTOR",
+                key: if v4 { "CVSS4_VECTOR" } else { "CVSS3_VECTOR" },
                 value: c.vector.clone(),
             });
             attributes.push(Attribute {
-                key: "CVSS3_SCORE",
+                key: if v4 { "CVSS4_SCORE" } else { "CVSS3_SCORE" },
                 value: c.score.to_string(),
             });
         }
@@ -85,7 +87,7 @@ pub struct CvssScore {
     pub base_score: f64,
     pub scoring_vector: String,
     pub source: &'static str,
-    pub version: &'static str,
+    pub version: String,
 }
 
 #[derive(Debug, Serialize)]

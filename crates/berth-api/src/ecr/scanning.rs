@@ -182,7 +182,7 @@ fn enhanced(
                     base_score: c.score,
                     scoring_vector: c.vector.clone(),
                     source: "OSV",
-                    version: "3.1",
+                    version: c.version().to_string(),
                 })
                 .collect(),
             reference_urls: f.references.to_vec(),

@@ -80,16 +80,16 @@ fn alpine_311_gives_exactly_the_expected_findings() {
         .iter()
         .map(|f| {
             (
-                f.source.clone(),
+                f.source.to_string(),
                 inventory
                     .packages
                     .iter()
-                    .find(|p| p.name == f.package)
+                    .find(|p| *p.name == *f.package)
                     .unwrap()
                     .source_version
                     .clone(),
-                f.fixed_in.clone().unwrap_or_default(),
-                f.name.clone(),
+                f.fixed_in.as_deref().unwrap_or_default().to_string(),
+                f.name.to_string(),
             )
         })
         .collect();
@@ -102,6 +102,6 @@ fn alpine_311_gives_exactly_the_expected_findings() {
         "CVE-2019-5747",
         "CVE-2021-42373",
     ] {
-        assert!(found.iter().all(|f| f.name != not), "{not} reported");
+        assert!(found.iter().all(|f| &*f.name != not), "{not} reported");
     }
 }

@@ -55,7 +55,7 @@ fn go_stdlib_1_19_8_has_the_expected_advisories() {
     };
     let mut ids: Vec<String> = findings(&db, &inventory)
         .into_iter()
-        .map(|f| f.id)
+        .map(|f| f.id.to_string())
         .collect();
     ids.sort();
     assert_eq!(
@@ -101,10 +101,12 @@ fn rustsec_notices_are_informational_and_withdrawn_records_ignored() {
     };
     let found = findings(&db, &inventory);
     assert!(!withdrawn.is_empty());
-    assert!(found.iter().all(|f| !withdrawn.contains(&f.id)));
+    assert!(found
+        .iter()
+        .all(|f| !withdrawn.iter().any(|w| **w == *f.id)));
     let unmaintained = found
         .iter()
-        .find(|f| f.id == "RUSTSEC-2024-0320")
+        .find(|f| &*f.id == "RUSTSEC-2024-0320")
         .expect("an unmaintained notice");
     assert_eq!(
         unmaintained.severity,
@@ -138,7 +140,7 @@ fn debian_oval_matches_by_source_package_and_release() {
     assert_eq!(found.len(), 5, "{found:?}");
     assert!(found
         .iter()
-        .all(|f| f.package == "libssl3" && f.ecosystem == "Debian:12"));
+        .all(|f| &*f.package == "libssl3" && &*f.ecosystem == "Debian:12"));
     assert!(found
         .iter()
         .all(|f| f.fixed_in.as_deref() == Some("0:3.0.9-1")));
@@ -194,7 +196,7 @@ fn pypi_ranges_unsorted_last_affected_and_withdrawn() {
         };
         let mut ids: Vec<(String, Option<String>)> = findings(&db, &inventory)
             .into_iter()
-            .map(|f| (f.id, f.fixed_in))
+            .map(|f| (f.id.to_string(), f.fixed_in.map(|x| x.to_string())))
             .collect();
         ids.sort();
         ids
@@ -254,7 +256,10 @@ fn almalinux_binary_packages_by_evr_with_a_finding_per_cve() {
     };
     let got: Vec<(String, String, Option<String>)> = findings(&db, &inventory)
         .into_iter()
-        .map(|f| (f.name, f.package, f.fixed_in))
+        .map(|f| {
+            let fixed = f.fixed_in.map(|x| x.to_string());
+            (f.name.to_string(), f.package.to_string(), fixed)
+        })
         .collect();
     let want =
         |cve: &str, p: &str, fix: &str| (cve.to_string(), p.to_string(), Some(fix.to_string()));
@@ -291,7 +296,7 @@ fn cvss_v4_vectors_are_scored() {
     let found = findings(&db, &inventory);
     let v4: Vec<_> = found
         .iter()
-        .filter(|f| f.id == "RUSTSEC-2026-0067" || f.id == "RUSTSEC-2026-0068")
+        .filter(|f| &*f.id == "RUSTSEC-2026-0067" || &*f.id == "RUSTSEC-2026-0068")
         .collect();
     assert_eq!(v4.len(), 2, "{found:?}");
     for f in v4 {

@@ -52,11 +52,11 @@ impl ImageScanFinding {
         let mut attributes = vec![
             Attribute {
                 key: "package_version",
-                value: f.version.clone(),
+                value: f.version.to_string(),
             },
             Attribute {
                 key: "package_name",
-                value: f.package.clone(),
+                value: f.package.to_string(),
             },
         ];
         if let Some(c) = &f.cvss {
@@ -72,7 +72,7 @@ impl ImageScanFinding {
             });
         }
         ImageScanFinding {
-            name: f.name.clone(),
+            name: f.name.to_string(),
             description: f.summary.as_deref().map(str::to_string),
             uri: uri(f),
             severity: f.severity.as_str(),

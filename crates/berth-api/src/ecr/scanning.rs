@@ -171,8 +171,8 @@ fn enhanced(
         last_observed_at: Epoch(completed),
         updated_at: Epoch(completed),
         package_vulnerability_details: PackageVulnerabilityDetails {
-            vulnerability_id: f.name.clone(),
-            source: f.ecosystem.clone(),
+            vulnerability_id: f.name.to_string(),
+            source: f.ecosystem.to_string(),
             source_url: f.references.first().cloned(),
             vendor_severity: f.severity.as_str(),
             cvss: f
@@ -187,14 +187,14 @@ fn enhanced(
                 .collect(),
             reference_urls: f.references.to_vec(),
             related_vulnerabilities: if f.id != f.name {
-                vec![f.id.clone()]
+                vec![f.id.to_string()]
             } else {
                 Vec::new()
             },
             vulnerable_packages: vec![VulnerablePackage {
-                name: f.package.clone(),
-                version: f.version.clone(),
-                fixed_in_version: f.fixed_in.clone(),
+                name: f.package.to_string(),
+                version: f.version.to_string(),
+                fixed_in_version: f.fixed_in.as_deref().map(str::to_string),
                 package_manager: package_manager.to_string(),
                 source_layer_hash: None,
             }],

@@ -24,31 +24,15 @@ pub struct ImportSummary {
 impl Registry {
     /// Load the stored vulnerability data into memory.
     pub async fn load_vulnerability_data(&self) -> Result<usize> {
-        let stored = self.meta.advisories().await?;
-        let mut by_kind: Vec<(String, Vec<Advisory>)> = Vec::new();
-        let mut unreadable = 0;
-        for a in stored {
-            let Ok(advisory) = serde_json::from_str::<Advisory>(&a.record) else {
-                unreadable += 1;
-                continue;
-            };
-            match by_kind.last_mut() {
-                Some((k, list)) if *k == a.kind => list.push(advisory),
-                _ => by_kind.push((a.kind, vec![advisory])),
-            }
-        }
-        if unreadable > 0 {
-            tracing::warn!(
-                unreadable,
-                "stored advisories that could not be read were skipped"
-            );
-        }
-        let mut db = Database::default();
-        for (kind, list) in by_kind {
-            db.add(&kind, list);
-        }
-        let count = db.len();
+        // when it changed, read first: an import in between makes the next refresh load again
         let updated_at = self.meta.vuln_updated_at().await?;
+        let stored = self.meta.advisories().await?;
+        // reading and indexing every record takes a while: not on the runtime's threads
+        let _changing = self.scanner.changing.lock().await;
+        let db = tokio::task::spawn_blocking(move || read_stored(stored))
+            .await
+            .map_err(|e| RegistryError::Internal(e.to_string()))?;
+        let count = db.len();
         self.scanner.set_data(VulnData { db, updated_at });
         Ok(count)
     }
@@ -99,10 +83,13 @@ impl Registry {
         if current {
             // what was imported, added in memory, rather than every record read back
             let updated_at = self.meta.vuln_updated_at().await?;
-            self.scanner.update(|d| {
-                d.db.add(kind, read.advisories);
-                d.updated_at = updated_at;
-            });
+            let advisories = read.advisories;
+            self.scanner
+                .update(move |d| {
+                    d.db.add(kind, advisories);
+                    d.updated_at = updated_at;
+                })
+                .await?;
         } else {
             self.load_vulnerability_data().await?;
         }
@@ -124,4 +111,29 @@ impl Registry {
             changed,
         })
     }
+}
+
+/// The stored advisories, read and indexed.
+fn read_stored(stored: Vec<berth_meta::StoredAdvisory>) -> Database {
+    let mut by_kind: Vec<(String, Vec<Advisory>)> = Vec::new();
+    let mut unreadable = 0;
+    for a in stored {
+        let Ok(advisory) = serde_json::from_str::<Advisory>(&a.record) else {
+            unreadable += 1;
+            continue;
+        };
+        match by_kind.last_mut() {
+            Some((k, list)) if *k == a.kind => list.push(advisory),
+            _ => by_kind.push((a.kind, vec![advisory])),
+        }
+    }
+    if unreadable > 0 {
+        tracing::warn!(
+            unreadable,
+            "stored advisories that could not be read were skipped"
+        );
+    }
+    let mut db = Database::default();
+    db.add_all(by_kind);
+    db
 }

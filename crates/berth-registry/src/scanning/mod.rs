@@ -31,6 +31,9 @@ pub struct VulnData {
 #[derive(Default)]
 pub struct Scanner {
     data: RwLock<Arc<VulnData>>,
+    /// Held while new data is made (indexing takes a fraction of a second, off the lock that
+    /// scans read the data through), so that two changes do not lose each other's records.
+    changing: tokio::sync::Mutex<()>,
     /// Woken when a scan is asked for.
     wake: Notify,
     /// Accounts' scanning configurations as read lately, so that a push does not read its
@@ -57,13 +60,20 @@ impl Scanner {
         }
     }
 
-    /// Change the data in place (a copy is made only while a scan still holds the old one).
-    fn update(&self, f: impl FnOnce(&mut VulnData)) {
-        let mut guard = match self.data.write() {
-            Ok(d) => d,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        f(Arc::make_mut(&mut guard));
+    /// Change the data: a copy is changed on a blocking thread while scans go on reading the
+    /// current data, then replaces it.
+    async fn update(&self, f: impl FnOnce(&mut VulnData) + Send + 'static) -> crate::Result<()> {
+        let _changing = self.changing.lock().await;
+        let current = self.data();
+        let changed = tokio::task::spawn_blocking(move || {
+            let mut data = (*current).clone();
+            f(&mut data);
+            data
+        })
+        .await
+        .map_err(|e| crate::RegistryError::Internal(e.to_string()))?;
+        self.set_data(changed);
+        Ok(())
     }
 
     /// An account's configuration if read within [`CONFIG_TTL`].

@@ -71,8 +71,10 @@ fn verrevcmp(a: &str, b: &str) -> Ordering {
         let (da, rest_a) = digits(a);
         let (db, rest_b) = digits(b);
         // ASCII digits: always text
-        let text = |d: &[u8]| std::str::from_utf8(d).unwrap_or("").to_string();
-        let by_number = compare_digits(&text(da), &text(db));
+        let by_number = compare_digits(
+            std::str::from_utf8(da).unwrap_or(""),
+            std::str::from_utf8(db).unwrap_or(""),
+        );
         if by_number != Ordering::Equal {
             return by_number;
         }

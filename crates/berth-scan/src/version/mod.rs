@@ -40,6 +40,14 @@ impl Scheme {
     }
 }
 
+/// Sort `items` by `order`, a version order that may not be total over odd strings (where the
+/// standard sort is allowed to panic: caught, leaving the items in some order). Returns whether
+/// the sort completed.
+pub fn sort_versions<T>(items: &mut [T], order: impl FnMut(&T, &T) -> Ordering) -> bool {
+    let mut order = order;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| items.sort_by(&mut order))).is_ok()
+}
+
 /// The version order of an OSV ecosystem (`Debian:12`, `PyPI`, …), if Berth knows it.
 pub fn scheme_of(ecosystem: &str) -> Option<Scheme> {
     let base = ecosystem.split(':').next().unwrap_or(ecosystem);
@@ -53,6 +61,22 @@ pub fn scheme_of(ecosystem: &str) -> Option<Scheme> {
         "PyPI" => Some(Scheme::Pep440),
         "Maven" => Some(Scheme::Maven),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod sorting {
+    use super::*;
+
+    #[test]
+    fn an_order_that_is_not_total_does_not_panic_and_loses_nothing() {
+        let mut items: Vec<u32> = (0..500).rev().collect();
+        assert!(sort_versions(&mut items, |a, b| a.cmp(b)));
+        assert!(items.is_sorted());
+        // "everything is less than everything": the standard sort may panic on it
+        let _ = sort_versions(&mut items, |_, _| Ordering::Less);
+        items.sort_unstable();
+        assert_eq!(items, (0..500).collect::<Vec<_>>());
     }
 }
 

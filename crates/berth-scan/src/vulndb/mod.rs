@@ -4,12 +4,17 @@
 
 pub mod alpine;
 pub mod import;
+pub mod index;
 pub mod model;
 pub mod oval;
+pub mod text;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
+pub use index::{Entry, PackageEntries, Position};
 pub use model::{Advisory, Affected, Event, Range, RangeKind};
+pub use text::{Name, Text};
 
 /// A record that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -32,11 +37,11 @@ pub fn parse_osv(bytes: &[u8]) -> Result<Advisory, RecordError> {
 
 /// A package's name as its ecosystem compares names (PyPI's are case- and
 /// separator-insensitive).
-fn canonical_name(ecosystem: &str, name: &str) -> String {
+fn canonical_name<'a>(ecosystem: &str, name: &'a str) -> Cow<'a, str> {
     if ecosystem == "PyPI" {
-        crate::inventory::python::canonical(name)
+        Cow::Owned(crate::inventory::python::canonical(name))
     } else {
-        name.to_string()
+        Cow::Borrowed(name)
     }
 }
 
@@ -58,21 +63,40 @@ fn sort_ranges(a: &mut Advisory) {
     }
 }
 
-/// Every advisory loaded, and an index from (ecosystem, package name) to the entries that
-/// name it.
+/// Every advisory loaded, and an index from ecosystem and package name to the entries that
+/// name it, compiled for matching.
 #[derive(Debug, Clone, Default)]
 pub struct Database {
     advisories: Vec<Advisory>,
     /// (source, id) → position in `advisories`.
     ids: HashMap<(String, String), usize>,
-    /// (ecosystem, name) → (advisory, affected entry).
-    index: HashMap<(String, String), Vec<(usize, usize)>>,
+    /// The text of each advisory, as findings share it.
+    texts: Vec<Text>,
+    /// ecosystem → name → the entries naming the package.
+    index: HashMap<String, foldhash::HashMap<String, PackageEntries>>,
 }
 
 impl Database {
     /// Add the advisories of `source` (`osv`, `alpine-secdb`…). Returns how many were new or
     /// replaced an older record.
     pub fn add(&mut self, source: &str, advisories: impl IntoIterator<Item = Advisory>) -> usize {
+        self.add_all([(source, advisories)])
+    }
+
+    /// Add the advisories of several sources, indexing once at the end.
+    pub fn add_all<S: AsRef<str>, A: IntoIterator<Item = Advisory>>(
+        &mut self,
+        sources: impl IntoIterator<Item = (S, A)>,
+    ) -> usize {
+        let mut changed = 0;
+        for (source, advisories) in sources {
+            changed += self.insert(source.as_ref(), advisories);
+        }
+        self.reindex();
+        changed
+    }
+
+    fn insert(&mut self, source: &str, advisories: impl IntoIterator<Item = Advisory>) -> usize {
         let mut changed = 0;
         for mut a in advisories {
             sort_ranges(&mut a);
@@ -92,21 +116,29 @@ impl Database {
             }
             changed += 1;
         }
-        self.reindex();
         changed
     }
 
     fn reindex(&mut self) {
+        self.texts = text::texts(&self.advisories);
         self.index.clear();
         for (i, a) in self.advisories.iter().enumerate() {
             for (j, affected) in a.affected.iter().enumerate() {
                 if let Some(p) = &affected.package {
                     self.index
-                        .entry((p.ecosystem.clone(), canonical_name(&p.ecosystem, &p.name)))
+                        .entry(p.ecosystem.clone())
                         .or_default()
-                        .push((i, j));
+                        .entry(canonical_name(&p.ecosystem, &p.name).into_owned())
+                        .or_insert_with(|| {
+                            PackageEntries::new(crate::version::scheme_of(&p.ecosystem))
+                        })
+                        .push(i, j);
                 }
             }
+        }
+        let advisories = &self.advisories;
+        for package in self.index.values_mut().flat_map(|p| p.values_mut()) {
+            package.compile(|i, j| &advisories[i].affected[j]);
         }
     }
 
@@ -119,15 +151,22 @@ impl Database {
     }
 
     /// The affected entries naming a package of an ecosystem.
-    pub fn entries(
-        &self,
-        ecosystem: &str,
-        name: &str,
-    ) -> impl Iterator<Item = (&Advisory, &Affected)> {
+    pub fn package(&self, ecosystem: &str, name: &str) -> Option<&PackageEntries> {
         self.index
-            .get(&(ecosystem.to_string(), canonical_name(ecosystem, name)))
-            .into_iter()
-            .flatten()
-            .map(|&(i, j)| (&self.advisories[i], &self.advisories[i].affected[j]))
+            .get(ecosystem)?
+            .get(canonical_name(ecosystem, name).as_ref())
+    }
+
+    /// Every indexed package: its ecosystem, name and entries.
+    pub fn packages(&self) -> impl Iterator<Item = (&str, &str, &PackageEntries)> {
+        self.index
+            .iter()
+            .flat_map(|(e, names)| names.iter().map(move |(n, p)| (e.as_str(), n.as_str(), p)))
+    }
+
+    /// The advisory and affected entry an index entry stands for, and the advisory's text.
+    pub fn entry(&self, e: &Entry) -> (&Advisory, &Affected, &Text) {
+        let a = &self.advisories[e.advisory];
+        (a, &a.affected[e.affected], &self.texts[e.advisory])
     }
 }

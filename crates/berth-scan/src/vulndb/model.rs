@@ -111,7 +111,8 @@ impl Range {
             .events
             .is_sorted_by(|a, b| order(a, b) != Ordering::Greater)
         {
-            self.events.sort_by(order);
+            // an order that is not total leaves them as the sort left them
+            crate::version::sort_versions(&mut self.events, order);
         }
     }
 }

@@ -558,6 +558,7 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
                 "inventory_packages": f.packages,
                 "match_10k_packages_ms": f.matching,
                 "advisories": f.advisories,
+                "index_advisories_ms": f.index_ms,
                 "scan_on_push_small_ms": f.push_small_ms,
                 "scan_on_push_large_ms": f.push_large_ms,
                 "rescan_after_import_ms": f.rescan_ms,
@@ -614,6 +615,11 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
                 f.advisories
             );
         }
+        println!(
+            "| index the {} advisories for matching (ms) | {} | | |",
+            f.advisories,
+            fmt(f.index_ms)
+        );
         println!(
             "| scan on push, small image: PUT to COMPLETE (ms) | {} | | |",
             fmt(f.push_small_ms)

@@ -9,13 +9,19 @@ pub use db::{ClusterLock, IdentityChanges};
 mod migrate;
 mod store;
 mod values;
-pub use values::{EncryptionType, PrincipalKind, ScanStatus, TagMutability};
+pub use values::{
+    BackfillStatus, EncryptionType, PrincipalKind, ReplicationStatus, ScanStatus, TagMutability,
+};
 
 pub use store::MetaStore;
 pub use store::{
     month_of, BlobRecord, BlobReference, Group, IdentityDocuments, LifecycleEvent, LifecycleImage,
     LifecyclePreview, LifecycleRepository, ManagedPolicy, Marked, NewManagedPolicy, NewRole,
     PolicyOwner, RepositoryName, RepositoryUsage, Role, StoreBytes,
+};
+pub use store::{
+    Backfill, BackfillImage, BackfillItem, CreationTemplate, Destination, ImageReplication,
+    ReplicationJob, ReplicationOutcome, Requester,
 };
 pub use store::{ImageScan, NewAdvisory, ScanJob, ScanOutcome, StoredAdvisory, VulnImport};
 
@@ -45,6 +51,14 @@ pub enum MetaError {
     Unsupported(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    #[error("a repository creation template with this prefix already exists")]
+    TemplateExists,
+    #[error("no repository creation template with this prefix")]
+    TemplateNotFound,
+    #[error("a replication backfill to this region is in progress")]
+    BackfillInProgress,
+    #[error("the replication backfill has ended ({0})")]
+    BackfillNotStoppable(BackfillStatus),
 }
 
 impl MetaError {

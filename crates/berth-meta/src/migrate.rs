@@ -13,6 +13,7 @@ const SQLITE: &[(i64, &str)] = &[
     (6, include_str!("../migrations/sqlite/0006_gc.sql")),
     (7, include_str!("../migrations/sqlite/0007_jobs.sql")),
     (8, include_str!("../migrations/sqlite/0008_scanning.sql")),
+    (9, include_str!("../migrations/sqlite/0009_replication.sql")),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -25,6 +26,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (7, include_str!("../migrations/postgres/0007_jobs.sql")),
     (8, include_str!("../migrations/postgres/0008_notify.sql")),
     (9, include_str!("../migrations/postgres/0009_scanning.sql")),
+    (
+        10,
+        include_str!("../migrations/postgres/0010_replication.sql"),
+    ),
 ];
 
 /// The advisory lock that serialises nodes migrating one PostgreSQL database.

@@ -178,6 +178,11 @@ mod manifests;
 mod policies;
 pub use policies::{IdentityDocuments, PolicyOwner};
 mod put_manifest;
+mod replication;
+pub use replication::{
+    Backfill, BackfillImage, BackfillItem, CreationTemplate, Destination, ImageReplication,
+    ReplicationJob, ReplicationOutcome, Requester,
+};
 mod repositories;
 mod scanning;
 pub use scanning::{ImageScan, NewAdvisory, ScanJob, ScanOutcome, StoredAdvisory, VulnImport};

@@ -120,3 +120,36 @@ named_values! {
         UnsupportedImage = "UNSUPPORTED_IMAGE",
     }
 }
+
+named_values! {
+    /// A replication's state, as stored: `Pending` (asked for, not yet claimed, or waiting to
+    /// retry) is answered as IN_PROGRESS by ECR's API, the others as they are spelled.
+    ReplicationStatus {
+        Pending = "PENDING",
+        InProgress = "IN_PROGRESS",
+        Complete = "COMPLETE",
+        Failed = "FAILED",
+    }
+}
+
+named_values! {
+    /// ECR's `ReplicationBackfillStatus`.
+    BackfillStatus {
+        Preparing = "PREPARING",
+        InProgress = "IN_PROGRESS",
+        Complete = "COMPLETE",
+        Failed = "FAILED",
+        Stopping = "STOPPING",
+        Stopped = "STOPPED",
+    }
+}
+
+impl BackfillStatus {
+    /// Whether it has not ended (one such backfill per destination region at a time).
+    pub fn is_going(self) -> bool {
+        matches!(
+            self,
+            BackfillStatus::Preparing | BackfillStatus::InProgress | BackfillStatus::Stopping
+        )
+    }
+}

@@ -93,6 +93,27 @@ pub enum RegistryError {
     /// No space left where blobs or metadata are written.
     #[error("insufficient storage: {0}")]
     InsufficientStorage(String),
+    /// A replication configuration ECR would refuse.
+    #[error("Invalid parameter at 'replicationConfiguration' failed to satisfy constraint: '{0}'")]
+    ReplicationConfig(crate::replication::config::ConfigError),
+    /// StartReplicationBackfill to a destination no rule names.
+    #[error(
+        "The destination must already be configured in the registry's replication configuration"
+    )]
+    BackfillDestination,
+    /// StartReplicationBackfill while one to the same region goes on.
+    #[error("A replication backfill to region '{region}' is already in progress")]
+    BackfillInProgress { region: String },
+    #[error("The replication backfill with id '{id}' does not exist")]
+    BackfillNotFound { id: String },
+    #[error("The replication backfill with id '{id}' cannot be stopped: its status is {status}")]
+    BackfillEnded { id: String, status: &'static str },
+    /// CreateRepositoryCreationTemplate of a prefix that has one.
+    #[error("A repository creation template with prefix '{prefix}' already exists")]
+    TemplateExists { prefix: String },
+    /// Update/DeleteRepositoryCreationTemplate of a prefix that has none.
+    #[error("The repository creation template with prefix '{prefix}' does not exist")]
+    TemplateNotFound { prefix: String },
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -12,9 +12,11 @@ pub mod lifecycle;
 mod locks;
 mod manifest_cache;
 mod pulls;
+pub mod replication;
 mod repositories;
 pub mod scanning;
 mod space;
+pub mod templates;
 mod wildcard;
 pub use wildcard::wildcard_match;
 mod uploads;
@@ -48,6 +50,10 @@ pub struct RegistryConfig {
     pub create_on_push: bool,
     /// Answer blob GETs with a 307 to a presigned URL where the store can make one (S3).
     pub blob_redirect: bool,
+    /// The region this installation is.
+    pub region: String,
+    /// The other regions it may replicate to (its peers).
+    pub peer_regions: Vec<String>,
 }
 
 impl Default for RegistryConfig {
@@ -55,6 +61,8 @@ impl Default for RegistryConfig {
         RegistryConfig {
             create_on_push: true,
             blob_redirect: false,
+            region: "us-east-1".to_string(),
+            peer_regions: Vec::new(),
         }
     }
 }
@@ -108,6 +116,10 @@ pub struct Registry {
     manifests: manifest_cache::ManifestCache,
     space: space::SpaceWatch,
     scanner: scanning::Scanner,
+    replicator: replication::Replicator,
+    /// Told when the registry changes a policy itself (a template's repository policy), so
+    /// that IAM's caches forget what they hold.
+    policy_changed: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 impl Registry {
@@ -122,6 +134,19 @@ impl Registry {
             manifests: manifest_cache::ManifestCache::default(),
             space: space::SpaceWatch::default(),
             scanner: scanning::Scanner::default(),
+            replicator: replication::Replicator::default(),
+            policy_changed: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Call `f` whenever the registry changes a policy itself (set once, by the server).
+    pub fn on_policy_change(&self, f: impl Fn() + Send + Sync + 'static) {
+        let _ = self.policy_changed.set(Box::new(f));
+    }
+
+    fn policies_changed(&self) {
+        if let Some(f) = self.policy_changed.get() {
+            f();
         }
     }
 
@@ -158,14 +183,18 @@ impl Registry {
         account: &str,
         name: &RepositoryName,
     ) -> Result<Repository> {
-        if self.config.create_on_push {
-            Ok(self
-                .meta
-                .repository_or_create(account, name.as_str())
-                .await?)
-        } else {
-            self.repository(account, name).await
+        if let Some(r) = self.meta.repository(account, name.as_str()).await? {
+            return Ok(r);
         }
+        // a CREATE_ON_PUSH template creates it even where pushes do not create (as ECR)
+        self.create_from_template(
+            account,
+            name.as_str(),
+            templates::AppliedFor::CreateOnPush,
+            self.config.create_on_push,
+        )
+        .await?
+        .ok_or_else(|| RegistryError::name_unknown(account, name))
     }
 
     pub async fn catalog(&self, account: &str, n: Option<u32>, last: Option<&str>) -> Result<Page> {
@@ -399,9 +428,31 @@ impl Registry {
         }
     }
 
-    /// Store a manifest under a tag or its digest.
+    /// Store a manifest under a tag or its digest, pushed by a client.
     pub async fn put_manifest(
         &self,
+        account: &str,
+        name: &RepositoryName,
+        reference: &Reference,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<PushedManifest> {
+        self.put_manifest_from(
+            replication::PushOrigin::Client,
+            account,
+            name,
+            reference,
+            content_type,
+            body,
+        )
+        .await
+    }
+
+    /// Store a manifest under a tag or its digest; a replication's arrival is not replicated
+    /// again.
+    pub async fn put_manifest_from(
+        &self,
+        origin: replication::PushOrigin,
         account: &str,
         name: &RepositoryName,
         reference: &Reference,
@@ -453,6 +504,11 @@ impl Registry {
                 // push's
                 if let Err(e) = self.scan_on_push(&repo, &digest).await {
                     tracing::warn!(error = %e, %digest, "scan on push could not be asked for");
+                }
+                if origin == replication::PushOrigin::Client {
+                    if let Err(e) = self.replicate_on_push(&repo, &digest).await {
+                        tracing::warn!(error = %e, %digest, "replication could not be asked for");
+                    }
                 }
                 Ok(PushedManifest {
                     digest,

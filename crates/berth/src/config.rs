@@ -118,6 +118,19 @@ pub struct ServeArgs {
     /// node [default: false]. Only with an s3:// store.
     #[arg(long, env = "BERTH_BLOB_REDIRECT", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub blob_redirect: Option<bool>,
+    /// Another region (a Berth installation) this one may replicate to, `REGION=URL`
+    /// (`https://…`, or `http://…` on a private network); repeatable.
+    #[arg(
+        long = "peer",
+        env = "BERTH_PEERS",
+        value_name = "REGION=URL",
+        value_delimiter = ','
+    )]
+    pub peers: Vec<String>,
+    /// The access keys to sign requests to peers with: an AWS shared-credentials file with a
+    /// profile per region name (`[us-west-2]`, `aws_access_key_id`, `aws_secret_access_key`).
+    #[arg(long, env = "BERTH_PEER_CREDENTIALS", value_name = "FILE")]
+    pub peer_credentials: Option<PathBuf>,
 }
 
 /// The file's keys.
@@ -148,6 +161,8 @@ struct FileConfig {
     s3_region: Option<String>,
     s3_path_style: Option<bool>,
     blob_redirect: Option<bool>,
+    peers: Option<Vec<String>>,
+    peer_credentials: Option<PathBuf>,
 }
 
 /// The resolved configuration of a server.
@@ -179,6 +194,44 @@ pub struct Config {
     pub storage: Storage,
     /// Blob GETs redirect to presigned URLs (S3 only).
     pub blob_redirect: bool,
+    /// The regions this installation may replicate to, and where each is.
+    pub peers: Vec<Peer>,
+    /// The shared-credentials file with a profile per peer region.
+    pub peer_credentials: Option<PathBuf>,
+}
+
+/// Another region: its name and the URL of its installation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    pub region: String,
+    pub url: String,
+}
+
+/// Parse `REGION=URL`.
+fn peer(spec: &str) -> anyhow::Result<Peer> {
+    let Some((region, url)) = spec.split_once('=') else {
+        bail!("--peer must be REGION=URL, got {spec:?}");
+    };
+    let (region, url) = (region.trim(), url.trim().trim_end_matches('/'));
+    if !valid_region(region) {
+        bail!("--peer {spec:?}: {region:?} does not look like an AWS region");
+    }
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.contains(char::is_whitespace)
+    {
+        bail!("--peer {spec:?}: the URL must be https://… or http://…");
+    }
+    Ok(Peer {
+        region: region.to_string(),
+        url: url.to_string(),
+    })
+}
+
+/// ECR's region pattern, `[0-9a-z-]{2,25}`.
+fn valid_region(r: &str) -> bool {
+    (2..=25).contains(&r.len())
+        && r.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Where blobs are stored.
@@ -246,6 +299,8 @@ impl Config {
             master_key_file: None,
             storage: Storage::File(None),
             blob_redirect: false,
+            peers: Vec::new(),
+            peer_credentials: None,
         }
     }
 
@@ -321,6 +376,15 @@ impl Config {
                 args.s3_path_style.or(file.s3_path_style),
             )?,
             blob_redirect: args.blob_redirect.or(file.blob_redirect).unwrap_or(false),
+            peers: if args.peers.is_empty() {
+                file.peers.unwrap_or_default()
+            } else {
+                args.peers
+            }
+            .iter()
+            .map(|p| peer(p))
+            .collect::<anyhow::Result<_>>()?,
+            peer_credentials: args.peer_credentials.or(file.peer_credentials),
         };
         config.validate()?;
         Ok(config)
@@ -337,6 +401,17 @@ impl Config {
         if let Some(url) = &self.database_url {
             if !(self.shared_database() || url.starts_with("sqlite://")) {
                 bail!("--database-url must be sqlite://PATH or postgres://…, not {url:?}");
+            }
+        }
+        for (i, p) in self.peers.iter().enumerate() {
+            if p.region == self.region {
+                bail!(
+                    "--peer {}: that is this installation's own region",
+                    p.region
+                );
+            }
+            if self.peers[..i].iter().any(|q| q.region == p.region) {
+                bail!("--peer {}: given twice", p.region);
             }
         }
         if self.blob_redirect && !matches!(self.storage, Storage::S3(_)) {

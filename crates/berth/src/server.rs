@@ -100,8 +100,17 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         RegistryConfig {
             create_on_push: config.create_on_push,
             blob_redirect: config.blob_redirect,
+            region: config.region.clone(),
+            peer_regions: config.peers.iter().map(|p| p.region.clone()).collect(),
         },
     ));
+    // a repository created from a template with a repository policy: IAM forgets its caches
+    let policies = Arc::downgrade(&iam);
+    registry.on_policy_change(move || {
+        if let Some(iam) = policies.upgrade() {
+            iam.policies_changed();
+        }
+    });
     match registry.load_vulnerability_data().await {
         Ok(n) if n > 0 => tracing::info!(advisories = n, "vulnerability data loaded"),
         Ok(_) => {}

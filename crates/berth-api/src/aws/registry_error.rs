@@ -29,6 +29,13 @@ pub fn registry_error(e: RegistryError) -> AwsError {
         R::ScanNotFound { .. } => AwsError::new("ScanNotFoundException", msg),
         R::ScanLimitExceeded => AwsError::new("LimitExceededException", msg),
         R::UnsupportedImageType(_) => AwsError::new("UnsupportedImageTypeException", msg),
+        R::BackfillInProgress { .. } => {
+            AwsError::new("ReplicationBackfillInProgressException", msg)
+        }
+        R::BackfillNotFound { .. } => AwsError::new("ReplicationBackfillNotFoundException", msg),
+        R::BackfillEnded { .. } => AwsError::new("ReplicationBackfillInvalidStatusException", msg),
+        R::TemplateExists { .. } => AwsError::new("TemplateAlreadyExistsException", msg),
+        R::TemplateNotFound { .. } => AwsError::new("TemplateNotFoundException", msg),
         R::InsufficientStorage(_) => AwsError::server(msg),
         R::Internal(m) => {
             tracing::error!(error = %m, "internal error");

@@ -5,6 +5,7 @@ use berth_oci::{Digest, RepositoryName};
 use berth_registry::{ImageMiss, ImageRef};
 use serde_json::Value;
 
+use super::ctx::Ctx;
 use super::shapes::{ImageFailure, ImageIdentifier};
 use crate::aws::{AwsError, Checks};
 
@@ -140,4 +141,35 @@ pub(super) fn image_not_found(account: &str, name: &RepositoryName, raw: &Value)
             part("imageTag")
         ),
     )
+}
+
+/// The one image a request's `imageId` names.
+pub(super) async fn one_image(
+    ctx: &Ctx<'_>,
+    account: &str,
+    name: &RepositoryName,
+    raw: &Value,
+) -> Result<berth_meta::ImageDetail, AwsError> {
+    let ids = parse_ids(std::slice::from_ref(raw));
+    let id = match ids.into_iter().next().map(|i| i.parsed) {
+        Some(Ok(id)) => id,
+        Some(Err((_, reason))) => return Err(AwsError::new("InvalidParameterException", reason)),
+        None => return Err(image_not_found(account, name, raw)),
+    };
+    let found = ctx
+        .state
+        .registry
+        .resolve_images(account, name, &[id])
+        .await
+        .map_err(crate::aws::registry_error)?;
+    match found.into_iter().next() {
+        Some(Ok(image)) => Ok(image),
+        Some(Err(berth_registry::ImageMiss::NotFound)) | None => {
+            Err(image_not_found(account, name, raw))
+        }
+        Some(Err(miss)) => Err(AwsError::new(
+            "InvalidParameterException",
+            miss_failure(raw, miss).failure_reason,
+        )),
+    }
 }

@@ -1,10 +1,14 @@
-//! DescribeRegistry, GetAccountSetting, PutAccountSetting.
+//! DescribeRegistry, PutReplicationConfiguration, GetAccountSetting, PutAccountSetting.
 
 use serde_json::Value;
 
 use super::ctx::Ctx;
-use super::requests::{AccountSettingRequest, GetAccountSettingRequest, NoMembers};
-use super::shapes::{AccountSettingResponse, DescribeRegistryResponse, ReplicationConfiguration};
+use super::requests::{
+    AccountSettingRequest, GetAccountSettingRequest, NoMembers, PutReplicationConfigurationRequest,
+};
+use super::shapes::{
+    AccountSettingResponse, DescribeRegistryResponse, PutReplicationConfigurationResponse,
+};
 use crate::aws::registry_error as core_error;
 use crate::aws::{reply, AwsError, Input};
 
@@ -35,10 +39,31 @@ fn setting(
 
 pub async fn describe_registry(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
     let _: NoMembers = inp.request()?;
+    let account = ctx.account();
+    let replication_configuration = ctx
+        .state
+        .registry
+        .replication_configuration(account)
+        .await
+        .map_err(core_error)?;
     reply(DescribeRegistryResponse {
-        registry_id: ctx.account(),
-        // replication is not served yet: no rules, as an account that configured none
-        replication_configuration: ReplicationConfiguration { rules: Vec::new() },
+        registry_id: account,
+        replication_configuration,
+    })
+}
+
+// served once replication's worker lands (issue 21)
+#[allow(dead_code)]
+pub async fn put_replication_configuration(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
+    let req: PutReplicationConfigurationRequest = inp.request()?;
+    let replication_configuration = req.configuration();
+    ctx.state
+        .registry
+        .put_replication_configuration(ctx.account(), &replication_configuration)
+        .await
+        .map_err(core_error)?;
+    reply(PutReplicationConfigurationResponse {
+        replication_configuration,
     })
 }
 

@@ -2,7 +2,7 @@
 //! BatchGetRepositoryScanningConfiguration (PutImageScanningConfiguration is with the
 //! repositories). Scans run in the registry's worker; these only ask for them and read them.
 
-use berth_meta::{ImageDetail, ScanStatus};
+use berth_meta::ScanStatus;
 use berth_oci::RepositoryName;
 use berth_registry::scanning::config::{
     RegistryScanning, RepositoryFilter, ScanFrequency, ScanType, ScanningRule,
@@ -13,7 +13,7 @@ use berth_scan::Finding;
 use serde_json::Value;
 
 use super::ctx::{repository, Ctx};
-use super::image_ids::{image_id, image_not_found, miss_failure, parse_ids};
+use super::image_ids::{image_id, one_image};
 use super::requests::{
     BatchGetRepositoryScanningConfigurationRequest, ImageScanRequest, NoMembers,
     PutRegistryScanningConfigurationRequest,
@@ -28,37 +28,6 @@ use super::scan_shapes::{
 use super::shapes::{ImageDetail as ImageDetailOut, ImageScanFindingsSummary, ImageScanStatus};
 use crate::aws::registry_error as core_error;
 use crate::aws::{next_token, read_token, reply, AwsError, Epoch, Input};
-
-/// The one image a request's `imageId` names.
-async fn one_image(
-    ctx: &Ctx<'_>,
-    account: &str,
-    name: &RepositoryName,
-    raw: &Value,
-) -> Result<ImageDetail, AwsError> {
-    let ids = parse_ids(std::slice::from_ref(raw));
-    let id = match ids.into_iter().next().map(|i| i.parsed) {
-        Some(Ok(id)) => id,
-        Some(Err((_, reason))) => return Err(AwsError::new("InvalidParameterException", reason)),
-        None => return Err(image_not_found(account, name, raw)),
-    };
-    let found = ctx
-        .state
-        .registry
-        .resolve_images(account, name, &[id])
-        .await
-        .map_err(core_error)?;
-    match found.into_iter().next() {
-        Some(Ok(image)) => Ok(image),
-        Some(Err(berth_registry::ImageMiss::NotFound)) | None => {
-            Err(image_not_found(account, name, raw))
-        }
-        Some(Err(miss)) => Err(AwsError::new(
-            "InvalidParameterException",
-            miss_failure(raw, miss).failure_reason,
-        )),
-    }
-}
 
 /// DescribeImages' `imageScanStatus` and `imageScanFindingsSummary` of the images scanned.
 pub(super) async fn annotate(

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use berth_meta::{EncryptionType, TagMutability};
+use berth_registry::replication::config::ReplicationConfiguration;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -385,17 +386,16 @@ pub struct GetLifecyclePolicyPreviewResponse<'a> {
 
 // ---- registry, tags, auth ----
 
-/// `ReplicationConfiguration`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReplicationConfiguration {
-    pub rules: Vec<Value>,
-}
-
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DescribeRegistryResponse<'a> {
     pub registry_id: &'a str,
+    pub replication_configuration: ReplicationConfiguration,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutReplicationConfigurationResponse {
     pub replication_configuration: ReplicationConfiguration,
 }
 

@@ -166,6 +166,13 @@ impl From<RegistryError> for OciError {
             | R::LifecyclePreviewNotFound { .. }
             | R::LifecycleInvalid(_)
             | R::ImageDigestMismatch { .. }
+            | R::ReplicationConfig(_)
+            | R::BackfillDestination
+            | R::BackfillInProgress { .. }
+            | R::BackfillNotFound { .. }
+            | R::BackfillEnded { .. }
+            | R::TemplateExists { .. }
+            | R::TemplateNotFound { .. }
             | R::ImageExists { .. } => Self::new(StatusCode::CONFLICT, "DENIED", msg),
             R::Unsupported(_) => Self::unsupported(StatusCode::METHOD_NOT_ALLOWED, msg),
             // 507 (WebDAV's Insufficient Storage): the spec has no code of its own for it

@@ -37,6 +37,11 @@ const TABLES: &[&str] = &[
     "image_inventories",
     "image_scans",
     "registry_scanning",
+    "replication_configs",
+    "creation_templates",
+    "replications",
+    "replication_backfills",
+    "backfill_images",
 ];
 
 /// Tables whose `id` comes from an identity column, moved past the copied rows afterwards.

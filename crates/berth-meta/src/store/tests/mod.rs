@@ -93,6 +93,7 @@ macro_rules! conformance {
     };
 }
 
+mod replication;
 mod scanning;
 
 fn manifest(

@@ -1,0 +1,133 @@
+//! Replication of images to other regions (other Berth installations, its peers) and other
+//! accounts: each account's configuration, the replications a push asks for, their status.
+
+mod backfill;
+pub mod config;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use berth_meta::{ImageReplication, Repository, Requester};
+use berth_oci::{Digest, RepositoryName};
+use config::ReplicationConfiguration;
+use tokio::sync::Notify;
+
+use crate::{Registry, RegistryError, Result};
+
+/// How long a configuration read is used for pushes (another node's change is seen within it).
+const CONFIG_TTL: Duration = Duration::from_secs(5);
+
+/// Who stored a manifest: a client, or a replication arriving from another region or account
+/// (which is never replicated again: no loops between regions that replicate to each other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushOrigin {
+    Client,
+    Replication,
+}
+
+/// The replication state of a registry.
+#[derive(Default)]
+pub struct Replicator {
+    /// Woken when a replication is asked for.
+    wake: Notify,
+    configs: Mutex<HashMap<String, (Instant, ReplicationConfiguration)>>,
+}
+
+impl Replicator {
+    /// Wake the workers waiting for replications.
+    pub fn wake(&self) {
+        self.wake.notify_waiters();
+    }
+
+    /// Wait until woken.
+    pub async fn woken(&self) {
+        self.wake.notified().await;
+    }
+
+    fn cached(&self, account: &str) -> Option<ReplicationConfiguration> {
+        let configs = self.configs.lock().unwrap_or_else(|p| p.into_inner());
+        configs
+            .get(account)
+            .filter(|(at, _)| at.elapsed() < CONFIG_TTL)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn cache(&self, account: &str, config: &ReplicationConfiguration) {
+        let mut configs = self.configs.lock().unwrap_or_else(|p| p.into_inner());
+        configs.insert(account.to_string(), (Instant::now(), config.clone()));
+    }
+}
+
+impl Registry {
+    /// An account's replication configuration (no rules when it set none).
+    pub async fn replication_configuration(
+        &self,
+        account: &str,
+    ) -> Result<ReplicationConfiguration> {
+        match self.meta.replication_config(account).await? {
+            None => Ok(ReplicationConfiguration::default()),
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| RegistryError::Internal(format!("stored replication rules: {e}"))),
+        }
+    }
+
+    /// Replace an account's replication configuration, validated as ECR validates it (its
+    /// destination regions must be this one or its peers).
+    pub async fn put_replication_configuration(
+        &self,
+        account: &str,
+        config: &ReplicationConfiguration,
+    ) -> Result<()> {
+        config
+            .validate(account, &self.config.region, &self.config.peer_regions)
+            .map_err(RegistryError::ReplicationConfig)?;
+        let text =
+            serde_json::to_string(config).map_err(|e| RegistryError::Internal(e.to_string()))?;
+        self.meta.ensure_account(account).await?;
+        self.meta.put_replication_config(account, &text).await?;
+        self.replicator.cache(account, config);
+        Ok(())
+    }
+
+    /// After a client's push (a manifest, or a tag moved to it): a replication to every
+    /// destination of the account's rules that cover the repository. Never waited for.
+    pub(crate) async fn replicate_on_push(&self, repo: &Repository, digest: &Digest) -> Result<()> {
+        let config = match self.replicator.cached(&repo.account_id) {
+            Some(c) => c,
+            None => {
+                let c = self.replication_configuration(&repo.account_id).await?;
+                self.replicator.cache(&repo.account_id, &c);
+                c
+            }
+        };
+        let destinations = config.destinations_of(&repo.name);
+        if destinations.is_empty() {
+            return Ok(());
+        }
+        self.meta
+            .request_replications(repo.id, &digest.to_string(), &destinations, Requester::Push)
+            .await?;
+        self.replicator.wake();
+        Ok(())
+    }
+
+    /// How an image's replications stand, by destination.
+    pub async fn image_replications(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        digest: &Digest,
+    ) -> Result<Vec<ImageReplication>> {
+        let repo = self.repository(account, name).await?;
+        Ok(self
+            .meta
+            .image_replications(repo.id, &digest.to_string())
+            .await?)
+    }
+
+    /// The replication state (for the workers).
+    pub fn replicator(&self) -> &Replicator {
+        &self.replicator
+    }
+}

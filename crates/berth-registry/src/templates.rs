@@ -284,8 +284,9 @@ impl Registry {
         self.meta.ensure_account(account).await?;
         let repo = match self.meta.create_repository_with(&new).await {
             Ok(r) => r,
+            // created meanwhile by another push: read it as the writer sees it
             Err(MetaError::RepositoryExists) => {
-                return Ok(self.meta.repository(account, name).await?)
+                return Ok(Some(self.meta.repository_or_create(account, name).await?))
             }
             Err(e) => return Err(e.into()),
         };

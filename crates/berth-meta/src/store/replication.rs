@@ -136,6 +136,21 @@ pub struct BackfillItem {
     pub digest: String,
 }
 
+/// Ask for a replication: a new PENDING row, or the row back to PENDING with its generation
+/// raised (a copy in progress keeps its lease, and runs again when it ends). Binds: repository,
+/// digest, region, account, time, requester.
+const REQUEST: &str = "INSERT INTO replications (repository_id, digest, dest_region,
+       dest_account, status, requested_at, requested_by)
+     VALUES ($1, $2, $3, $4, 'PENDING', $5, $6)
+     ON CONFLICT (repository_id, digest, dest_region, dest_account) DO UPDATE SET
+       status = CASE WHEN replications.status = 'IN_PROGRESS'
+         THEN 'IN_PROGRESS' ELSE 'PENDING' END,
+       lease_until = CASE WHEN replications.status = 'IN_PROGRESS'
+         THEN replications.lease_until ELSE 0 END,
+       generation = replications.generation + 1, attempts = 0,
+       failure_code = NULL, failure_reason = NULL,
+       requested_at = excluded.requested_at, requested_by = excluded.requested_by";
+
 const JOB_COLUMNS: &str = "SELECT p.repository_id, r.account_id, r.name AS repository, p.digest,
        p.dest_region, p.dest_account, p.generation, p.attempts
      FROM replications p JOIN repositories r ON r.id = p.repository_id";
@@ -193,27 +208,15 @@ impl MetaStore {
         let now = crate::now_millis();
         let mut tx = self.db.begin().await?;
         for d in destinations {
-            query(
-                "INSERT INTO replications (repository_id, digest, dest_region, dest_account,
-                   status, requested_at, requested_by)
-                 VALUES ($1, $2, $3, $4, 'PENDING', $5, $6)
-                 ON CONFLICT (repository_id, digest, dest_region, dest_account) DO UPDATE SET
-                   status = CASE WHEN replications.status = 'IN_PROGRESS'
-                     THEN 'IN_PROGRESS' ELSE 'PENDING' END,
-                   lease_until = CASE WHEN replications.status = 'IN_PROGRESS'
-                     THEN replications.lease_until ELSE 0 END,
-                   generation = replications.generation + 1, attempts = 0,
-                   failure_code = NULL, failure_reason = NULL,
-                   requested_at = excluded.requested_at, requested_by = excluded.requested_by",
-            )
-            .bind(repo)
-            .bind(digest)
-            .bind(&d.region)
-            .bind(&d.account)
-            .bind(now)
-            .bind(by.as_str())
-            .execute(tx.conn())
-            .await?;
+            query(REQUEST)
+                .bind(repo)
+                .bind(digest)
+                .bind(&d.region)
+                .bind(&d.account)
+                .bind(now)
+                .bind(by.as_str())
+                .execute(tx.conn())
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -537,27 +540,15 @@ impl MetaStore {
             .bind(&image.digest)
             .execute(tx.conn())
             .await?;
-            query(
-                "INSERT INTO replications (repository_id, digest, dest_region, dest_account,
-                   status, requested_at, requested_by)
-                 VALUES ($1, $2, $3, $4, 'PENDING', $5, $6)
-                 ON CONFLICT (repository_id, digest, dest_region, dest_account) DO UPDATE SET
-                   status = CASE WHEN replications.status = 'IN_PROGRESS'
-                     THEN 'IN_PROGRESS' ELSE 'PENDING' END,
-                   lease_until = CASE WHEN replications.status = 'IN_PROGRESS'
-                     THEN replications.lease_until ELSE 0 END,
-                   generation = replications.generation + 1, attempts = 0,
-                   failure_code = NULL, failure_reason = NULL,
-                   requested_at = excluded.requested_at, requested_by = excluded.requested_by",
-            )
-            .bind(image.repository_id)
-            .bind(&image.digest)
-            .bind(&destination.region)
-            .bind(&destination.account)
-            .bind(now)
-            .bind(id)
-            .execute(tx.conn())
-            .await?;
+            query(REQUEST)
+                .bind(image.repository_id)
+                .bind(&image.digest)
+                .bind(&destination.region)
+                .bind(&destination.account)
+                .bind(now)
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
         }
         settle_backfills(&mut tx).await?;
         tx.commit().await?;

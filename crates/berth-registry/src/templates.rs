@@ -242,6 +242,20 @@ pub fn choose<'t>(
         })
 }
 
+/// A stored template, or the error naming `prefix` for what the store refused.
+fn stored(
+    r: std::result::Result<berth_meta::CreationTemplate, MetaError>,
+    prefix: &str,
+) -> Result<Template> {
+    let prefix = prefix.to_string();
+    match r {
+        Ok(t) => template_of(t),
+        Err(MetaError::TemplateExists) => Err(RegistryError::TemplateExists { prefix }),
+        Err(MetaError::TemplateNotFound) => Err(RegistryError::TemplateNotFound { prefix }),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn template_of(t: berth_meta::CreationTemplate) -> Result<Template> {
     let settings = serde_json::from_str(&t.template)
         .map_err(|e| RegistryError::Internal(format!("stored template {}: {e}", t.prefix)))?;
@@ -254,7 +268,7 @@ fn template_of(t: berth_meta::CreationTemplate) -> Result<Template> {
 }
 
 /// A stored template's prefix: ECR keeps `prod/` as `prod`.
-fn stored_prefix(prefix: &str) -> &str {
+pub fn stored_prefix(prefix: &str) -> &str {
     if prefix == "ROOT" {
         prefix
     } else {
@@ -318,6 +332,17 @@ impl Registry {
             .collect()
     }
 
+    /// One of an account's templates, by prefix (`prod/` names `prod`).
+    pub async fn creation_template(&self, account: &str, prefix: &str) -> Result<Template> {
+        self.creation_templates(account)
+            .await?
+            .into_iter()
+            .find(|t| t.prefix == stored_prefix(prefix))
+            .ok_or_else(|| RegistryError::TemplateNotFound {
+                prefix: prefix.to_string(),
+            })
+    }
+
     /// Store a new template (its settings validated by the caller).
     pub async fn create_creation_template(
         &self,
@@ -327,17 +352,11 @@ impl Registry {
     ) -> Result<Template> {
         let text =
             serde_json::to_string(settings).map_err(|e| RegistryError::Internal(e.to_string()))?;
-        match self
+        let r = self
             .meta
             .create_creation_template(account, stored_prefix(prefix), &text)
-            .await
-        {
-            Ok(t) => template_of(t),
-            Err(MetaError::TemplateExists) => Err(RegistryError::TemplateExists {
-                prefix: prefix.to_string(),
-            }),
-            Err(e) => Err(e.into()),
-        }
+            .await;
+        stored(r, prefix)
     }
 
     /// Replace a template's settings.
@@ -349,32 +368,20 @@ impl Registry {
     ) -> Result<Template> {
         let text =
             serde_json::to_string(settings).map_err(|e| RegistryError::Internal(e.to_string()))?;
-        match self
+        let r = self
             .meta
             .update_creation_template(account, stored_prefix(prefix), &text)
-            .await
-        {
-            Ok(t) => template_of(t),
-            Err(MetaError::TemplateNotFound) => Err(RegistryError::TemplateNotFound {
-                prefix: prefix.to_string(),
-            }),
-            Err(e) => Err(e.into()),
-        }
+            .await;
+        stored(r, prefix)
     }
 
     /// Delete a template; it as it was.
     pub async fn delete_creation_template(&self, account: &str, prefix: &str) -> Result<Template> {
-        match self
+        let r = self
             .meta
             .delete_creation_template(account, stored_prefix(prefix))
-            .await
-        {
-            Ok(t) => template_of(t),
-            Err(MetaError::TemplateNotFound) => Err(RegistryError::TemplateNotFound {
-                prefix: prefix.to_string(),
-            }),
-            Err(e) => Err(e.into()),
-        }
+            .await;
+        stored(r, prefix)
     }
 }
 

@@ -128,17 +128,30 @@ struct ResultsResponse<'a> {
     next_token: Option<String>,
 }
 
-/// The position a `nextToken` of `op` names (0 without one).
-fn position(op: &str, token: Option<&str>) -> Result<usize, AwsError> {
-    match token {
-        None => Ok(0),
+/// The page of `all` that `op`'s `nextToken` starts (the first without one), at most `max`
+/// (`default` when not given), and the token of the next page.
+fn page<'a, T>(
+    op: &str,
+    all: &'a [T],
+    token: Option<&str>,
+    max: Option<i64>,
+    default: usize,
+) -> Result<(&'a [T], Option<String>), AwsError> {
+    let start: usize = match token {
+        None => 0,
         Some(t) => read_token(op, t)?.parse().map_err(|_| {
             AwsError::new(
                 "InvalidParameterException",
                 "Invalid parameter at 'nextToken' failed to satisfy constraint: 'must be a valid pagination token'",
             )
-        }),
-    }
+        })?,
+    };
+    let max = max.map_or(default, |m| m as usize);
+    let page = all.get(start..).unwrap_or_default();
+    let page = &page[..page.len().min(max)];
+    let next =
+        (start + page.len() < all.len()).then(|| next_token(op, &(start + page.len()).to_string()));
+    Ok((page, next))
 }
 
 pub async fn start_replication_backfill(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
@@ -183,21 +196,17 @@ pub async fn list_replication_backfills(ctx: &Ctx<'_>, inp: Input) -> Result<Val
     const OP: &str = "ListReplicationBackfills";
     let req: ListReplicationBackfillsRequest = inp.request()?;
     let account = ctx.registry(&req.registry_id);
-    let start = position(OP, req.next_token.as_deref())?;
-    let max = req.max_results.unwrap_or(50) as usize;
     let all = ctx
         .state
         .registry
         .backfills(&account)
         .await
         .map_err(core_error)?;
-    let page: Vec<&Backfill> = all.iter().skip(start).take(max).collect();
-    let next =
-        (start + page.len() < all.len()).then(|| next_token(OP, &(start + page.len()).to_string()));
+    let (page, next) = page(OP, &all, req.next_token.as_deref(), req.max_results, 50)?;
     reply(ListResponse {
         registry_id: &account,
         backfills: page
-            .into_iter()
+            .iter()
             .map(|b| Summary {
                 replication_backfill_id: &b.id,
                 destination: DestinationOut::of(&b.destination),
@@ -240,11 +249,7 @@ pub async fn describe_replication_backfill_results(
             .filter(|i| i.status == "COMPLETE" || i.status == "FAILED")
             .collect()
     };
-    let start = position(OP, req.next_token.as_deref())?;
-    let max = req.max_results.unwrap_or(100) as usize;
-    let page: Vec<_> = images.iter().skip(start).take(max).collect();
-    let next = (start + page.len() < images.len())
-        .then(|| next_token(OP, &(start + page.len()).to_string()));
+    let (page, next) = page(OP, &images, req.next_token.as_deref(), req.max_results, 100)?;
     reply(ResultsResponse {
         registry_id: &account,
         replication_backfill_id: &b.id,
@@ -253,7 +258,7 @@ pub async fn describe_replication_backfill_results(
         failure_code: b.failure_code.as_deref(),
         progress: Progress::of(&b),
         results: page
-            .into_iter()
+            .iter()
             .map(|i| ResultOut {
                 repository_name: i.repository.clone(),
                 image_id: ImageIdOut {

@@ -1,7 +1,7 @@
 //! Create/Update/Delete/DescribeRepositoryCreationTemplate(s): the settings of repositories
 //! Berth creates on a user's behalf (replication, pull-through cache, create on push).
 
-use berth_registry::templates::{Template, TemplateSettings};
+use berth_registry::templates::{stored_prefix, Template, TemplateSettings};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -115,22 +115,10 @@ pub async fn update_repository_creation_template(
     let prefix = req.prefix.clone().unwrap_or_default();
     let account = ctx.account();
     let registry = &ctx.state.registry;
-    let stored_prefix = if prefix == "ROOT" {
-        prefix.as_str()
-    } else {
-        prefix.trim_end_matches('/')
-    };
     let current = registry
-        .creation_templates(account)
+        .creation_template(account, &prefix)
         .await
-        .map_err(core_error)?
-        .into_iter()
-        .find(|t| t.prefix == stored_prefix)
-        .ok_or_else(|| {
-            core_error(berth_registry::RegistryError::TemplateNotFound {
-                prefix: prefix.clone(),
-            })
-        })?;
+        .map_err(core_error)?;
     let settings = req.settings(current.settings);
     validate(ctx, &prefix, &settings).await?;
     let t = registry
@@ -168,17 +156,10 @@ pub async fn describe_repository_creation_templates(
     const OP: &str = "DescribeRepositoryCreationTemplates";
     let req: DescribeTemplatesRequest = inp.request()?;
     let account = ctx.account();
-    let wanted: Option<Vec<String>> = req.prefixes.map(|ps| {
-        ps.iter()
-            .map(|p| {
-                if p == "ROOT" {
-                    p.clone()
-                } else {
-                    p.trim_end_matches('/').to_string()
-                }
-            })
-            .collect()
-    });
+    let wanted: Option<Vec<&str>> = req
+        .prefixes
+        .as_ref()
+        .map(|ps| ps.iter().map(|p| stored_prefix(p)).collect());
     let after = req
         .next_token
         .as_deref()
@@ -192,7 +173,11 @@ pub async fn describe_repository_creation_templates(
         .await
         .map_err(core_error)?
         .into_iter()
-        .filter(|t| wanted.as_ref().is_none_or(|w| w.contains(&t.prefix)))
+        .filter(|t| {
+            wanted
+                .as_ref()
+                .is_none_or(|w| w.contains(&t.prefix.as_str()))
+        })
         .filter(|t| after.as_ref().is_none_or(|a| t.prefix > *a))
         .collect();
     let more = all.len() > max;

@@ -6,6 +6,7 @@ use berth_registry::replication::config::{
 };
 use serde::Deserialize;
 
+use super::repositories::FilterIn;
 use crate::aws::{Checks, Request};
 
 #[derive(Debug, Deserialize)]
@@ -13,13 +14,6 @@ use crate::aws::{Checks, Request};
 pub struct DestinationIn {
     pub region: Option<String>,
     pub registry_id: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FilterIn {
-    pub filter: Option<String>,
-    pub filter_type: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

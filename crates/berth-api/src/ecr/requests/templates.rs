@@ -5,6 +5,7 @@ use berth_registry::templates::{
 };
 use serde::Deserialize;
 
+use super::repositories::{EncryptionIn, FilterIn, TagIn};
 use crate::aws::{Checks, Request};
 
 const APPLIED_FOR: &[&str] = &["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"];
@@ -15,28 +16,6 @@ const MUTABILITY: &[&str] = &[
     "MUTABLE_WITH_EXCLUSION",
 ];
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EncryptionIn {
-    pub encryption_type: Option<String>,
-    pub kms_key: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct TagIn {
-    #[serde(rename = "Key")]
-    pub key: Option<String>,
-    #[serde(rename = "Value")]
-    pub value: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExclusionFilterIn {
-    pub filter_type: Option<String>,
-    pub filter: Option<String>,
-}
-
 /// Create- and UpdateRepositoryCreationTemplate (an update changes the members it gives).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -46,7 +25,7 @@ pub struct TemplateRequest {
     pub encryption_configuration: Option<EncryptionIn>,
     pub resource_tags: Option<Vec<TagIn>>,
     pub image_tag_mutability: Option<String>,
-    pub image_tag_mutability_exclusion_filters: Option<Vec<ExclusionFilterIn>>,
+    pub image_tag_mutability_exclusion_filters: Option<Vec<FilterIn>>,
     pub repository_policy: Option<String>,
     pub lifecycle_policy: Option<String>,
     pub applied_for: Option<Vec<String>>,

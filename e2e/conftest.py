@@ -115,14 +115,14 @@ def cluster_node(data_dir: str, s3: dict, database: str, key: str, prefix: str):
     return args, env
 
 
-def start_berth(extra_args=(), extra_env=None, data_dir=None, wrapper=()) -> Berth:
-    """Start `berth serve` on a free port: on a new data directory unless given one (a second
-    server on the same directory), run through `wrapper` if given (e.g. faketime)."""
+def start_berth(extra_args=(), extra_env=None, data_dir=None, wrapper=(), port=None) -> Berth:
+    """Start `berth serve` on a free port (or `port`): on a new data directory unless given one
+    (a second server on the same directory), run through `wrapper` if given (e.g. faketime)."""
     binary = os.environ.get("BERTH_BIN", os.path.join(ROOT, "target", "debug", "berth"))
     if not os.path.exists(binary):
         pytest.fail(f"{binary} is missing: build it first (cargo build --bin berth)")
     data_dir = data_dir or tempfile.mkdtemp(prefix="berth-e2e-")
-    port = free_port()
+    port = port or free_port()
     log_path = f"{data_dir}.{port}.log"
     out = open(f"{data_dir}.{port}.stdout", "wb")
     log = open(log_path, "wb")

@@ -242,6 +242,47 @@ impl Iam {
         self.evaluate(r, &identity, &resource).await
     }
 
+    /// Whether account `source` may do `action` (`ecr:ReplicateImage`, `ecr:CreateRepository`)
+    /// on repository `repository` of account `dest` in `region` by the destination's registry
+    /// policy: what ECR asks of a cross-account replication (the source account acts as its
+    /// root user; its own identity policies do not take part).
+    pub async fn registry_policy_allows(
+        &self,
+        source: &str,
+        dest: &str,
+        region: &str,
+        repository: &str,
+        action: &str,
+    ) -> Result<bool, AuthError> {
+        let principal = Principal {
+            id: 0,
+            account_id: source.to_string(),
+            kind: PrincipalKind::Root,
+            name: "root".to_string(),
+            unique_id: source.to_string(),
+            path: "/".to_string(),
+        };
+        let caller = caller_of(&principal, None);
+        let mut context = Context::new();
+        principal_context(&mut context, &principal, &caller, None);
+        let resource = format!("arn:aws:ecr:{region}:{dest}:repository/{repository}");
+        let registry = self.applicable_registry_policy(dest, action).await?;
+        let resource_policies: Vec<Arc<Policy>> = registry.into_iter().collect();
+        let request = Request {
+            principal: &principal,
+            caller: &caller,
+            action,
+            account: dest,
+            repository: None,
+            resource: &resource,
+            resource_policies: true,
+            context: &context,
+            proposed: None,
+        };
+        let decision = self.evaluate(&request, &[], &resource_policies).await?;
+        Ok(decision == Decision::Allow)
+    }
+
     /// Decide `r.action` on each of `names`, repositories of `r.account` (a listing's page):
     /// their policies are read in one query and what is common to all of them (identity
     /// policies, the registry policy) once. `r.repository`, `r.resource` and `r.proposed` are

@@ -197,6 +197,26 @@ impl Registry {
         .ok_or_else(|| RegistryError::name_unknown(account, name))
     }
 
+    /// The repository a replication arriving from another region goes to: created on first
+    /// use with a REPLICATION template's settings, else ECR's defaults.
+    pub async fn repository_for_replication(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+    ) -> Result<Repository> {
+        if let Some(r) = self.meta.repository(account, name.as_str()).await? {
+            return Ok(r);
+        }
+        self.create_from_template(
+            account,
+            name.as_str(),
+            templates::AppliedFor::Replication,
+            true,
+        )
+        .await?
+        .ok_or_else(|| RegistryError::name_unknown(account, name))
+    }
+
     pub async fn catalog(&self, account: &str, n: Option<u32>, last: Option<&str>) -> Result<Page> {
         let limit = page_size(n);
         if limit == 0 {

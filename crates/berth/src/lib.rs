@@ -7,6 +7,7 @@ pub mod config;
 mod duration;
 mod listener;
 mod migrate;
+mod replication;
 mod scans;
 pub mod server;
 mod setup;

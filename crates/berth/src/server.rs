@@ -111,6 +111,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
             iam.policies_changed();
         }
     });
+    crate::replication::wire(&config, &registry, iam.clone())?;
     match registry.load_vulnerability_data().await {
         Ok(n) if n > 0 => tracing::info!(advisories = n, "vulnerability data loaded"),
         Ok(_) => {}
@@ -177,6 +178,7 @@ pub async fn start(config: Config) -> anyhow::Result<Server> {
         node.clone(),
         stopped.clone(),
     ));
+    crate::replication::spawn_workers(&registry, &node, &stopped);
     let task = tokio::spawn(run(listener, app, tls, registry.clone(), stopped));
     tracing::info!(%addr, tls = config.tls.is_some(), data_dir = %config.data_dir.display(), "berth is serving");
     Ok(Server {

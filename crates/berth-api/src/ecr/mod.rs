@@ -12,8 +12,6 @@
 
 mod auth;
 mod authorize;
-// served once replication's worker lands (issue 21): built, not yet dispatched
-#[allow(dead_code)]
 mod backfills;
 mod ctx;
 mod image_ids;
@@ -24,8 +22,6 @@ pub mod operations;
 mod policies;
 mod referrers;
 mod registry;
-// served once replication's worker lands (issue 21): built, not yet dispatched
-#[allow(dead_code)]
 mod replication;
 mod repositories;
 mod requests;

@@ -52,8 +52,6 @@ pub async fn describe_registry(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsEr
     })
 }
 
-// served once replication's worker lands (issue 21)
-#[allow(dead_code)]
 pub async fn put_replication_configuration(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
     let req: PutReplicationConfigurationRequest = inp.request()?;
     let replication_configuration = req.configuration();

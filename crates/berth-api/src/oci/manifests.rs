@@ -3,6 +3,7 @@
 use axum::body::Body;
 use axum::response::Response;
 use berth_oci::{Reference, MAX_MANIFEST_BYTES};
+use berth_registry::replication::{PushOrigin, REPLICATION_HEADER};
 use berth_registry::Registry;
 use http::{HeaderMap, StatusCode};
 
@@ -90,8 +91,21 @@ pub(crate) async fn put(
         }
     };
     let content_type = header(headers, http::header::CONTENT_TYPE);
+    // a replication's arrival is not replicated again
+    let origin = if headers.contains_key(REPLICATION_HEADER) {
+        PushOrigin::Replication
+    } else {
+        PushOrigin::Client
+    };
     let pushed = reg
-        .put_manifest(&caller.account, &name, &r, content_type, bytes.to_vec())
+        .put_manifest_from(
+            origin,
+            &caller.account,
+            &name,
+            &r,
+            content_type,
+            bytes.to_vec(),
+        )
         .await
         .map_err(refused_content)?;
     let mut b = respond(StatusCode::CREATED)

@@ -21,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use berth_oci::RepositoryName;
+use berth_registry::replication::REPLICATION_HEADER;
 use berth_storage::ByteStream;
 use futures_util::{StreamExt, TryStreamExt};
 use http::{HeaderMap, Method, StatusCode, Uri};
@@ -359,7 +360,10 @@ async fn route(
             (&route, &method),
             (Route::Manifest(..), &Method::PUT) | (Route::UploadStart(_), &Method::POST)
         );
-        if pushes && state.registry.creates_on_push() {
+        // a replication arriving from another region creates its repository as ECR does
+        // (with a REPLICATION template's settings), whether or not pushes create
+        let replicating = pushes && headers.contains_key(REPLICATION_HEADER);
+        if pushes && (state.registry.creates_on_push() || replicating) {
             if let Err(refused) = authorize(
                 state,
                 &subject,
@@ -377,6 +381,13 @@ async fn route(
                     return Err(refused);
                 }
             }
+        }
+        if replicating {
+            let name = repo_name(name)?;
+            state
+                .registry
+                .repository_for_replication(&caller.account, &name)
+                .await?;
         }
     }
     let body = with_idle_timeout(body, state.body_idle_timeout);

@@ -3,14 +3,23 @@
 
 mod backfill;
 pub mod config;
+mod copy;
+pub mod failure;
+mod targets;
+mod worker;
+
+pub use targets::REPLICATION_HEADER;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
+use berth_client::Client;
 use berth_meta::{ImageReplication, Repository, Requester};
 use berth_oci::{Digest, RepositoryName};
 use config::ReplicationConfiguration;
+use failure::{Failure, FailureCode};
+use futures_util::future::BoxFuture;
 use tokio::sync::Notify;
 
 use crate::{Registry, RegistryError, Result};
@@ -26,15 +35,67 @@ pub enum PushOrigin {
     Replication,
 }
 
+/// Decides, by a destination account's registry policy, what another account of this
+/// installation may do there (`ecr:ReplicateImage`, `ecr:CreateRepository`): set by the server,
+/// which holds IAM.
+pub trait RegistryPolicyCheck: Send + Sync {
+    fn allows<'a>(
+        &'a self,
+        source: &'a str,
+        dest: &'a str,
+        region: &'a str,
+        repository: &'a str,
+        action: &'a str,
+    ) -> BoxFuture<'a, std::result::Result<bool, String>>;
+}
+
 /// The replication state of a registry.
 #[derive(Default)]
 pub struct Replicator {
     /// Woken when a replication is asked for.
     wake: Notify,
     configs: Mutex<HashMap<String, (Instant, ReplicationConfiguration)>>,
+    /// A client of each peer region that has credentials.
+    peers: RwLock<HashMap<String, Arc<Client>>>,
+    policy: OnceLock<Box<dyn RegistryPolicyCheck>>,
 }
 
 impl Replicator {
+    /// Replicate to `region` through `client` (the peer's endpoint, with its credentials).
+    pub fn set_peer(&self, region: &str, client: Client) {
+        let mut peers = self.peers.write().unwrap_or_else(|p| p.into_inner());
+        peers.insert(region.to_string(), Arc::new(client));
+    }
+
+    fn peer(&self, region: &str) -> Option<Arc<Client>> {
+        let peers = self.peers.read().unwrap_or_else(|p| p.into_inner());
+        peers.get(region).cloned()
+    }
+
+    /// Decide cross-account replications with `check` (set once, by the server).
+    pub fn set_policy_check(&self, check: impl RegistryPolicyCheck + 'static) {
+        let _ = self.policy.set(Box::new(check));
+    }
+
+    /// Whether `dest`'s registry policy lets account `source` do `action` on `repository`;
+    /// without a check (a registry used without IAM), no.
+    async fn registry_policy_allows(
+        &self,
+        source: &str,
+        dest: &str,
+        region: &str,
+        repository: &str,
+        action: &str,
+    ) -> std::result::Result<bool, Failure> {
+        match self.policy.get() {
+            None => Ok(false),
+            Some(check) => check
+                .allows(source, dest, region, repository, action)
+                .await
+                .map_err(|e| Failure::transient(FailureCode::InternalError, e)),
+        }
+    }
+
     /// Wake the workers waiting for replications.
     pub fn wake(&self) {
         self.wake.notify_waiters();

@@ -248,6 +248,43 @@ def test_a_peer_that_was_down_catches_up(regions):
     assert V2(west).get("late/app", "v1") == (200, digest)
 
 
+def wait_for(check, what, timeout=60):
+    deadline = time.time() + timeout
+    while not check():
+        if time.time() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.1)
+
+
+def test_deletes_and_tag_removals_replicate_where_the_rule_asks(regions):
+    east, west = regions
+    e_ecr = ecr_client(east)
+    mirror = rule(("us-west-2", ACCOUNT), filters=["mirror"])
+    mirror["deleteReplication"] = {"enabled": True}
+    config = {"rules": [mirror, rule(("us-west-2", ACCOUNT), filters=["keep"])]}
+    # (the aws CLI's older model has no deleteReplication: boto3's has)
+    e_ecr.put_replication_configuration(replicationConfiguration=config)
+    assert e_ecr.describe_registry()["replicationConfiguration"] == config
+    v2e, v2w = V2(east), V2(west)
+    mirrored = v2e.image("mirror/app", "v1", "mirrored deletes")
+    v2e.manifest("mirror/app", "v2", json.loads(v2e.call(
+        "GET", f"/v2/mirror/app/manifests/{mirrored}", headers={"Accept": OCI_MANIFEST})[2]))
+    kept = v2e.image("keep/app", "v1", "deletes stay home")
+    wait_status(e_ecr, "mirror/app", mirrored, "COMPLETE")
+    wait_status(e_ecr, "keep/app", kept, "COMPLETE")
+    assert v2w.get("mirror/app", "v2") == (200, mirrored)
+    # a tag removed at the source goes at the destination; the image and its other tag stay
+    e_ecr.batch_delete_image(repositoryName="mirror/app", imageIds=[{"imageTag": "v2"}])
+    wait_for(lambda: v2w.get("mirror/app", "v2")[0] == 404, "the tag's removal at us-west-2")
+    assert v2w.get("mirror/app", "v1") == (200, mirrored)
+    # the image deleted: gone at the destination too, where the rule says so
+    e_ecr.batch_delete_image(repositoryName="mirror/app", imageIds=[{"imageDigest": mirrored}])
+    e_ecr.batch_delete_image(repositoryName="keep/app", imageIds=[{"imageDigest": kept}])
+    wait_for(lambda: v2w.get("mirror/app", mirrored)[0] == 404, "the deletion at us-west-2")
+    time.sleep(1)
+    assert v2w.get("keep/app", kept) == (200, kept)
+
+
 @pytest.fixture(scope="module")
 def accounts():
     """One installation with a second account."""

@@ -29,6 +29,11 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// The `X-Amz-Target` of ECR operation `op`.
+pub(crate) fn ecr_target(op: &str) -> String {
+    format!("{ECR_TARGET}{op}")
+}
+
 impl Client {
     /// Call operation `target` (`AmazonEC2ContainerRegistry_V20150921.DescribeRegistry`) of an
     /// AWS JSON 1.1 service whose signing name is `service`; the answer's JSON, or its error as
@@ -106,11 +111,7 @@ impl Client {
             return Ok(t.header.clone());
         }
         let answer = self
-            .call(
-                "ecr",
-                &format!("{ECR_TARGET}GetAuthorizationToken"),
-                b"{}".to_vec(),
-            )
+            .call("ecr", &ecr_target("GetAuthorizationToken"), b"{}".to_vec())
             .await?;
         let data = answer
             .get("authorizationData")

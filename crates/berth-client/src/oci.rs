@@ -39,6 +39,8 @@ pub enum Upload {
 pub struct Repository<'c> {
     client: &'c Client,
     name: String,
+    /// The account addressed, when not the credentials' own.
+    account: Option<String>,
     /// The Host header that addresses another account (`<account>.dkr.ecr.<region>.<domain>`).
     host: Option<String>,
     /// Extra headers sent with every request.
@@ -92,6 +94,7 @@ impl Client {
         Repository {
             client: self,
             name: name.to_string(),
+            account: account.map(str::to_string),
             host: account.map(|a| format!("{a}.dkr.ecr.{}.berth", self.region)),
             headers: Vec::new(),
         }
@@ -348,6 +351,62 @@ impl Repository<'_> {
             StatusCode::CREATED => Ok(()),
             _ => Err(refused(res).await),
         }
+    }
+
+    /// Delete manifest `reference`: a digest (the image and its tags) or a tag (only it);
+    /// `false` when the repository or the manifest does not exist.
+    pub async fn delete_manifest(&self, reference: &str) -> Result<bool> {
+        let target = format!("/v2/{}/manifests/{reference}", self.name);
+        let res = self
+            .send(Method::DELETE, &target, &[], Payload::Empty)
+            .await?;
+        match res.status() {
+            StatusCode::ACCEPTED | StatusCode::OK => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            _ => Err(refused(res).await),
+        }
+    }
+
+    /// The tags of image `digest` (ECR's DescribeImages); none when it does not exist.
+    pub async fn tags_of(&self, digest: &str) -> Result<Vec<String>> {
+        let mut input = serde_json::json!({
+            "repositoryName": self.name,
+            "imageIds": [{"imageDigest": digest}],
+        });
+        if let Some(a) = &self.account {
+            input["registryId"] = serde_json::Value::from(a.as_str());
+        }
+        let body = serde_json::to_vec(&input)
+            .map_err(|e| ClientError::Protocol(format!("DescribeImages input: {e}")))?;
+        let answer = match self
+            .client
+            .call(
+                "ecr",
+                crate::aws::ecr_target("DescribeImages").as_str(),
+                body,
+            )
+            .await
+        {
+            Err(ClientError::Refused { code, .. })
+                if code == "ImageNotFoundException" || code == "RepositoryNotFoundException" =>
+            {
+                return Ok(Vec::new())
+            }
+            other => other?,
+        };
+        Ok(answer["imageDetails"][0]["imageTags"]
+            .as_array()
+            .map(|tags| {
+                tags.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Remove `tag` (its image stays); `false` when it does not exist.
+    pub async fn delete_tag(&self, tag: &str) -> Result<bool> {
+        self.delete_manifest(tag).await
     }
 
     /// The digest `reference` names in the repository, when it exists.

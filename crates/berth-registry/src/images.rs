@@ -108,6 +108,11 @@ impl Registry {
                 },
                 (None, Some(t)) => Ok(self.meta.delete_image_tag(repo.id, t).await?),
             };
+            // an image deleted, or only its tags removed: both replicate where deletes do
+            if let Ok(ImageDeletion::Deleted { digest, .. }) = &done {
+                self.replicate_delete(account, repo.id, name.as_str(), digest)
+                    .await;
+            }
             out.push(match done {
                 Ok(ImageDeletion::NotFound) => Err(ImageMiss::NotFound),
                 other => other,

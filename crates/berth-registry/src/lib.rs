@@ -556,21 +556,29 @@ impl Registry {
         reference: &Reference,
     ) -> Result<()> {
         let repo = self.repository(account, name).await?;
-        let existed = match reference {
-            Reference::Tag(t) => self.meta.delete_tag(repo.id, t.as_str()).await?,
+        let deleted = match reference {
+            Reference::Tag(t) => {
+                // the image the tag named, whose replications learn of the removal
+                let image = self.meta.image_by_tag(repo.id, t.as_str()).await?;
+                let removed = self.meta.delete_tag(repo.id, t.as_str()).await?;
+                image.filter(|_| removed).map(|i| i.digest)
+            }
             Reference::Digest(d) => match self.meta.delete_manifest(repo.id, d).await {
                 Err(MetaError::ReferencedByIndex) => {
                     return Err(RegistryError::Denied(format!(
                         "manifest {d} is referenced by an image index in repository {name}; delete the index first"
                     )))
                 }
-                other => other?,
+                other => other?.then(|| d.clone()),
             },
         };
-        if existed {
-            Ok(())
-        } else {
-            Err(RegistryError::ManifestUnknown(reference.to_string()))
+        match deleted {
+            Some(d) => {
+                self.replicate_delete(account, repo.id, name.as_str(), &d)
+                    .await;
+                Ok(())
+            }
+            None => Err(RegistryError::ManifestUnknown(reference.to_string())),
         }
     }
 

@@ -198,6 +198,7 @@ impl Registry {
                 ImageDeletion::Deleted { .. } => {}
                 ImageDeletion::NotFound | ImageDeletion::ReferencedByIndex => continue,
             }
+            self.replicate_delete(account, repo, name, &d).await;
             tracing::info!(
                 account, repository = name, digest = %p.digest, tags = ?p.tags,
                 rule = p.rule_priority, actor, "lifecycle policy expired an image"

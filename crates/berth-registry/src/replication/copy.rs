@@ -128,8 +128,14 @@ impl Registry {
 }
 
 impl Image {
-    /// Copy the image to `target`: manifests in dependency order, then the tags.
-    pub(crate) async fn copy_to(&self, target: &impl Target) -> Result<Copied, Failure> {
+    /// Copy the image to `target`: manifests in dependency order, then the tags; with
+    /// `prune`, the destination's tags of the image that the source removed go too (the rule
+    /// replicates deletes).
+    pub(crate) async fn copy_to(
+        &self,
+        target: &impl Target,
+        prune: bool,
+    ) -> Result<Copied, Failure> {
         let mut copied = Copied::default();
         copy_node(&self.root, target, &mut copied).await?;
         for tag in &self.tags {
@@ -139,6 +145,13 @@ impl Image {
             if t == Tagged::KeptImmutable {
                 tracing::info!(tag, digest = %self.root.digest, "tag immutable at the destination: the image arrived without it");
                 copied.tags_kept += 1;
+            }
+        }
+        if prune {
+            for tag in target.tags_of(&self.root.digest).await? {
+                if !self.tags.contains(&tag) {
+                    target.remove_tag(&tag).await?;
+                }
             }
         }
         Ok(copied)

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use berth_client::Client;
-use berth_meta::{ImageReplication, Repository, Requester};
+use berth_meta::{Destination, ImageReplication, Repository, Requester};
 use berth_oci::{Digest, RepositoryName};
 use config::ReplicationConfiguration;
 use failure::{Failure, FailureCode};
@@ -151,23 +151,60 @@ impl Registry {
         Ok(())
     }
 
+    /// The account's configuration, as read within the last few seconds.
+    async fn cached_configuration(&self, account: &str) -> Result<ReplicationConfiguration> {
+        if let Some(c) = self.replicator.cached(account) {
+            return Ok(c);
+        }
+        let c = self.replication_configuration(account).await?;
+        self.replicator.cache(account, &c);
+        Ok(c)
+    }
+
     /// After a client's push (a manifest, or a tag moved to it): a replication to every
     /// destination of the account's rules that cover the repository. Never waited for.
     pub(crate) async fn replicate_on_push(&self, repo: &Repository, digest: &Digest) -> Result<()> {
-        let config = match self.replicator.cached(&repo.account_id) {
-            Some(c) => c,
-            None => {
-                let c = self.replication_configuration(&repo.account_id).await?;
-                self.replicator.cache(&repo.account_id, &c);
-                c
-            }
-        };
+        let config = self.cached_configuration(&repo.account_id).await?;
         let destinations = config.destinations_of(&repo.name);
+        self.request(repo.id, digest, &destinations).await
+    }
+
+    /// After an image was deleted (by a client or a lifecycle policy): its deletion at the
+    /// destinations whose rule replicates deletes (`deleteReplication`, off unless asked for,
+    /// as ECR does not replicate deletes). The replication finds the image gone and deletes
+    /// it at the destination. A failure to ask is logged, not the delete's.
+    pub(crate) async fn replicate_delete(
+        &self,
+        account: &str,
+        repo: i64,
+        name: &str,
+        digest: &Digest,
+    ) {
+        let asked = async {
+            let config = self.cached_configuration(account).await?;
+            let destinations: Vec<_> = config
+                .destinations_of(name)
+                .into_iter()
+                .filter(|d| config.deletes_replicate(name, d))
+                .collect();
+            self.request(repo, digest, &destinations).await
+        };
+        if let Err(e) = asked.await {
+            tracing::warn!(error = %e, %digest, "the deletion's replication could not be asked for");
+        }
+    }
+
+    async fn request(
+        &self,
+        repo: i64,
+        digest: &Digest,
+        destinations: &[Destination],
+    ) -> Result<()> {
         if destinations.is_empty() {
             return Ok(());
         }
         self.meta
-            .request_replications(repo.id, &digest.to_string(), &destinations, Requester::Push)
+            .request_replications(repo, &digest.to_string(), destinations, Requester::Push)
             .await?;
         self.replicator.wake();
         Ok(())

@@ -37,6 +37,9 @@ pub(crate) trait Target {
     async fn put_manifest(&self, d: &Digest, media_type: &str, body: &Bytes)
         -> Result<(), Failure>;
     async fn put_tag(&self, tag: &str, media_type: &str, body: &Bytes) -> Result<Tagged, Failure>;
+    /// The destination's tags of image `d`.
+    async fn tags_of(&self, d: &Digest) -> Result<Vec<String>, Failure>;
+    async fn remove_tag(&self, tag: &str) -> Result<(), Failure>;
 }
 
 /// Another account of this installation.
@@ -87,6 +90,38 @@ impl<'r> Local<'r> {
             name: name.clone(),
             repo,
         })
+    }
+
+    /// Delete image `digest` from the destination repository (gone already is done).
+    pub async fn delete(
+        registry: &'r Registry,
+        source: &str,
+        account: &str,
+        name: &RepositoryName,
+        digest: &Digest,
+    ) -> Result<(), Failure> {
+        let allowed = registry
+            .replicator
+            .registry_policy_allows(
+                source,
+                account,
+                &registry.config.region,
+                name.as_str(),
+                "ecr:ReplicateImage",
+            )
+            .await?;
+        if !allowed {
+            return Err(denied(source, account, "ecr:ReplicateImage"));
+        }
+        match registry
+            .delete_manifest(account, name, &Reference::Digest(digest.clone()))
+            .await
+        {
+            Ok(()) | Err(RegistryError::ManifestUnknown(_) | RegistryError::NameUnknown { .. }) => {
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn put(
@@ -167,6 +202,25 @@ impl Target for Local<'_> {
             Err(e) => Err(e.into()),
         }
     }
+
+    async fn tags_of(&self, d: &Digest) -> Result<Vec<String>, Failure> {
+        let image = self.registry.meta.image_by_digest(self.repo.id, d).await?;
+        Ok(image.map(|i| i.tags).unwrap_or_default())
+    }
+
+    async fn remove_tag(&self, tag: &str) -> Result<(), Failure> {
+        let tag: Tag = tag
+            .parse()
+            .map_err(|_| Failure::new(FailureCode::DestinationRefused, format!("tag {tag}")))?;
+        match self
+            .registry
+            .delete_manifest(&self.account, &self.name, &Reference::Tag(tag))
+            .await
+        {
+            Ok(()) | Err(RegistryError::ManifestUnknown(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// A repository at a peer installation.
@@ -238,5 +292,14 @@ impl Target for Peer<'_, '_> {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn tags_of(&self, d: &Digest) -> Result<Vec<String>, Failure> {
+        Ok(self.repo.tags_of(&d.to_string()).await?)
+    }
+
+    async fn remove_tag(&self, tag: &str) -> Result<(), Failure> {
+        self.repo.delete_tag(tag).await?;
+        Ok(())
     }
 }

@@ -3,7 +3,11 @@
 //! ended. A failure that may pass (a peer down, a database hiccup) is retried with backoff
 //! for about a day; one that needs someone to act (a policy) ends FAILED.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use berth_client::Client;
+use berth_meta::Destination;
 
 use berth_meta::{ReplicationJob, ReplicationOutcome};
 use berth_oci::{Digest, RepositoryName};
@@ -127,26 +131,75 @@ impl Registry {
             .repository
             .parse()
             .map_err(|_| corrupt("repository name"))?;
+        let exists = self
+            .meta
+            .manifest_by_digest_name(&job.account_id, name.as_str(), &digest, false)
+            .await?
+            .flatten()
+            .is_some();
+        let config = self.cached_configuration(&job.account_id).await?;
+        let destination = Destination {
+            region: job.dest_region.clone(),
+            account: job.dest_account.clone(),
+        };
+        let deletes = config.deletes_replicate(name.as_str(), &destination);
+        if !exists {
+            return self.replicate_deletion(job, &name, &digest, deletes).await;
+        }
         let image = self
             .replicated_image(&job.account_id, &name, job.repository_id, &digest)
             .await?;
         if job.dest_region == self.config.region {
             let target = Local::open(self, &job.account_id, &job.dest_account, &name).await?;
-            return image.copy_to(&target).await;
+            return image.copy_to(&target, deletes).await;
         }
-        let client = self.replicator.peer(&job.dest_region).ok_or_else(|| {
-            Failure::new(
-                FailureCode::DestinationNotConfigured,
-                format!("region {} is not a peer with credentials", job.dest_region),
-            )
-        })?;
+        let client = self.peer_of(job)?;
         let target = Peer {
             repo: client
                 .repository(Some(&job.dest_account), name.as_str())
                 .with_header(REPLICATION_HEADER, &self.config.region),
             registry: self,
         };
-        image.copy_to(&target).await
+        image.copy_to(&target, deletes).await
+    }
+
+    fn peer_of(&self, job: &ReplicationJob) -> std::result::Result<Arc<Client>, Failure> {
+        self.replicator.peer(&job.dest_region).ok_or_else(|| {
+            Failure::new(
+                FailureCode::DestinationNotConfigured,
+                format!("region {} is not a peer with credentials", job.dest_region),
+            )
+        })
+    }
+
+    /// The image is gone from the source: deleted at the destination when the rule
+    /// replicates deletes, else the replication fails.
+    async fn replicate_deletion(
+        &self,
+        job: &ReplicationJob,
+        name: &RepositoryName,
+        digest: &Digest,
+        deletes: bool,
+    ) -> std::result::Result<Copied, Failure> {
+        if !deletes {
+            return Err(Failure::new(
+                FailureCode::ImageNotFound,
+                format!("{name}@{digest} is no longer in the source repository"),
+            ));
+        }
+        if job.dest_region == self.config.region {
+            Local::delete(self, &job.account_id, &job.dest_account, name, digest).await?;
+        } else {
+            let client = self.peer_of(job)?;
+            client
+                .repository(Some(&job.dest_account), name.as_str())
+                .with_header(REPLICATION_HEADER, &self.config.region)
+                .delete_manifest(&digest.to_string())
+                .await?;
+        }
+        tracing::info!(repository = %job.repository, %digest, region = %job.dest_region,
+            account = %job.dest_account, "deletion replicated");
+        Ok(Copied::default())
     }
 }
 

@@ -5,6 +5,7 @@ against B; afterwards every acknowledged image pulls intact through B and fsck i
 whose node is killed mid-scan is completed by the other. And `berth admin migrate` of a
 single-node installation into a cluster."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -26,16 +27,19 @@ from conftest import (cluster_node, import_image, postgres_database, require, ru
 from test_admin import admin, berth_bin
 from test_gc import V2, fsck, sha, stop
 from test_permissions import client, doc, new_user
+from test_replication import V2 as ReplicationV2, ecr_client, peer_credentials, rule, wait_status
+from test_scanning import push_layout
+from ocilayout import Layout
 
 
-def start_node(s3, database, key, prefix, first=None):
+def start_node(s3, database, key, prefix, first=None, extra=()):
     """A node of the cluster; a later node gets the first one's root credentials file (the
     root principal is created once, by the first node, in the shared database)."""
     data_dir = tempfile.mkdtemp(prefix="berth-cluster-")
     if first is not None:
         shutil.copy(os.path.join(first.data_dir, "root-credentials"), data_dir)
     args, env = cluster_node(data_dir, s3, database, key, prefix)
-    return start_berth([*args, "--gc-interval", "0", "--lifecycle-interval", "0"],
+    return start_berth([*args, "--gc-interval", "0", "--lifecycle-interval", "0", *extra],
                        extra_env=env, data_dir=data_dir)
 
 
@@ -229,8 +233,8 @@ def test_a_node_killed_during_pushes_loses_no_acknowledged_image(cluster):
 def test_a_scan_completes_when_its_node_is_killed_mid_scan(cluster, tmp_path):
     """The node that claimed a scan on push is killed (SIGKILL) while it reads the image; its
     lease runs out and the other node takes the scan over and completes it."""
-    from ocilayout import Layout, zero_file_layer
-    from test_scanning import aws, push_layout, scanning_repository
+    from ocilayout import zero_file_layer
+    from test_scanning import aws, scanning_repository
     a, b = cluster
     src = Layout(str(tmp_path / "src"))
     # one executable of 1 GiB: every byte is searched as it streams past, which takes seconds
@@ -269,6 +273,64 @@ def test_a_scan_completes_when_its_node_is_killed_mid_scan(cluster, tmp_path):
     with open(other.log_path) as f:
         log = f.read()
     assert "scan started" in log and "scan finished" in log
+
+
+@pytest.fixture
+def replicating_cluster(tmp_path):
+    """Two cluster nodes (us-east-1) whose peer us-west-2 is a single-node installation."""
+    west = start_berth(["--region", "us-west-2"])
+    creds = peer_credentials(str(tmp_path / "credentials"), **{"us-west-2": west})
+    peer = ["--peer", f"us-west-2=http://{west.host}", "--peer-credentials", creds]
+    s3, database, key = s3_settings(), postgres_database(), os.urandom(32).hex()
+    prefix = f"cluster-{uuid.uuid4()}"
+    a = start_node(s3, database, key, prefix, extra=peer)
+    b = start_node(s3, database, key, prefix, first=a, extra=peer)
+    yield a, b, west
+    for n in (a, b, west):
+        if n.proc.poll() is None:
+            stop(n)
+        shutil.rmtree(n.data_dir, ignore_errors=True)
+
+
+def test_a_replication_completes_when_its_node_is_killed_mid_copy(replicating_cluster, tmp_path):
+    """The node that claimed the replication of a 256 MiB image is killed (SIGKILL) while it
+    sends the layer to the peer; its lease runs out and the other node copies the image whole."""
+    a, b, west = replicating_cluster
+    repo = "cluster/copied"
+    ecr_client(a).put_replication_configuration(
+        replicationConfiguration={"rules": [rule(("us-west-2", "000000000000"))]})
+    src = Layout(str(tmp_path / "src"))
+    # incompressible, so that sending it takes a while
+    layer = os.urandom(256 << 20)
+    img = src.image_of_layers([(layer, "sha256:" + "0" * 64)])
+    src.tag(img, "v1")
+    push_layout(a, src, "v1", repo)
+
+    def started(node):
+        with open(node.log_path) as f:
+            return "replication started" in f.read()
+
+    deadline = time.time() + 30
+    while not (started(a) or started(b)):
+        assert time.time() < deadline, "no node started the replication"
+        time.sleep(0.02)
+    copying, other = (a, b) if started(a) else (b, a)
+    copying.proc.send_signal(signal.SIGKILL)
+    copying.proc.wait(timeout=30)
+    with open(copying.log_path) as f:
+        assert ": replicated" not in f.read(), "the copy ended before its node was killed"
+    ecr = ecr_client(other)
+    got = ecr.describe_image_replication_status(repositoryName=repo,
+                                                imageId={"imageDigest": img["digest"]})
+    assert got["replicationStatuses"][0]["status"] == "IN_PROGRESS"
+    # the lease (30 s, renewed while its holder lives) runs out; the other node takes over
+    wait_status(ecr, repo, img["digest"], "COMPLETE", timeout=180)
+    with open(other.log_path) as f:
+        assert "replication started" in f.read()
+    v2w = ReplicationV2(west)
+    assert v2w.get(repo, "v1") == (200, img["digest"])
+    status, headers, _ = v2w.call("HEAD", f"/v2/{repo}/blobs/sha256:{hashlib.sha256(layer).hexdigest()}")
+    assert status == 200 and int(headers["Content-Length"]) == len(layer)
 
 
 def test_migrate_a_single_node_installation_into_the_cluster():

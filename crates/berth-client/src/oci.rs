@@ -173,7 +173,14 @@ impl Repository<'_> {
             .send(Method::HEAD, &target, &[], Payload::Empty)
             .await?;
         match res.status() {
-            StatusCode::OK => Ok(Some(res.content_length().unwrap_or(0))),
+            // the header itself: a HEAD answer's body is empty, whatever it announces
+            StatusCode::OK => Ok(Some(
+                res.headers()
+                    .get("content-length")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0),
+            )),
             StatusCode::NOT_FOUND => Ok(None),
             _ => Err(refused(res).await),
         }

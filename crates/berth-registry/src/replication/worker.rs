@@ -49,6 +49,9 @@ impl Registry {
         else {
             return Ok(false);
         };
+        tracing::info!(repository = %job.repository, digest = %job.digest,
+            region = %job.dest_region, account = %job.dest_account, attempt = job.attempts,
+            node, "replication started");
         let renew = async {
             loop {
                 tokio::time::sleep(RENEW).await;

@@ -5,6 +5,7 @@
 
 mod ceilings;
 mod client;
+mod replication;
 mod scanning;
 mod servers;
 mod workloads;
@@ -37,7 +38,8 @@ struct Args {
     /// Extra arguments for `berth serve` (repeatable), e.g. `--berth-arg=--fsync=false`.
     #[arg(long = "berth-arg", allow_hyphen_values = true)]
     berth_args: Vec<String>,
-    /// Run only these workloads (for profiling): blob, reads, images, tags, catalog, scan.
+    /// Run only these workloads (for profiling): blob, reads, images, tags, catalog, scan,
+    /// replication.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Print Berth's PID and wait this many seconds before the workloads (to attach a profiler).
@@ -566,6 +568,29 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
         );
         scan = Some((size, f));
     }
+    // replication: Berth alone (two installations of its own), beside skopeo copy
+    let mut replication = None;
+    if want("replication") {
+        let size = if args.quick { 64 << 20 } else { 1 << 30 };
+        eprintln!(
+            "replication: a {} MiB image between two installations, lag of 50 pushes",
+            size >> 20
+        );
+        let f = replication::measure(&args.berth_bin, work, size).await?;
+        raw.insert(
+            "replication".into(),
+            json!({
+                "image_mib": f.size_mib,
+                "replicate_s": f.replicate_secs,
+                "skopeo_copy_s": f.skopeo_secs,
+                "lag_p50_ms": f.lag_p50_ms,
+                "lag_p99_ms": f.lag_p99_ms,
+                "lag_max_ms": f.lag_max_ms,
+                "status_poll_round_ms": f.poll_ms,
+            }),
+        );
+        replication = Some(f);
+    }
     rows.push(Row::new(
         "start to first 200 (ms)",
         "ms",
@@ -632,6 +657,27 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
         println!(
             "| rescan after a data import (ms) | {} | | |",
             fmt(f.rescan_ms)
+        );
+    }
+    if let Some(f) = &replication {
+        println!("\n| replication (us-east-1 → us-west-2, loopback) | Berth | beside | target |");
+        println!("|---|---|---|---|");
+        println!(
+            "| a {} MiB image: PUT to COMPLETE (s) | {} | `skopeo copy` between the same two {} ({:.2}×) | ≤ 1.3× |",
+            f.size_mib,
+            fmt(f.replicate_secs),
+            fmt(f.skopeo_secs),
+            f.replicate_secs / f.skopeo_secs
+        );
+        println!(
+            "| lag of 50 concurrent pushes, p50 (ms) | {} | status read every {} ms | < 1,000 |",
+            fmt(f.lag_p50_ms),
+            fmt(f.poll_ms)
+        );
+        println!(
+            "| lag of 50 concurrent pushes, p99 (ms) | {} | max {} | < 3,000 |",
+            fmt(f.lag_p99_ms),
+            fmt(f.lag_max_ms)
         );
     }
     let sha = ceilings

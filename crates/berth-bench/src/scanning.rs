@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bytes::Bytes;
-use http::Method;
 use serde_json::{json, Value};
 
-use crate::client::{full, Conn};
-use crate::servers::{Registry, BENCH_KEY, BENCH_SECRET};
+use crate::client::Conn;
+use crate::servers::Registry;
 use crate::workloads::{manifest, push_blob, put_manifest, sha256};
+use berth_client::Client;
 
 pub struct ScanFigures {
     pub layer_mib: f64,
@@ -198,72 +198,25 @@ fn ten_thousand_packages(db_dir: &Path, version: &str) -> anyhow::Result<berth_s
 }
 
 /// An ECR or admin API call, signed as the bench's root.
-async fn call(
-    c: &mut Conn,
-    host: &str,
-    service: &str,
-    target: &str,
-    body: &Value,
-) -> anyhow::Result<Value> {
-    use berth_iam::sigv4;
-    let body = serde_json::to_vec(body)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs() as i64;
-    let amz_date = sigv4::format_amz_date(now);
-    let content_type = "application/x-amz-json-1.1";
-    let headers = [
-        ("content-type", content_type),
-        ("host", host),
-        ("x-amz-date", amz_date.as_str()),
-        ("x-amz-target", target),
-    ];
-    let hash = sigv4::sha256_hex(&body);
-    let req = sigv4::Request {
-        method: "POST",
-        path: "/",
-        query: "",
-        headers: &headers,
-        payload_hash: &hash,
-    };
-    let auth = sigv4::authorization_header(
-        &req,
-        &amz_date,
-        BENCH_KEY,
-        BENCH_SECRET,
-        "us-east-1",
-        service,
-    )
-    .context("signing")?;
-    let mut all: Vec<(&str, &str)> = headers
-        .iter()
-        .filter(|(k, _)| *k != "host")
-        .copied()
-        .collect();
-    all.push(("authorization", &auth));
-    let reply = c
-        .send(Method::POST, "/", &all, full(Bytes::from(body)), true)
-        .await?;
-    let status = reply.status;
-    let v: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
-    anyhow::ensure!(status.is_success(), "{target}: {status} {v}");
-    Ok(v)
+async fn call(api: &Client, service: &str, target: &str, body: &Value) -> anyhow::Result<Value> {
+    Ok(api
+        .call(service, target, serde_json::to_vec(body)?)
+        .await
+        .with_context(|| target.to_string())?)
 }
 
 const ECR: &str = "AmazonEC2ContainerRegistry_V20150921.";
 
 /// Wait until the image's scan is no longer waiting or in progress.
 async fn until_scanned(
-    c: &mut Conn,
-    host: &str,
+    api: &Client,
     repo: &str,
     digest: &str,
     since: Instant,
 ) -> anyhow::Result<f64> {
     loop {
         let out = call(
-            c,
-            host,
+            api,
             "ecr",
             &format!("{ECR}DescribeImageScanFindings"),
             &json!({"repositoryName": repo, "imageId": {"imageDigest": digest}}),
@@ -375,9 +328,8 @@ pub async fn measure(
     // against the server: scan on push everywhere
     // /v2/ with Basic credentials; the APIs signed, on a connection of their own
     let mut c = b.conn().await?;
-    let mut api = Conn::open(&b.addr, None).await?;
-    let host = b.addr.clone();
-    call(&mut api, &host, "ecr", &format!("{ECR}PutRegistryScanningConfiguration"), &json!({
+    let api = b.api("us-east-1")?;
+    call(&api, "ecr", &format!("{ECR}PutRegistryScanningConfiguration"), &json!({
         "scanType": "BASIC",
         "rules": [{"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}],
     })).await?;
@@ -394,17 +346,15 @@ pub async fn measure(
         Bytes::from(gz.finish()?)
     };
     let (d, t) = push_image(&mut c, "bench/scan-small", &[small]).await?;
-    let push_small_ms = until_scanned(&mut api, &host, "bench/scan-small", &d, t).await?;
+    let push_small_ms = until_scanned(&api, "bench/scan-small", &d, t).await?;
     let large = Bytes::from(std::fs::read(&layer)?);
     let (large_digest, t) = push_image(&mut c, "bench/scan-large", &[large]).await?;
-    let push_large_ms =
-        until_scanned(&mut api, &host, "bench/scan-large", &large_digest, t).await?;
+    let push_large_ms = until_scanned(&api, "bench/scan-large", &large_digest, t).await?;
     // new data, then a rescan of the large image: its stored inventory
     let secdb = std::fs::read(vulndata.join("alpine-secdb/v3.11/main.json"))?;
     use base64::Engine;
     call(
-        &mut api,
-        &host,
+        &api,
         "berth",
         "BerthAdmin_20261123.ImportVulnerabilityData",
         &json!({
@@ -413,8 +363,7 @@ pub async fn measure(
     )
     .await?;
     call(
-        &mut api,
-        &host,
+        &api,
         "ecr",
         &format!("{ECR}StartImageScan"),
         &json!({
@@ -422,14 +371,7 @@ pub async fn measure(
         }),
     )
     .await?;
-    let rescan_ms = until_scanned(
-        &mut api,
-        &host,
-        "bench/scan-large",
-        &large_digest,
-        Instant::now(),
-    )
-    .await?;
+    let rescan_ms = until_scanned(&api, "bench/scan-large", &large_digest, Instant::now()).await?;
     let _ = std::fs::remove_file(&layer);
 
     Ok(ScanFigures {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use base64::Engine;
+use berth_client::{Client, ClientOptions, Credentials};
 use tokio::process::{Child, Command};
 
 use crate::client::Conn;
@@ -26,6 +27,20 @@ pub struct Registry {
 impl Registry {
     pub async fn conn(&self) -> anyhow::Result<Conn> {
         Conn::open(&self.addr, self.auth.clone()).await
+    }
+
+    /// The bench root's client of the server's AWS APIs (ECR, admin), signing for `region`.
+    pub fn api(&self, region: &str) -> anyhow::Result<Client> {
+        Ok(Client::new(
+            &format!("http://{}", self.addr),
+            region,
+            Credentials {
+                access_key_id: BENCH_KEY.into(),
+                secret_access_key: BENCH_SECRET.into(),
+                session_token: None,
+            },
+            &ClientOptions::default(),
+        )?)
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -91,9 +106,14 @@ async fn wait_for_200(
 }
 
 pub async fn start_berth(bin: &Path, work: &Path, extra: &[String]) -> anyhow::Result<Registry> {
+    start_berth_in(bin, &work.join("berth-data"), extra).await
+}
+
+/// A Berth server on data directory `data`.
+pub async fn start_berth_in(bin: &Path, data: &Path, extra: &[String]) -> anyhow::Result<Registry> {
     let port = free_port()?;
     let addr = format!("127.0.0.1:{port}");
-    let data = work.join("berth-data");
+    let data = data.to_path_buf();
     let spawned = Instant::now();
     let mut child = Command::new(bin)
         .args([

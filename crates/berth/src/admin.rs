@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use berth_api::admin::{execute, AdminCaller, SIGNING_SERVICE, TARGET_PREFIX};
-use berth_iam::{sigv4, Iam};
+use berth_iam::Iam;
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
 
@@ -594,68 +594,28 @@ async fn local(args: &AdminArgs, op: &str, body: &[u8]) -> anyhow::Result<Value>
 }
 
 async fn remote(args: &AdminArgs, url: &str, op: &str, body: Vec<u8>) -> anyhow::Result<Value> {
-    let key = std::env::var("AWS_ACCESS_KEY_ID")
-        .context("AWS_ACCESS_KEY_ID must hold the access key to sign with")?;
-    let secret = std::env::var("AWS_SECRET_ACCESS_KEY")
-        .context("AWS_SECRET_ACCESS_KEY must hold the secret to sign with")?;
-    let parsed: reqwest::Url = url.parse().context("--endpoint is not a URL")?;
-    let host = match (parsed.host_str(), parsed.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_string(),
-        _ => bail!("--endpoint has no host"),
+    let credentials = berth_client::Credentials {
+        access_key_id: std::env::var("AWS_ACCESS_KEY_ID")
+            .context("AWS_ACCESS_KEY_ID must hold the access key to sign with")?,
+        secret_access_key: std::env::var("AWS_SECRET_ACCESS_KEY")
+            .context("AWS_SECRET_ACCESS_KEY must hold the secret to sign with")?,
+        session_token: std::env::var("AWS_SESSION_TOKEN").ok(),
     };
-    let amz_date = sigv4::format_amz_date(berth_api::now_secs());
-    let target = format!("{TARGET_PREFIX}{op}");
-    let content_type = berth_api::aws::JSON_1_1;
-    let headers = [
-        ("content-type", content_type),
-        ("host", host.as_str()),
-        ("x-amz-date", amz_date.as_str()),
-        ("x-amz-target", target.as_str()),
-    ];
-    let payload_hash = sigv4::sha256_hex(&body);
-    let req = sigv4::Request {
-        method: "POST",
-        path: "/",
-        query: "",
-        headers: &headers,
-        payload_hash: &payload_hash,
-    };
-    let authorization = sigv4::authorization_header(
-        &req,
-        &amz_date,
-        &key,
-        &secret,
-        &args.region,
-        SIGNING_SERVICE,
-    )
-    .context("signing the request")?;
-    let mut client = reqwest::Client::builder();
+    let mut options = berth_client::ClientOptions::default();
     if let Some(ca) = &args.ca_cert {
-        let pem = std::fs::read(ca).with_context(|| format!("reading {}", ca.display()))?;
-        for cert in reqwest::Certificate::from_pem_bundle(&pem)? {
-            client = client.add_root_certificate(cert);
-        }
+        options.extra_roots_pem =
+            Some(std::fs::read(ca).with_context(|| format!("reading {}", ca.display()))?);
     }
-    let res = client
-        .build()?
-        .post(parsed.join("/")?)
-        .header("content-type", content_type)
-        .header("x-amz-date", &amz_date)
-        .header("x-amz-target", &target)
-        .header("authorization", authorization)
-        .body(body)
-        .send()
+    let client = berth_client::Client::new(url, &args.region, credentials, &options)
+        .context("--endpoint")?;
+    match client
+        .call(SIGNING_SERVICE, &format!("{TARGET_PREFIX}{op}"), body)
         .await
-        .with_context(|| format!("calling {url}"))?;
-    let status = res.status();
-    let out: Value = res.json().await.context("reading the response")?;
-    if !status.is_success() {
-        bail!(
-            "{}: {}",
-            out.get("__type").and_then(Value::as_str).unwrap_or("Error"),
-            out.get("message").and_then(Value::as_str).unwrap_or("")
-        );
+    {
+        Ok(v) => Ok(v),
+        Err(berth_client::ClientError::Refused { code, message, .. }) => {
+            bail!("{code}: {message}")
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!("calling {url}"))),
     }
-    Ok(out)
 }

@@ -33,12 +33,8 @@ pub struct ReplicationFigures {
     pub poll_ms: f64,
 }
 
-pub async fn ecr(c: &Client, op: &str, input: Value) -> anyhow::Result<Value> {
-    Ok(
-        c.call("ecr", &format!("{ECR}{op}"), serde_json::to_vec(&input)?)
-            .await
-            .with_context(|| op.to_string())?,
-    )
+async fn ecr(c: &Client, op: &str, input: Value) -> anyhow::Result<Value> {
+    servers::call(c, "ecr", &format!("{ECR}{op}"), &input).await
 }
 
 pub async fn measure(bin: &Path, work: &Path, size: usize) -> anyhow::Result<ReplicationFigures> {

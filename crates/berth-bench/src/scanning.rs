@@ -16,7 +16,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 
 use crate::client::Conn;
-use crate::servers::Registry;
+use crate::servers::{call, Registry};
 use crate::workloads::{manifest, push_blob, put_manifest, sha256};
 use berth_client::Client;
 
@@ -195,14 +195,6 @@ fn ten_thousand_packages(db_dir: &Path, version: &str) -> anyhow::Result<berth_s
         packages: out,
         unscanned: Vec::new(),
     })
-}
-
-/// An ECR or admin API call, signed as the bench's root.
-async fn call(api: &Client, service: &str, target: &str, body: &Value) -> anyhow::Result<Value> {
-    Ok(api
-        .call(service, target, serde_json::to_vec(body)?)
-        .await
-        .with_context(|| target.to_string())?)
 }
 
 const ECR: &str = "AmazonEC2ContainerRegistry_V20150921.";

@@ -76,6 +76,18 @@ impl Registry {
     }
 }
 
+/// An AWS API call (ECR, admin) through `api`: the answer's JSON.
+pub async fn call(
+    api: &Client,
+    service: &str,
+    target: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    api.call(service, target, serde_json::to_vec(body)?)
+        .await
+        .with_context(|| target.to_string())
+}
+
 fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?

@@ -12,7 +12,6 @@ use futures_util::stream::BoxStream;
 
 use super::failure::{Failure, FailureCode};
 use super::PushOrigin;
-use crate::templates::AppliedFor;
 use crate::{Registry, RegistryError};
 
 /// The header that marks a push as a replication's arrival: its value is the source region.
@@ -78,10 +77,7 @@ impl<'r> Local<'r> {
                 if !allows("ecr:CreateRepository").await? {
                     return Err(denied(source, account, "ecr:CreateRepository"));
                 }
-                registry
-                    .create_from_template(account, name.as_str(), AppliedFor::Replication, true)
-                    .await?
-                    .ok_or_else(|| Failure::new(FailureCode::InternalError, "not created"))?
+                registry.repository_for_replication(account, name).await?
             }
         };
         Ok(Local {

@@ -1,5 +1,5 @@
 """Helpers for driving Berth's AWS API: raw SigV4-signed requests (botocore's signer) and a
-validator of response bodies against botocore's ECR service model."""
+validator of response bodies against botocore's service models (ECR's unless told)."""
 
 import json
 import urllib.error
@@ -94,5 +94,6 @@ def validate(shape, value, path="$"):
         raise AssertionError(f"{path}: unhandled shape type {t}")
 
 
-def validate_output(op, body):
-    validate(MODEL.operation_model(op).output_shape, body)
+def validate_output(op, body, service="ecr"):
+    model = MODEL if service == "ecr" else botocore.session.get_session().get_service_model(service)
+    validate(model.operation_model(op).output_shape, body)

@@ -24,6 +24,11 @@ pub fn document() -> String {
             listed!(crate::ecr_public::Operation),
         ),
         (
+            "Secrets Manager",
+            "AWS JSON 1.1, `X-Amz-Target: secretsmanager.<Operation>`",
+            listed!(crate::secretsmanager::Operation),
+        ),
+        (
             "IAM",
             "Query, `Action=<Operation>&Version=2010-05-08`",
             listed!(crate::iam::Operation),

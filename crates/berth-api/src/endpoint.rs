@@ -172,6 +172,14 @@ async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
                 )),
             }
         }
+        "secretsmanager" => {
+            let target = parts
+                .headers
+                .get("x-amz-target")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            crate::secretsmanager::dispatch(&state, &caller, peer, target, &body).await
+        }
         "ecr-public" => {
             let target = parts
                 .headers

@@ -17,6 +17,7 @@ pub mod iam;
 pub mod oci;
 pub mod operations;
 pub mod query;
+pub mod secretsmanager;
 mod state;
 pub mod sts;
 mod unread_body;

@@ -3,12 +3,13 @@
 //! the registry token, with blobs sent as streams (HEAD first, mounted where the registry can,
 //! uploaded in chunks that resume after a broken connection).
 //!
-//! One copy of it: replication uses it today; the pull-through cache and the credential helper
-//! are meant to.
+//! One copy of it: replication and `berth admin --endpoint` use it, the pull-through cache reads
+//! upstream registries with its `upstream` client (anonymous, Basic or Bearer-token auth).
 
 mod aws;
 pub mod credentials;
 mod oci;
+pub mod upstream;
 
 use std::time::Duration;
 

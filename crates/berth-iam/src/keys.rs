@@ -12,6 +12,11 @@ fn random_from(alphabet: &[u8], len: usize) -> String {
         .collect()
 }
 
+/// The six letters and digits AWS appends to a secret's name in its ARN.
+pub fn generate_secret_arn_suffix() -> String {
+    random_from(&SECRET_CHARS[..62], 6)
+}
+
 /// An access key ID: `AKIA` and 16 base32 characters.
 pub fn generate_access_key_id() -> String {
     format!("AKIA{}", random_from(BASE32, 16))

@@ -14,6 +14,7 @@ mod keys;
 pub mod policy;
 pub mod resource_policy;
 mod secret;
+pub mod secrets_manager;
 pub mod session;
 pub mod sigv4;
 pub mod token;

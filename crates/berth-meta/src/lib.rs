@@ -23,6 +23,9 @@ pub use store::{
     Backfill, BackfillImage, BackfillItem, CreationTemplate, Destination, ImageReplication,
     ReplicationJob, ReplicationOutcome, Requester,
 };
+pub use store::{
+    CacheRule, NewVersion, SecretVersion, StoredSecret, SECRET_CURRENT, SECRET_PREVIOUS,
+};
 pub use store::{ImageScan, NewAdvisory, ScanJob, ScanOutcome, StoredAdvisory, VulnImport};
 
 use berth_oci::Digest;
@@ -59,6 +62,14 @@ pub enum MetaError {
     BackfillInProgress,
     #[error("the replication backfill has ended ({0})")]
     BackfillNotStoppable(BackfillStatus),
+    #[error("the account has a secret of this name")]
+    SecretExists,
+    #[error("the secret has a version of this ID")]
+    SecretVersionExists,
+    #[error("the account has a pull-through cache rule of this prefix")]
+    CacheRuleExists,
+    #[error("no pull-through cache rule of this prefix")]
+    CacheRuleNotFound,
 }
 
 impl MetaError {

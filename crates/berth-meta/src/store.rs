@@ -164,6 +164,8 @@ fn placeholders(first: usize, n: usize) -> String {
 }
 
 mod blobs;
+mod caches;
+pub use caches::CacheRule;
 mod copy;
 mod directory;
 pub use directory::{Group, ManagedPolicy, NewManagedPolicy, NewRole, Role};
@@ -185,7 +187,11 @@ pub use replication::{
 };
 mod repositories;
 mod scanning;
+mod secrets;
 pub use scanning::{ImageScan, NewAdvisory, ScanJob, ScanOutcome, StoredAdvisory, VulnImport};
+pub use secrets::{
+    NewVersion, SecretVersion, StoredSecret, CURRENT as SECRET_CURRENT, PREVIOUS as SECRET_PREVIOUS,
+};
 mod uploads;
 mod usage;
 pub use usage::{month_of, RepositoryUsage, StoreBytes};

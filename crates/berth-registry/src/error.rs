@@ -114,6 +114,16 @@ pub enum RegistryError {
     /// Update/DeleteRepositoryCreationTemplate of a prefix that has none.
     #[error("The repository creation template with prefix '{prefix}' does not exist")]
     TemplateNotFound { prefix: String },
+    /// CreatePullThroughCacheRule of a prefix that has one.
+    #[error(
+        "A pull through cache rule with these settings already exists for the private registry."
+    )]
+    CacheRuleExists { prefix: String, account: String },
+    #[error("The pull through cache rule was not found. Specify a valid pull through cache rule and try again.")]
+    CacheRuleNotFound { prefix: String, account: String },
+    /// More rules than ECR's quota.
+    #[error("The operation did not succeed because it would have exceeded a service limit for your account.")]
+    CacheRuleLimit,
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -11,6 +11,7 @@ mod images;
 pub mod lifecycle;
 mod locks;
 mod manifest_cache;
+pub mod pull_through;
 mod pulls;
 pub mod replication;
 mod repositories;

@@ -36,6 +36,11 @@ pub fn registry_error(e: RegistryError) -> AwsError {
         R::BackfillEnded { .. } => AwsError::new("ReplicationBackfillInvalidStatusException", msg),
         R::TemplateExists { .. } => AwsError::new("TemplateAlreadyExistsException", msg),
         R::TemplateNotFound { .. } => AwsError::new("TemplateNotFoundException", msg),
+        R::CacheRuleExists { .. } => {
+            AwsError::new("PullThroughCacheRuleAlreadyExistsException", msg)
+        }
+        R::CacheRuleNotFound { .. } => AwsError::new("PullThroughCacheRuleNotFoundException", msg),
+        R::CacheRuleLimit => AwsError::new("LimitExceededException", msg),
         R::InsufficientStorage(_) => AwsError::server(msg),
         R::Internal(m) => {
             tracing::error!(error = %m, "internal error");

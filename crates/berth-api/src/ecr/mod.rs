@@ -13,6 +13,7 @@
 mod auth;
 mod authorize;
 mod backfills;
+mod cache_rules;
 mod ctx;
 mod image_ids;
 mod images;

@@ -173,6 +173,9 @@ impl From<RegistryError> for OciError {
             | R::BackfillEnded { .. }
             | R::TemplateExists { .. }
             | R::TemplateNotFound { .. }
+            | R::CacheRuleExists { .. }
+            | R::CacheRuleNotFound { .. }
+            | R::CacheRuleLimit
             | R::ImageExists { .. } => Self::new(StatusCode::CONFLICT, "DENIED", msg),
             R::Unsupported(_) => Self::unsupported(StatusCode::METHOD_NOT_ALLOWED, msg),
             // 507 (WebDAV's Insufficient Storage): the spec has no code of its own for it

@@ -42,6 +42,9 @@ const TABLES: &[&str] = &[
     "replications",
     "replication_backfills",
     "backfill_images",
+    "secrets",
+    "secret_versions",
+    "pull_through_cache_rules",
 ];
 
 /// Tables whose `id` comes from an identity column, moved past the copied rows afterwards.

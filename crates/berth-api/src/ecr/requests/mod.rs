@@ -69,6 +69,7 @@ impl Request for NoMembers {
     fn check(&self, _: &mut Checks) {}
 }
 
+mod cache_rules;
 mod images;
 mod layers;
 mod lifecycle;
@@ -80,6 +81,7 @@ mod repositories;
 mod scanning;
 mod templates;
 
+pub use cache_rules::*;
 pub use images::*;
 pub use layers::*;
 pub use lifecycle::*;

@@ -95,6 +95,7 @@ macro_rules! conformance {
 
 mod replication;
 mod scanning;
+mod secrets;
 
 fn manifest(
     repo: i64,

@@ -56,6 +56,11 @@ def test_ecr_public_operations_follow_the_model(berth):
                        "UnsupportedCommandException", "ECR Public")
 
 
+def test_secrets_manager_operations_follow_the_model(berth):
+    check_json_service(berth, "Secrets Manager", "secretsmanager", "secretsmanager.",
+                       "UnsupportedOperationException", "Secrets Manager")
+
+
 def query(berth, service, action, version):
     """A signed Query request: (status, error code or None)."""
     data = f"Action={action}&Version={version}".encode()

@@ -16,7 +16,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from awsapi import validate_output
+from awsapi import call, validate_output
 from conftest import ROOT, free_port, require, run, start_berth
 
 ACCOUNT = "000000000000"
@@ -164,7 +164,10 @@ def test_rules_are_refused_as_ecr_refuses_them(server):
         "InvalidParameterException"
     assert refused(ecrRepositoryPrefix="Bad_Prefix", upstreamRegistryUrl="quay.io") == \
         "InvalidParameterException"
-    assert refused(ecrRepositoryPrefix="x", upstreamRegistryUrl="quay.io") == "ValidationException"
+    # (boto3 checks lengths itself: a raw request)
+    status, _, body = call(server, "CreatePullThroughCacheRule",
+                           {"ecrRepositoryPrefix": "x", "upstreamRegistryUrl": "quay.io"})
+    assert (status, body["__type"]) == (400, "ValidationException")
     assert refused(ecrRepositoryPrefix="ROOT", upstreamRegistryUrl="quay.io",
                    upstreamRepositoryPrefix="lib") == "InvalidParameterException"
     assert refused(ecrRepositoryPrefix="role", upstreamRegistryUrl="quay.io",

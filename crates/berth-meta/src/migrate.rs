@@ -14,6 +14,10 @@ const SQLITE: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/0007_jobs.sql")),
     (8, include_str!("../migrations/sqlite/0008_scanning.sql")),
     (9, include_str!("../migrations/sqlite/0009_replication.sql")),
+    (
+        10,
+        include_str!("../migrations/sqlite/0010_secrets_and_caches.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -29,6 +33,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         10,
         include_str!("../migrations/postgres/0010_replication.sql"),
+    ),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_secrets_and_caches.sql"),
     ),
 ];
 

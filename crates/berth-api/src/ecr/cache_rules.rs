@@ -249,10 +249,7 @@ pub async fn validate_pull_through_cache_rule(
         .cache_rule(account, &prefix)
         .await
         .map_err(core_error)?;
-    let failure = match check_upstream(ctx, account, &rule).await {
-        Ok(()) => None,
-        Err(reason) => Some(reason),
-    };
+    let failure = check_upstream(ctx, account, &rule).await.err();
     let mut out = RuleOut::of(&rule, account);
     out.created_at = None;
     out.upstream_registry = None;

@@ -18,6 +18,8 @@ import pytest
 
 from awsapi import call, validate_output
 from conftest import ROOT, free_port, require, run, start_berth
+from ocilayout import Layout
+from test_replication import V2
 
 ACCOUNT = "000000000000"
 
@@ -45,8 +47,12 @@ class Upstream:
                     f"storage: {{ filesystem: {{ rootdirectory: {self.dir}/data }}, delete: {{ enabled: true }} }}\n"
                     f"http: {{ addr: {self.host} }}\n{auth}")
         self.log_path = os.path.join(self.dir, "log")
-        self.proc = subprocess.Popen([require("docker-registry"), "serve", config],
-                                     stdout=open(self.log_path, "wb"), stderr=subprocess.STDOUT)
+        self.config = config
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen([require("docker-registry"), "serve", self.config],
+                                     stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while True:
             try:
@@ -56,6 +62,12 @@ class Upstream:
                 assert time.time() < deadline, "docker-registry did not start"
                 assert self.proc.poll() is None, "docker-registry exited"
                 time.sleep(0.05)
+
+    def restart(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        self.start()
 
     def stop(self):
         self.proc.terminate()
@@ -206,3 +218,169 @@ def test_validate_asks_the_upstream_with_the_rules_login(server, upstream):
                                        upstreamRegistryUrl=f"http://127.0.0.1:{free_port()}")
     answer = ecr.validate_pull_through_cache_rule(ecrRepositoryPrefix="gone")
     assert answer["isValid"] is False and "127.0.0.1" in answer["failure"]
+
+
+def skopeo_copy(*args):
+    env = dict(os.environ, HOME=tempfile.mkdtemp(prefix="berth-skopeo-"))
+    return run(require("skopeo"), "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+               *args, env=env, check=False)
+
+
+def push_upstream(upstream, repo, tag, files, arches=("amd64",)):
+    """An image (an index of several when given several architectures) pushed to the upstream
+    with skopeo; its descriptor."""
+    tmp = tempfile.mkdtemp()
+    try:
+        src = Layout(os.path.join(tmp, "src"))
+        images = [src.image({**files, "arch": a.encode()}, arch=a) for a in arches]
+        top = images[0] if len(images) == 1 else src.index(images)
+        src.tag(top, tag)
+        pushed = skopeo_copy("--all", "--preserve-digests", f"oci:{src.path}:{tag}",
+                             f"docker://{upstream.host}/{repo}:{tag}")
+        assert pushed.returncode == 0, pushed.stderr
+        return top, images
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def upstream_requests(upstream, repo):
+    """How many requests for `repo` the upstream has logged."""
+    with open(upstream.log_path, errors="replace") as f:
+        return sum(1 for line in f if f"/v2/{repo}/" in line and "http.request.uri" in line)
+
+
+def inspect(server, ref, creds=None):
+    env = dict(os.environ, HOME=tempfile.mkdtemp(prefix="berth-skopeo-"))
+    return run(require("skopeo"), "inspect", "--raw", "--tls-verify=false",
+               "--creds", creds or server.creds, f"docker://{server.host}/{ref}", env=env,
+               check=False)
+
+
+def test_an_image_is_imported_on_first_pull_then_served_from_the_cache(server, upstream):
+    ecr = client(server)
+    ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="hub",
+                                       upstreamRegistryUrl=f"http://{upstream.host}")
+    top, images = push_upstream(upstream, "library/app", "v1", {"hello": b"from upstream\n"},
+                                arches=("amd64", "arm64"))
+    before = upstream_requests(upstream, "library/app")
+    out = tempfile.mkdtemp()
+    try:
+        first = skopeo_copy("--all", "--src-creds", server.creds,
+                            f"docker://{server.host}/hub/library/app:v1", f"oci:{out}:v1")
+        assert first.returncode == 0, first.stderr
+        with open(os.path.join(out, "index.json")) as f:
+            assert json.load(f)["manifests"][0]["digest"] == top["digest"]
+        fetched = upstream_requests(upstream, "library/app")
+        assert fetched > before
+        # the second pull, by tag and by digest, asks the upstream nothing
+        again = skopeo_copy("--all", "--src-creds", server.creds,
+                            f"docker://{server.host}/hub/library/app:v1", f"oci:{out}:again")
+        assert again.returncode == 0, again.stderr
+        by_digest = inspect(server, f"hub/library/app@{images[1]['digest']}")
+        assert by_digest.returncode == 0, by_digest.stderr
+        assert upstream_requests(upstream, "library/app") == fetched
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    # an ordinary image now: described, its repository made by the cache
+    described = ecr.describe_images(repositoryName="hub/library/app")["imageDetails"]
+    assert {d["imageDigest"] for d in described} == {top["digest"]} | {i["digest"] for i in images}
+    assert ecr.describe_repositories(repositoryNames=["hub/library/app"])["repositories"]
+    # pushes into a cache repository are refused
+    tmp = tempfile.mkdtemp()
+    try:
+        src = Layout(os.path.join(tmp, "src"))
+        src.tag(src.image({"x": b"pushed\n"}), "mine")
+        refused = skopeo_copy("--dest-creds", server.creds, f"oci:{src.path}:mine",
+                              f"docker://{server.host}/hub/library/app:mine")
+        assert refused.returncode != 0 and "pull through cache" in refused.stderr
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    # an image the upstream does not have: a clear error naming it
+    missing = inspect(server, "hub/library/nothing:v1")
+    assert missing.returncode != 0 and "manifest unknown" in missing.stderr.lower()
+
+
+def test_fifty_concurrent_pulls_of_an_uncached_image_fetch_it_once(server, upstream):
+    import concurrent.futures
+    client(server).create_pull_through_cache_rule(ecrRepositoryPrefix="many",
+                                                  upstreamRegistryUrl=f"http://{upstream.host}")
+    top, _ = push_upstream(upstream, "crowd/app", "v1", {"big": os.urandom(2 << 20)})
+    before = upstream_requests(upstream, "crowd/app")
+    with concurrent.futures.ThreadPoolExecutor(50) as pool:
+        results = list(pool.map(lambda _: inspect(server, "many/crowd/app:v1"), range(50)))
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results if r.returncode][:3]
+    assert all(json.loads(r.stdout) == json.loads(results[0].stdout) for r in results)
+    # one manifest GET and one GET per blob (config and layer), whatever the crowd
+    blob_gets = 0
+    with open(upstream.log_path, errors="replace") as f:
+        lines = [l for l in f if "/v2/crowd/app/" in l and "http.request.uri" in l][before:]
+    manifest_gets = sum(1 for l in lines if "/manifests/" in l and "GET" in l)
+    blob_gets = sum(1 for l in lines if "/blobs/" in l and "GET" in l)
+    assert manifest_gets == 1, lines
+    assert blob_gets == 2, lines
+
+
+def test_the_upstream_down_serves_what_is_cached_and_a_moved_tag_follows(upstream):
+    server = start_berth(["--pull-through-tag-ttl", "1"])
+    try:
+        ecr = client(server)
+        ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="ttl",
+                                           upstreamRegistryUrl=f"http://{upstream.host}")
+        first, _ = push_upstream(upstream, "moving/app", "v1", {"v": b"one\n"})
+        assert json.loads(inspect(server, "ttl/moving/app:v1").stdout)["config"]
+        # the tag moves upstream: after the TTL the new image is served
+        second, _ = push_upstream(upstream, "moving/app", "v1", {"v": b"two\n"})
+        time.sleep(1.5)
+        moved = inspect(server, "ttl/moving/app:v1")
+        assert moved.returncode == 0, moved.stderr
+        assert hashlib_digest(moved.stdout) == second["digest"]
+        # upstream down: the cached tag is served (stale), an uncached one fails naming it
+        push_upstream(upstream, "other/app", "v1", {"v": b"never pulled\n"})
+        upstream.proc.terminate()
+        upstream.proc.wait(timeout=30)
+        time.sleep(1.5)
+        stale = inspect(server, "ttl/moving/app:v1")
+        assert stale.returncode == 0, stale.stderr
+        assert hashlib_digest(stale.stdout) == second["digest"]
+        status, _, body = V2(server).call("GET", "/v2/ttl/other/app/manifests/v1")
+        assert status == 502, body
+        assert upstream.host in json.loads(body)["errors"][0]["message"]
+        with open(server.log_path) as f:
+            assert "serving the cached image" in f.read()
+        # back up: the image that failed pulls
+        upstream.restart()
+        back = inspect(server, "ttl/other/app:v1")
+        assert back.returncode == 0, back.stderr
+    finally:
+        if upstream.proc.poll() is not None:
+            upstream.restart()
+        server.stop()
+        shutil.rmtree(server.data_dir, ignore_errors=True)
+
+
+def hashlib_digest(text):
+    import hashlib
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_a_basic_auth_upstream_is_read_with_the_rules_secret(server):
+    other = start_berth()
+    try:
+        tmp = tempfile.mkdtemp()
+        src = Layout(os.path.join(tmp, "src"))
+        img = src.image({"private": b"behind a login\n"})
+        src.tag(img, "v1")
+        pushed = skopeo_copy("--dest-creds", other.creds, f"oci:{src.path}:v1",
+                             f"docker://{other.host}/team/private:v1")
+        assert pushed.returncode == 0, pushed.stderr
+        login = secret(server, "ecr-pullthroughcache/other-berth",
+                       {"username": other.key, "accessToken": other.secret})
+        client(server).create_pull_through_cache_rule(
+            ecrRepositoryPrefix="priv", upstreamRegistryUrl=f"http://{other.host}",
+            credentialArn=login)
+        got = inspect(server, "priv/team/private:v1")
+        assert got.returncode == 0, got.stderr
+        assert hashlib_digest(got.stdout) == img["digest"]
+    finally:
+        other.stop()
+        shutil.rmtree(other.data_dir, ignore_errors=True)

@@ -7,6 +7,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
+use bytes::{Bytes, BytesMut};
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 
@@ -251,21 +254,100 @@ impl Upstream {
         ))
     }
 
+    /// Manifest `reference` of `repo`: its media type and bytes (at most [`MAX_MANIFEST`]);
+    /// `None` when the upstream does not have it.
+    pub async fn manifest(&self, repo: &str, reference: &str) -> Result<Option<(String, Bytes)>> {
+        let path = format!("/v2/{repo}/manifests/{reference}");
+        let res = self.send(Method::GET, &path, Some(MANIFEST_ACCEPT)).await?;
+        if res.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !res.status().is_success() {
+            return Err(refused(&self.base, &path, res.status()));
+        }
+        if res
+            .content_length()
+            .is_some_and(|n| n > MAX_MANIFEST as u64)
+        {
+            return Err(ClientError::Protocol(format!(
+                "the upstream's manifest {repo}:{reference} is larger than 4 MiB"
+            )));
+        }
+        let media_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let mut body = BytesMut::new();
+        let mut stream = res.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ClientError::Transport {
+                url: format!("{}{}", self.base, path.trim_start_matches('/')),
+                source: e,
+            })?;
+            if body.len() + chunk.len() > MAX_MANIFEST {
+                return Err(ClientError::Protocol(format!(
+                    "the upstream's manifest {repo}:{reference} is larger than 4 MiB"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Some((media_type, body.freeze())))
+    }
+
+    /// The digest tag or digest `reference` of `repo` names at the upstream (`HEAD`); `None`
+    /// when it has no such manifest.
+    pub async fn manifest_digest(&self, repo: &str, reference: &str) -> Result<Option<String>> {
+        let path = format!("/v2/{repo}/manifests/{reference}");
+        let res = self
+            .send(Method::HEAD, &path, Some(MANIFEST_ACCEPT))
+            .await?;
+        if res.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !res.status().is_success() {
+            return Err(refused(&self.base, &path, res.status()));
+        }
+        Ok(res
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string))
+    }
+
+    /// Blob `digest` of `repo` as a stream, with the length the upstream announced.
+    pub async fn blob(
+        &self,
+        repo: &str,
+        digest: &str,
+    ) -> Result<(Option<u64>, BoxStream<'static, std::io::Result<Bytes>>)> {
+        let path = format!("/v2/{repo}/blobs/{digest}");
+        let res = self.send(Method::GET, &path, None).await?;
+        if !res.status().is_success() {
+            return Err(refused(&self.base, &path, res.status()));
+        }
+        let len = res.content_length();
+        let stream = res.bytes_stream().map_err(std::io::Error::other).boxed();
+        Ok((len, stream))
+    }
+
     /// `GET /v2/`: whether the upstream answers, and takes the login if it needs one.
     pub async fn ping(&self) -> Result<()> {
         let res = self.send(Method::GET, "/v2/", None).await?;
         if res.status().is_success() {
             return Ok(());
         }
-        Err(ClientError::Refused {
-            status: res.status().as_u16(),
-            code: res
-                .status()
-                .canonical_reason()
-                .unwrap_or("ERROR")
-                .to_string(),
-            message: format!("GET {}v2/ answered {}", self.base, res.status()),
-        })
+        Err(refused(&self.base, "/v2/", res.status()))
+    }
+}
+
+/// An upstream's error answer.
+fn refused(base: &reqwest::Url, path: &str, status: StatusCode) -> ClientError {
+    ClientError::Refused {
+        status: status.as_u16(),
+        code: status.canonical_reason().unwrap_or("ERROR").to_string(),
+        message: format!("{base}{} answered {status}", path.trim_start_matches('/')),
     }
 }
 

@@ -118,6 +118,7 @@ pub struct Registry {
     space: space::SpaceWatch,
     scanner: scanning::Scanner,
     replicator: replication::Replicator,
+    pull_through: pull_through::PullThrough,
     /// Told when the registry changes a policy itself (a template's repository policy), so
     /// that IAM's caches forget what they hold.
     policy_changed: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
@@ -136,6 +137,7 @@ impl Registry {
             space: space::SpaceWatch::default(),
             scanner: scanning::Scanner::default(),
             replicator: replication::Replicator::default(),
+            pull_through: pull_through::PullThrough::default(),
             policy_changed: std::sync::OnceLock::new(),
         }
     }

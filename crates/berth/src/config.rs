@@ -88,6 +88,10 @@ pub struct ServeArgs {
     /// How long an upload may go untouched before the collector abandons it [default: 86400].
     #[arg(long, env = "BERTH_UPLOAD_TTL", value_name = "DURATION")]
     pub upload_ttl: Option<Seconds>,
+    /// How long a tag pulled through a cache is served before its upstream is asked again what
+    /// it names [default: 86400].
+    #[arg(long, env = "BERTH_PULL_THROUGH_TAG_TTL", value_name = "DURATION")]
+    pub pull_through_tag_ttl: Option<Seconds>,
     /// The metadata database: `sqlite://PATH` [default: DATA_DIR/berth.db] or
     /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`, which several nodes may share.
     #[arg(long, env = "BERTH_DATABASE_URL", value_name = "URL")]
@@ -153,6 +157,7 @@ struct FileConfig {
     gc_interval: Option<Seconds>,
     gc_grace: Option<Seconds>,
     upload_ttl: Option<Seconds>,
+    pull_through_tag_ttl: Option<Seconds>,
     database_url: Option<String>,
     database_max_connections: Option<u32>,
     master_key_file: Option<PathBuf>,
@@ -185,6 +190,8 @@ pub struct Config {
     pub gc_interval: Option<Duration>,
     pub gc_grace: Duration,
     pub upload_ttl: Duration,
+    /// How long a cached tag is served before the upstream is asked again.
+    pub pull_through_tag_ttl: Duration,
     /// The metadata database URL; `None` is DATA_DIR/berth.db.
     pub database_url: Option<String>,
     pub database_max_connections: u32,
@@ -294,6 +301,7 @@ impl Config {
             gc_interval: Some(Duration::from_secs(3600)),
             gc_grace: Duration::from_secs(86_400),
             upload_ttl: Duration::from_secs(86_400),
+            pull_through_tag_ttl: Duration::from_secs(86_400),
             database_url: None,
             database_max_connections: 32,
             master_key_file: None,
@@ -363,6 +371,11 @@ impl Config {
                 .or(file.upload_ttl)
                 .map(secs)
                 .unwrap_or(defaults.upload_ttl),
+            pull_through_tag_ttl: args
+                .pull_through_tag_ttl
+                .or(file.pull_through_tag_ttl)
+                .map(secs)
+                .unwrap_or(defaults.pull_through_tag_ttl),
             database_url: args.database_url.or(file.database_url),
             database_max_connections: args
                 .database_max_connections

@@ -1,4 +1,4 @@
-//! Replication on a node: clients of the peer regions (signed with the access key of each
+//! Replication and the pull-through cache on a node: clients of the peer regions (signed with the access key of each
 //! region's profile in `--peer-credentials`), the registry-policy check of cross-account
 //! replications, and the workers that run replications (any node of a cluster may claim any).
 
@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use berth_client::upstream::Login;
 use berth_client::{Client, ClientOptions};
 use berth_iam::Iam;
+use berth_registry::pull_through::UpstreamLogins;
 use berth_registry::replication::RegistryPolicyCheck;
 use berth_registry::Registry;
 use futures_util::future::BoxFuture;
@@ -18,12 +20,18 @@ use crate::Config;
 /// Replications a node runs at once (copies wait on the network and the peer, not the CPU).
 const WORKERS: usize = 4;
 
-/// Give the registry a client of every peer that has credentials, and IAM's registry-policy
-/// check.
+/// Give the registry a client of every peer that has credentials, IAM's registry-policy
+/// check, and the pull-through cache's reader of upstream logins (Secrets Manager's secrets).
 pub fn wire(config: &Config, registry: &Registry, iam: Arc<Iam>) -> anyhow::Result<()> {
     registry
         .replicator()
         .set_policy_check(PolicyCheck(Arc::downgrade(&iam)));
+    registry
+        .pull_through()
+        .set_logins(Logins(Arc::downgrade(&iam)));
+    registry
+        .pull_through()
+        .set_tag_ttl(config.pull_through_tag_ttl);
     if config.peers.is_empty() {
         return Ok(());
     }
@@ -70,6 +78,29 @@ impl RegistryPolicyCheck for PolicyCheck {
             iam.registry_policy_allows(source, dest, region, repository, action)
                 .await
                 .map_err(|e| e.to_string())
+        })
+    }
+}
+
+/// The login a pull-through cache rule's secret holds.
+struct Logins(std::sync::Weak<Iam>);
+
+impl UpstreamLogins for Logins {
+    fn login<'a>(
+        &'a self,
+        account: &'a str,
+        secret_arn: &'a str,
+    ) -> BoxFuture<'a, Result<Login, String>> {
+        Box::pin(async move {
+            let iam = self.0.upgrade().ok_or("the server is stopping")?;
+            let l = iam
+                .upstream_login(account, secret_arn)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(Login {
+                username: l.username,
+                password: l.access_token,
+            })
         })
     }
 }

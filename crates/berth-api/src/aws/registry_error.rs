@@ -42,6 +42,7 @@ pub fn registry_error(e: RegistryError) -> AwsError {
         R::CacheRuleNotFound { .. } => AwsError::new("PullThroughCacheRuleNotFoundException", msg),
         R::CacheRuleLimit => AwsError::new("LimitExceededException", msg),
         R::InsufficientStorage(_) => AwsError::server(msg),
+        R::Upstream(_) => AwsError::new("UnableToGetUpstreamImageException", msg),
         R::Internal(m) => {
             tracing::error!(error = %m, "internal error");
             AwsError::server("An internal error occurred")

@@ -182,6 +182,8 @@ impl From<RegistryError> for OciError {
             R::InsufficientStorage(_) => {
                 Self::new(StatusCode::INSUFFICIENT_STORAGE, "UNKNOWN", msg)
             }
+            // the upstream's failure, named (the spec has no code of its own for it)
+            R::Upstream(_) => Self::new(StatusCode::BAD_GATEWAY, "UNKNOWN", msg),
             R::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 Self::new(

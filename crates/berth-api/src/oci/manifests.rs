@@ -37,7 +37,14 @@ pub(crate) async fn get(
             r.to_string(),
         ))
     })?;
-    let m = reg.manifest(&caller.account, &name, &r, !head).await?;
+    // a pull-through cache repository's images come from its upstream on first pull
+    let m = match reg
+        .pull_through_manifest(&caller.account, &name, &r, !head)
+        .await?
+    {
+        Some(m) => m,
+        None => reg.manifest(&caller.account, &name, &r, !head).await?,
+    };
     let b = respond(StatusCode::OK)
         .header(http::header::CONTENT_TYPE, &m.media_type)
         .header(http::header::CONTENT_LENGTH, m.size)

@@ -382,6 +382,22 @@ async fn route(
                 }
             }
         }
+        if pushes
+            && state
+                .registry
+                .cache_rule_of(&caller.account, name)
+                .await?
+                .is_some()
+        {
+            return Err(OciError::new(
+                StatusCode::FORBIDDEN,
+                "DENIED",
+                format!("{name} is a pull through cache repository: its images come from the upstream registry, not from pushes"),
+            ));
+        }
+        if let (Route::Manifest(_, r), &Method::GET | &Method::HEAD) = (&route, &method) {
+            import_allowed(state, &subject, &caller.account, name, r).await?;
+        }
         if replicating {
             let name = repo_name(name)?;
             state
@@ -424,6 +440,38 @@ async fn route(
             referrers::list(reg, &caller, name, d, q("artifactType")).await
         }
         _ => Err(method_not_allowed()),
+    }
+}
+
+/// Pulling an uncached image through a cache repository imports it: the caller needs
+/// `ecr:BatchImportUpstreamImage` on the repository, and `ecr:CreateRepository` the first time,
+/// as ECR requires.
+async fn import_allowed(
+    state: &AppState,
+    subject: &Subject,
+    account: &str,
+    name: &str,
+    reference: &str,
+) -> Result<(), OciError> {
+    let (Ok(repo), Ok(r)) = (name.parse::<RepositoryName>(), reference.parse()) else {
+        return Ok(());
+    };
+    match state.registry.pull_would_import(account, &repo, &r).await? {
+        None => Ok(()),
+        Some(exists) => {
+            authorize(
+                state,
+                subject,
+                "ecr:BatchImportUpstreamImage",
+                account,
+                name,
+            )
+            .await?;
+            if !exists {
+                authorize(state, subject, "ecr:CreateRepository", account, name).await?;
+            }
+            Ok(())
+        }
     }
 }
 

@@ -237,6 +237,7 @@ impl Registry {
             return Err(RegistryError::CacheRuleLimit);
         }
         self.meta.ensure_account(account).await?;
+        self.pull_through.forget_rules(account);
         match self.meta.create_cache_rule(account, rule).await {
             Err(MetaError::CacheRuleExists) => Err(RegistryError::CacheRuleExists {
                 prefix: rule.prefix.clone(),
@@ -268,6 +269,7 @@ impl Registry {
     /// DeletePullThroughCacheRule: the rule as it was. The cache repositories stay.
     pub async fn delete_cache_rule(&self, account: &str, prefix: &str) -> Result<CacheRule> {
         let prefix = stored_prefix(prefix);
+        self.pull_through.forget_rules(account);
         match self.meta.delete_cache_rule(account, prefix).await {
             Err(MetaError::CacheRuleNotFound) => Err(rule_not_found(account, prefix)),
             other => Ok(other?),

@@ -30,11 +30,16 @@ pub trait UpstreamLogins: Send + Sync {
     ) -> BoxFuture<'a, std::result::Result<Login, String>>;
 }
 
+/// An account's rules, and when they were read.
+type RulesRead = (Instant, Arc<Vec<CacheRule>>);
+/// An upstream's URL and the secret of its login.
+type UpstreamKey = (String, Option<String>);
+
 /// The pull-through cache's state on a node.
 pub struct PullThrough {
-    rules: Mutex<HashMap<String, (Instant, Arc<Vec<CacheRule>>)>>,
+    rules: Mutex<HashMap<String, RulesRead>>,
     /// A client per upstream and login, so that Bearer tokens are reused.
-    clients: Mutex<HashMap<(String, Option<String>), Arc<Upstream>>>,
+    clients: Mutex<HashMap<UpstreamKey, Arc<Upstream>>>,
     /// One import at a time per image (account, repository, reference), in the process and
     /// across a cluster (the blob locks' mechanism, under keys of their own): concurrent pulls
     /// of an uncached image wait for the first one's import, then find it stored.

@@ -333,6 +333,32 @@ def test_a_replication_completes_when_its_node_is_killed_mid_copy(replicating_cl
     assert status == 200 and int(headers["Content-Length"]) == len(layer)
 
 
+def test_two_nodes_pulling_an_uncached_image_at_once_import_it_once(cluster):
+    """20 pulls through each node of an image neither has cached: the upstream serves its
+    manifest and each blob once (the import's lock is the cluster's)."""
+    import concurrent.futures
+    from test_pull_through import Upstream, client as api_client, inspect, push_upstream
+    a, b = cluster
+    upstream = Upstream()
+    try:
+        api_client(a).create_pull_through_cache_rule(ecrRepositoryPrefix="up",
+                                                     upstreamRegistryUrl=f"http://{upstream.host}")
+        top, _ = push_upstream(upstream, "shared/app", "v1", {"big": os.urandom(4 << 20)})
+        with open(upstream.log_path, errors="replace") as f:
+            before = sum(1 for _ in f)
+        with concurrent.futures.ThreadPoolExecutor(40) as pool:
+            results = list(pool.map(lambda i: inspect((a, b)[i % 2], "up/shared/app:v1"), range(40)))
+        assert all(r.returncode == 0 for r in results), [r.stderr for r in results if r.returncode][:2]
+        with open(upstream.log_path, errors="replace") as f:
+            lines = [l for l in list(f)[before:] if "/v2/shared/app/" in l and "http.request.uri" in l]
+        gets = [l for l in lines if "GET" in l]
+        assert sum(1 for l in gets if "/manifests/" in l) == 1, gets
+        assert sum(1 for l in gets if "/blobs/" in l) == 2, gets
+        assert all(r.stdout == results[0].stdout for r in results)
+    finally:
+        upstream.stop()
+
+
 def test_migrate_a_single_node_installation_into_the_cluster():
     s3 = s3_settings()
     single = start_berth()

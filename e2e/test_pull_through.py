@@ -4,13 +4,19 @@ ecr-pullthroughcache/… that must exist and hold username and accessToken, pref
 updated, deleted, and validated against real upstreams: Debian's docker-registry (anonymous)
 and a second Berth (Basic auth with the secret's login)."""
 
+import concurrent.futures
+import hashlib
+import http.server
 import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.request
 
 import boto3
 import botocore.exceptions
@@ -301,7 +307,6 @@ def test_an_image_is_imported_on_first_pull_then_served_from_the_cache(server, u
 
 
 def test_fifty_concurrent_pulls_of_an_uncached_image_fetch_it_once(server, upstream):
-    import concurrent.futures
     client(server).create_pull_through_cache_rule(ecrRepositoryPrefix="many",
                                                   upstreamRegistryUrl=f"http://{upstream.host}")
     top, _ = push_upstream(upstream, "crowd/app", "v1", {"big": os.urandom(2 << 20)})
@@ -359,7 +364,6 @@ def test_the_upstream_down_serves_what_is_cached_and_a_moved_tag_follows(upstrea
 
 
 def hashlib_digest(text):
-    import hashlib
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -384,3 +388,101 @@ def test_a_basic_auth_upstream_is_read_with_the_rules_secret(server):
     finally:
         other.stop()
         shutil.rmtree(other.data_dir, ignore_errors=True)
+
+
+class CorruptingProxy:
+    """A proxy in front of an upstream that flips one byte of the first `bad` blob bodies it
+    passes on (keeping their length)."""
+
+    def __init__(self, upstream, bad=1):
+        proxy = self
+        self.bad = bad
+        self.port = free_port()
+        self.host = f"127.0.0.1:{self.port}"
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def relay(self, method):
+                req = urllib.request.Request(f"http://{upstream.host}{self.path}", method=method,
+                                 headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        status, headers, body = r.status, r.headers, r.read()
+                except urllib.error.HTTPError as e:
+                    status, headers, body = e.code, e.headers, e.read()
+                if method == "GET" and "/blobs/" in self.path and proxy.bad > 0 and body:
+                    proxy.bad -= 1
+                    body = bytes([body[0] ^ 0xFF]) + body[1:]
+                self.send_response(status)
+                for k, v in headers.items():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if method != "HEAD":
+                    self.wfile.write(body)
+
+            def do_GET(self):
+                self.relay("GET")
+
+            def do_HEAD(self):
+                self.relay("HEAD")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+def test_a_corrupting_upstream_never_gets_bad_content_stored(server, upstream):
+    proxy = CorruptingProxy(upstream, bad=1)
+    try:
+        ecr = client(server)
+        ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="flaky",
+                                           upstreamRegistryUrl=f"http://{proxy.host}")
+        img, _ = push_upstream(upstream, "bits/app", "v1", {"data": os.urandom(64 << 10)})
+        status, _, body = V2(server).call("GET", "/v2/flaky/bits/app/manifests/v1")
+        assert status == 502, body
+        assert "nothing was stored" in json.loads(body)["errors"][0]["message"]
+        listed = ecr.list_images(repositoryName="flaky/bits/app")["imageIds"]
+        assert listed == []
+        # the next pull tries again, and the bytes are right this time
+        again = inspect(server, "flaky/bits/app:v1")
+        assert again.returncode == 0, again.stderr
+        assert hashlib_digest(again.stdout) == img["digest"]
+    finally:
+        proxy.stop()
+
+
+def test_the_first_pull_needs_batch_import_upstream_image(server, upstream):
+    ecr = client(server)
+    ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="guarded",
+                                       upstreamRegistryUrl=f"http://{upstream.host}")
+    img, _ = push_upstream(upstream, "g/app", "v1", {"g": b"guarded\n"})
+    iam = client(server, "iam")
+    iam.create_user(UserName="puller")
+    keys = iam.create_access_key(UserName="puller")["AccessKey"]
+    creds = f"{keys['AccessKeyId']}:{keys['SecretAccessKey']}"
+
+    def allow(*actions):
+        iam.put_user_policy(UserName="puller", PolicyName="ecr", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}))
+
+    pull = ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    allow(*pull)
+    denied = inspect(server, "guarded/g/app:v1", creds=creds)
+    assert denied.returncode != 0 and "denied" in denied.stderr.lower()
+    allow(*pull, "ecr:BatchImportUpstreamImage")
+    denied = inspect(server, "guarded/g/app:v1", creds=creds)
+    assert denied.returncode != 0, "the repository's creation needs ecr:CreateRepository"
+    allow(*pull, "ecr:BatchImportUpstreamImage", "ecr:CreateRepository")
+    first = inspect(server, "guarded/g/app:v1", creds=creds)
+    assert first.returncode == 0, first.stderr
+    # cached: pulling needs only the pull permissions
+    allow(*pull)
+    again = inspect(server, "guarded/g/app:v1", creds=creds)
+    assert again.returncode == 0 and hashlib_digest(again.stdout) == img["digest"]

@@ -5,6 +5,7 @@
 
 mod ceilings;
 mod client;
+mod pull_through;
 mod replication;
 mod scanning;
 mod servers;
@@ -39,7 +40,7 @@ struct Args {
     #[arg(long = "berth-arg", allow_hyphen_values = true)]
     berth_args: Vec<String>,
     /// Run only these workloads (for profiling): blob, reads, images, tags, catalog, scan,
-    /// replication.
+    /// replication, cache.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Print Berth's PID and wait this many seconds before the workloads (to attach a profiler).
@@ -590,6 +591,45 @@ async fn run(args: &Args, sizes: &Sizes, work: &std::path::Path) -> anyhow::Resu
             }),
         );
         replication = Some(f);
+    }
+    // the pull-through cache, with the reference registry as its upstream
+    if want("cache") {
+        let size = if args.quick { 32 << 20 } else { 256 << 20 };
+        eprintln!(
+            "pull-through cache: a {} MiB image from the reference registry",
+            size >> 20
+        );
+        let f = pull_through::measure(&b, &r, size).await?;
+        raw.insert(
+            "pull_through".into(),
+            json!({
+                "image_mib": f.size_mib,
+                "direct_from_upstream_ms": f.direct_ms,
+                "first_through_cache_ms": f.first_ms,
+                "cached_ms": f.cached_ms,
+                "pushed_image_ms": f.pushed_ms,
+            }),
+        );
+        rows.push(Row::new(
+            format!(
+                "pull {} MiB image: through the cache, first (ms) : straight from the upstream",
+                f.size_mib
+            ),
+            "ms",
+            f.first_ms,
+            f.direct_ms,
+            false,
+        ));
+        rows.push(Row::new(
+            format!(
+                "pull {} MiB image: cached (ms) : one pushed to Berth",
+                f.size_mib
+            ),
+            "ms",
+            f.cached_ms,
+            f.pushed_ms,
+            false,
+        ));
     }
     rows.push(Row::new(
         "start to first 200 (ms)",

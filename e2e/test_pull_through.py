@@ -486,3 +486,28 @@ def test_the_first_pull_needs_batch_import_upstream_image(server, upstream):
     allow(*pull)
     again = inspect(server, "guarded/g/app:v1", creds=creds)
     assert again.returncode == 0 and hashlib_digest(again.stdout) == img["digest"]
+
+
+def test_docker_pulls_through_the_cache_and_an_index_by_platform(server, upstream):
+    from test_cluster import docker_env
+    docker, env = docker_env()
+    ecr = client(server)
+    ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="dk",
+                                       upstreamRegistryUrl=f"http://{upstream.host}")
+    top, images = push_upstream(upstream, "multi/app", "v1", {"bin/hello": b"#!/bin/sh\n"},
+                                arches=("amd64", "arm64"))
+    run(docker, "login", "-u", server.key, "--password-stdin", server.host, input=server.secret,
+        env=env)
+    ref = f"{server.host}/dk/multi/app:v1"
+    try:
+        run(docker, "pull", "--platform", "linux/arm64", ref, env=env)
+        inspected = json.loads(run(docker, "image", "inspect", ref, env=env).stdout)[0]
+        assert inspected["Architecture"] == "arm64"
+        assert f"{server.host}/dk/multi/app@{top['digest']}" in inspected["RepoDigests"]
+    finally:
+        run(docker, "image", "rm", "-f", ref, env=env, check=False)
+    # the ECR API's pushes into a cache repository are refused too
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        ecr.initiate_layer_upload(repositoryName="dk/multi/app")
+    assert code(e) == "InvalidParameterException"
+    assert "pull through cache" in e.value.response["Error"]["Message"]

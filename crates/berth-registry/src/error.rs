@@ -124,6 +124,9 @@ pub enum RegistryError {
     /// More rules than ECR's quota.
     #[error("The operation did not succeed because it would have exceeded a service limit for your account.")]
     CacheRuleLimit,
+    /// A push into a pull-through cache repository.
+    #[error("{0} is a pull through cache repository: its images come from the upstream registry, not from pushes")]
+    PushIntoCache(String),
     /// A pull-through cache's upstream failed or sent what cannot be stored.
     #[error("{0}")]
     Upstream(String),

@@ -78,6 +78,11 @@ fn detail<'a>(
 pub async fn put_image(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
     let req: PutImageRequest = inp.request()?;
     let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    ctx.state
+        .registry
+        .refuse_push_into_cache(&account, name.as_str())
+        .await
+        .map_err(core_error)?;
     let PutImageRequest {
         image_manifest: manifest,
         image_manifest_media_type: media_type,

@@ -104,6 +104,11 @@ pub async fn batch_check_layer_availability(ctx: &Ctx<'_>, inp: Input) -> Result
 pub async fn initiate_layer_upload(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsError> {
     let req: RepositoryRequest = inp.request()?;
     let (account, name) = ctx.target(&req.registry_id, &req.repository_name)?;
+    ctx.state
+        .registry
+        .refuse_push_into_cache(&account, name.as_str())
+        .await
+        .map_err(core_error)?;
     let id = ctx
         .state
         .registry

@@ -150,6 +150,7 @@ impl From<RegistryError> for OciError {
                 Self::new(StatusCode::PAYLOAD_TOO_LARGE, "MANIFEST_INVALID", msg)
             }
             R::Denied(_) => Self::new(StatusCode::CONFLICT, "DENIED", msg),
+            R::PushIntoCache(_) => Self::new(StatusCode::FORBIDDEN, "DENIED", msg),
             // the spec's answer when a deletion is not allowed: the blob stays usable
             R::BlobInUse { .. } => Self::unsupported(StatusCode::METHOD_NOT_ALLOWED, msg),
             R::TagImmutable { .. } => Self::new(StatusCode::BAD_REQUEST, "TAG_INVALID", msg),

@@ -382,18 +382,11 @@ async fn route(
                 }
             }
         }
-        if pushes
-            && state
+        if pushes {
+            state
                 .registry
-                .cache_rule_of(&caller.account, name)
-                .await?
-                .is_some()
-        {
-            return Err(OciError::new(
-                StatusCode::FORBIDDEN,
-                "DENIED",
-                format!("{name} is a pull through cache repository: its images come from the upstream registry, not from pushes"),
-            ));
+                .refuse_push_into_cache(&caller.account, name)
+                .await?;
         }
         if let (Route::Manifest(_, r), &Method::GET | &Method::HEAD) = (&route, &method) {
             import_allowed(state, &subject, &caller.account, name, r).await?;

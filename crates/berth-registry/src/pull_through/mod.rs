@@ -133,6 +133,14 @@ impl Registry {
         Ok(fresh)
     }
 
+    /// Refuse a push into a cache repository: its images come from the upstream, as ECR has it.
+    pub async fn refuse_push_into_cache(&self, account: &str, name: &str) -> Result<()> {
+        if self.cache_rule_of(account, name).await?.is_some() {
+            return Err(crate::RegistryError::PushIntoCache(name.to_string()));
+        }
+        Ok(())
+    }
+
     /// The rule that makes repository `name` of `account` a cache, and its upstream
     /// repository; `None` for an ordinary repository.
     pub async fn cache_rule_of(

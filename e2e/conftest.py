@@ -3,6 +3,7 @@
 With CI=true a missing client tool fails the suite; elsewhere it skips it.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -187,6 +188,20 @@ def import_image(docker: str, image: str, env: dict, files=None) -> str:
         return run(docker, "import", tarball, image, env=env).stdout.strip()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def aws_cli(server, service, *args, region="us-east-1"):
+    """`aws <service> …` against a server with its root keys (no profile, no config file);
+    the answer's JSON."""
+    aws = os.path.join(ROOT, ".venv", "bin", "aws")
+    aws = aws if os.path.exists(aws) else require("aws")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID=server.key, AWS_SECRET_ACCESS_KEY=server.secret,
+               AWS_DEFAULT_REGION=region, AWS_CONFIG_FILE="/dev/null",
+               AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    out = run(aws, "--endpoint-url", f"http://{server.host}", "--output", "json", service, *args,
+              env=env).stdout
+    return json.loads(out) if out.strip() else {}
 
 
 def run(*cmd, check=True, input=None, env=None) -> subprocess.CompletedProcess:

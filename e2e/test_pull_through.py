@@ -23,7 +23,7 @@ import botocore.exceptions
 import pytest
 
 from awsapi import call, validate_output
-from conftest import ROOT, free_port, require, run, start_berth
+from conftest import aws_cli, free_port, require, run, start_berth
 from ocilayout import Layout
 from test_replication import V2
 
@@ -94,15 +94,7 @@ def client(server, service="ecr"):
 
 
 def cli(server, *args):
-    aws = os.path.join(ROOT, ".venv", "bin", "aws")
-    aws = aws if os.path.exists(aws) else require("aws")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=server.key, AWS_SECRET_ACCESS_KEY=server.secret,
-               AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
-               AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    out = run(aws, "--endpoint-url", f"http://{server.host}", "--output", "json", "ecr", *args,
-              env=env).stdout
-    return json.loads(out) if out.strip() else {}
+    return aws_cli(server, "ecr", *args)
 
 
 def code(e):

@@ -22,7 +22,7 @@ import botocore.exceptions
 import pytest
 
 from awsapi import validate_output
-from conftest import ROOT, require, run, start_berth
+from conftest import aws_cli, ROOT, require, run, start_berth
 from ocilayout import Layout
 
 ACCOUNT = "000000000000"
@@ -38,15 +38,7 @@ def ecr_client(server, region="us-east-1", key=None, secret=None):
 
 
 def cli(server, region, *args):
-    aws = os.path.join(ROOT, ".venv", "bin", "aws")
-    aws = aws if os.path.exists(aws) else require("aws")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=server.key, AWS_SECRET_ACCESS_KEY=server.secret,
-               AWS_DEFAULT_REGION=region, AWS_CONFIG_FILE="/dev/null",
-               AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    out = run(aws, "--endpoint-url", f"http://{server.host}", "--output", "json", "ecr", *args,
-              env=env).stdout
-    return json.loads(out) if out.strip() else {}
+    return aws_cli(server, "ecr", *args, region=region)
 
 
 def peer_credentials(path, **servers):

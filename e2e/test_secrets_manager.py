@@ -15,7 +15,7 @@ import botocore.exceptions
 import pytest
 
 from awsapi import validate_output
-from conftest import ROOT, require, run, start_berth
+from conftest import aws_cli, start_berth
 
 LOGIN = {"username": "puller", "accessToken": "dckr_pat_very-secret-token"}
 
@@ -35,15 +35,7 @@ def client(server, service="secretsmanager", key=None, secret=None):
 
 
 def cli(server, *args):
-    aws = os.path.join(ROOT, ".venv", "bin", "aws")
-    aws = aws if os.path.exists(aws) else require("aws")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=server.key, AWS_SECRET_ACCESS_KEY=server.secret,
-               AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",
-               AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    out = run(aws, "--endpoint-url", f"http://{server.host}", "--output", "json",
-              "secretsmanager", *args, env=env).stdout
-    return json.loads(out) if out.strip() else {}
+    return aws_cli(server, "secretsmanager", *args)
 
 
 def code(e):

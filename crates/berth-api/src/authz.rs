@@ -173,6 +173,20 @@ impl Subject {
     }
 }
 
+impl Subject {
+    /// Decide `action` on `resource` by the caller's identity policies: `None` when allowed,
+    /// else AWS's refusal text.
+    pub async fn identity_refusal(
+        &self,
+        state: &AppState,
+        action: &str,
+        resource: &str,
+    ) -> Result<Option<String>, AuthError> {
+        let d = self.decide_identity(state, action, resource).await?;
+        Ok((!d.allowed()).then(|| denial_message(self, action, resource, d)))
+    }
+}
+
 /// AWS's refusal text, shared by the API's AccessDeniedException and `/v2/`'s `DENIED`.
 pub fn denial_message(subject: &Subject, action: &str, resource: &str, d: Decision) -> String {
     format!(

@@ -78,6 +78,27 @@ pub struct ClientOptions {
     pub extra_roots_pem: Option<Vec<u8>>,
 }
 
+impl ClientOptions {
+    /// Finish an HTTP client: rustls with the system's roots and these, Berth's user agent, a
+    /// connect timeout.
+    pub(crate) fn build(&self, builder: reqwest::ClientBuilder) -> Result<reqwest::Client> {
+        let mut builder = builder
+            .use_rustls_tls()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("berth/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = &self.extra_roots_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ClientError::Config(format!("reading the CA certificates: {e}")))?;
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        builder
+            .build()
+            .map_err(|e| ClientError::Config(format!("building the HTTP client: {e}")))
+    }
+}
+
 /// A client of one registry endpoint (`https://host[:port]` or, for tests and private
 /// networks, `http://`), in one region, signing with one access key.
 pub struct Client {
@@ -110,24 +131,12 @@ impl Client {
         };
         // HTTP/1.1: the Host header names the account addressed (`<account>.dkr.ecr…`), which
         // HTTP/2 would replace with the URL's authority
-        let mut builder = reqwest::Client::builder()
-            .use_rustls_tls()
+        let builder = reqwest::Client::builder()
             .http1_only()
-            .connect_timeout(Duration::from_secs(10))
             .read_timeout(Duration::from_secs(60))
             .pool_idle_timeout(Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("berth/", env!("CARGO_PKG_VERSION")));
-        if let Some(pem) = &options.extra_roots_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| ClientError::Config(format!("reading the CA certificates: {e}")))?;
-            for c in certs {
-                builder = builder.add_root_certificate(c);
-            }
-        }
-        let http = builder
-            .build()
-            .map_err(|e| ClientError::Config(format!("building the HTTP client: {e}")))?;
+            .redirect(reqwest::redirect::Policy::none());
+        let http = options.build(builder)?;
         Ok(Client {
             http,
             base,

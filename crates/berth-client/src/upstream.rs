@@ -114,21 +114,8 @@ impl Upstream {
         let base: reqwest::Url = full
             .parse()
             .map_err(|e| ClientError::Config(format!("{url} is not a registry URL: {e}")))?;
-        let mut builder = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(Duration::from_secs(10))
-            .read_timeout(Duration::from_secs(30))
-            .user_agent(concat!("berth/", env!("CARGO_PKG_VERSION")));
-        if let Some(pem) = &options.extra_roots_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| ClientError::Config(format!("reading the CA certificates: {e}")))?;
-            for c in certs {
-                builder = builder.add_root_certificate(c);
-            }
-        }
-        let http = builder
-            .build()
-            .map_err(|e| ClientError::Config(format!("building the HTTP client: {e}")))?;
+        let http =
+            options.build(reqwest::Client::builder().read_timeout(Duration::from_secs(30)))?;
         Ok(Upstream {
             http,
             base,

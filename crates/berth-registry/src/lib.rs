@@ -186,18 +186,14 @@ impl Registry {
         account: &str,
         name: &RepositoryName,
     ) -> Result<Repository> {
-        if let Some(r) = self.meta.repository(account, name.as_str()).await? {
-            return Ok(r);
-        }
         // a CREATE_ON_PUSH template creates it even where pushes do not create (as ECR)
-        self.create_from_template(
+        self.repository_made_for(
             account,
-            name.as_str(),
+            name,
             templates::AppliedFor::CreateOnPush,
             self.config.create_on_push,
         )
-        .await?
-        .ok_or_else(|| RegistryError::name_unknown(account, name))
+        .await
     }
 
     /// The repository a replication arriving from another region goes to: created on first
@@ -207,17 +203,25 @@ impl Registry {
         account: &str,
         name: &RepositoryName,
     ) -> Result<Repository> {
+        self.repository_made_for(account, name, templates::AppliedFor::Replication, true)
+            .await
+    }
+
+    /// Repository `name`, or one made now from the template that applies `for_what` (else
+    /// with ECR's defaults when `defaults`).
+    async fn repository_made_for(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        for_what: templates::AppliedFor,
+        defaults: bool,
+    ) -> Result<Repository> {
         if let Some(r) = self.meta.repository(account, name.as_str()).await? {
             return Ok(r);
         }
-        self.create_from_template(
-            account,
-            name.as_str(),
-            templates::AppliedFor::Replication,
-            true,
-        )
-        .await?
-        .ok_or_else(|| RegistryError::name_unknown(account, name))
+        self.create_from_template(account, name.as_str(), for_what, defaults)
+            .await?
+            .ok_or_else(|| RegistryError::name_unknown(account, name))
     }
 
     pub async fn catalog(&self, account: &str, n: Option<u32>, last: Option<&str>) -> Result<Page> {

@@ -56,23 +56,21 @@ impl Call<'_> {
     /// Refuse unless the caller's policies allow `iam:<Action>` on `resource`.
     pub async fn authorize(&self, resource: &str) -> Result<(), AwsError> {
         let action = format!("iam:{}", self.action.name());
-        let d = self
+        let refusal = self
             .subject
-            .decide_identity(self.state, &action, resource)
+            .identity_refusal(self.state, &action, resource)
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "authorization failed");
                 AwsError::new("ServiceFailure", "An internal error occurred")
                     .status(StatusCode::INTERNAL_SERVER_ERROR)
             })?;
-        if d.allowed() {
-            return Ok(());
+        match refusal {
+            None => Ok(()),
+            Some(message) => {
+                Err(AwsError::new("AccessDenied", message).status(StatusCode::FORBIDDEN))
+            }
         }
-        Err(AwsError::new(
-            "AccessDenied",
-            crate::authz::denial_message(self.subject, &action, resource, d),
-        )
-        .status(StatusCode::FORBIDDEN))
     }
 
     /// `UserName`, or the calling user itself (IAM's default for key and user operations;

@@ -48,22 +48,19 @@ impl Ctx<'_> {
     /// Refuse unless the caller's policies allow `secretsmanager:<Operation>` on `resource`.
     pub async fn authorize(&self, resource: &str) -> Result<(), AwsError> {
         let action = format!("secretsmanager:{}", self.operation.name());
-        let d = self
+        let refusal = self
             .subject
-            .decide_identity(self.state, &action, resource)
+            .identity_refusal(self.state, &action, resource)
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "authorization failed");
                 AwsError::new("InternalServiceError", "An internal error occurred")
                     .status(StatusCode::INTERNAL_SERVER_ERROR)
             })?;
-        if d.allowed() {
-            return Ok(());
+        match refusal {
+            None => Ok(()),
+            Some(message) => Err(AwsError::new("AccessDeniedException", message)),
         }
-        Err(AwsError::new(
-            "AccessDeniedException",
-            crate::authz::denial_message(self.subject, &action, resource, d),
-        ))
     }
 }
 

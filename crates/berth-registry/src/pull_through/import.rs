@@ -10,6 +10,7 @@ use berth_client::{ClientError, ClientOptions};
 use berth_meta::CacheRule;
 use berth_oci::{manifest, Digest, Reference, RepositoryName};
 use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
 
 use crate::replication::PushOrigin;
 use crate::templates::AppliedFor;
@@ -18,6 +19,8 @@ use crate::{FetchedManifest, Registry, RegistryError, Result};
 
 /// How deep an index's manifests are followed.
 const MAX_DEPTH: usize = 4;
+/// Blobs of an image fetched from the upstream at once.
+const BLOBS_AT_ONCE: usize = 4;
 
 /// An upstream's failure as the registry's, naming the upstream.
 fn upstream_error(url: &str, e: ClientError) -> RegistryError {
@@ -231,15 +234,8 @@ impl Registry {
                 )));
             }
         }
-        if self
-            .meta
-            .repository(account, name.as_str())
-            .await?
-            .is_none()
-        {
-            self.create_from_template(account, name.as_str(), AppliedFor::PullThroughCache, true)
-                .await?;
-        }
+        self.repository_made_for(account, name, AppliedFor::PullThroughCache, true)
+            .await?;
         let importer = Importer {
             registry: self,
             account,
@@ -321,9 +317,12 @@ impl Importer<'_> {
             }
             Box::pin(self.content(&child.digest, &child_type, &child_body, depth + 1)).await?;
         }
-        for d in parsed.blob_references() {
-            self.blob(d).await?;
-        }
+        // a few blobs at a time: an image's layers download side by side
+        futures_util::stream::iter(parsed.blob_references())
+            .map(|d| self.blob(d))
+            .buffer_unordered(BLOBS_AT_ONCE)
+            .try_collect::<Vec<()>>()
+            .await?;
         self.registry
             .put_manifest_from(
                 PushOrigin::Client,

@@ -318,8 +318,9 @@ impl Importer<'_> {
             Box::pin(self.content(&child.digest, &child_type, &child_body, depth + 1)).await?;
         }
         // a few blobs at a time: an image's layers download side by side
-        futures_util::stream::iter(parsed.blob_references())
-            .map(|d| self.blob(d))
+        let digests: Vec<Digest> = parsed.blob_references().cloned().collect();
+        let fetches: Vec<_> = digests.iter().map(|d| Box::pin(self.blob(d))).collect();
+        futures_util::stream::iter(fetches)
             .buffer_unordered(BLOBS_AT_ONCE)
             .try_collect::<Vec<()>>()
             .await?;

@@ -21,7 +21,7 @@ pub use store::{
 };
 pub use store::{
     Backfill, BackfillImage, BackfillItem, CreationTemplate, Destination, ImageReplication,
-    ReplicationJob, ReplicationOutcome, Requester,
+    ReplicationJob, ReplicationOutcome, ReplicationRecord, Requester,
 };
 pub use store::{
     CacheRule, NewVersion, SecretVersion, StoredSecret, SECRET_CURRENT, SECRET_PREVIOUS,

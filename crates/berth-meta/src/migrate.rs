@@ -18,6 +18,10 @@ const SQLITE: &[(i64, &str)] = &[
         10,
         include_str!("../migrations/sqlite/0010_secrets_and_caches.sql"),
     ),
+    (
+        11,
+        include_str!("../migrations/sqlite/0011_replication_outcomes.sql"),
+    ),
 ];
 
 const POSTGRES: &[(i64, &str)] = &[
@@ -37,6 +41,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         11,
         include_str!("../migrations/postgres/0011_secrets_and_caches.sql"),
+    ),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_replication_outcomes.sql"),
     ),
 ];
 

@@ -183,7 +183,7 @@ mod put_manifest;
 mod replication;
 pub use replication::{
     Backfill, BackfillImage, BackfillItem, CreationTemplate, Destination, ImageReplication,
-    ReplicationJob, ReplicationOutcome, Requester,
+    ReplicationJob, ReplicationOutcome, ReplicationRecord, Requester,
 };
 mod repositories;
 mod scanning;

@@ -45,6 +45,7 @@ const TABLES: &[&str] = &[
     "secrets",
     "secret_versions",
     "pull_through_cache_rules",
+    "replication_outcomes",
 ];
 
 /// Tables whose `id` comes from an identity column, moved past the copied rows afterwards.
@@ -56,6 +57,7 @@ const IDENTITIES: &[&str] = &[
     "iam_managed_policies",
     "lifecycle_events",
     "vuln_imports",
+    "replication_outcomes",
 ];
 
 impl MetaStore {

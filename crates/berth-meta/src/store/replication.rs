@@ -68,6 +68,25 @@ struct ImageReplicationRow {
     bytes_sent: i64,
 }
 
+/// A replication's outcome as recorded when it ended (kept after its row moves on).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReplicationRecord {
+    pub id: i64,
+    pub account_id: String,
+    pub repository: String,
+    pub digest: String,
+    pub dest_region: String,
+    pub dest_account: String,
+    /// COMPLETE or FAILED.
+    pub status: String,
+    pub failure_code: Option<String>,
+    pub failure_reason: Option<String>,
+    pub bytes_sent: i64,
+    /// `push` or the backfill that asked for it.
+    pub requested_by: Option<String>,
+    pub finished_at: i64,
+}
+
 /// How a claimed replication ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplicationOutcome {
@@ -318,6 +337,27 @@ impl MetaStore {
             return Ok(false);
         }
         query(
+            "INSERT INTO replication_outcomes (account_id, repository, digest, dest_region,
+               dest_account, status, failure_code, failure_reason, bytes_sent, requested_by,
+               finished_at)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, requested_by, $10 FROM replications
+             WHERE repository_id = $11 AND digest = $3 AND dest_region = $4
+               AND dest_account = $5",
+        )
+        .bind(&job.account_id)
+        .bind(&job.repository)
+        .bind(&job.digest)
+        .bind(&job.dest_region)
+        .bind(&job.dest_account)
+        .bind(outcome.status.as_str())
+        .bind(outcome.failure_code.as_deref())
+        .bind(outcome.failure_reason.as_deref())
+        .bind(outcome.bytes_sent)
+        .bind(crate::now_millis())
+        .bind(job.repository_id)
+        .execute(tx.conn())
+        .await?;
+        query(
             "UPDATE backfill_images SET status = $1, failure_code = $2
              WHERE repository_id = $3 AND digest = $4 AND status = 'PENDING'
                AND backfill_id IN (SELECT id FROM replication_backfills
@@ -334,6 +374,26 @@ impl MetaStore {
         settle_backfills(&mut tx).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// An account's replication outcomes after `after` (an outcome's `id`), oldest first, at
+    /// most `limit`.
+    pub async fn replication_records(
+        &self,
+        account: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<ReplicationRecord>> {
+        Ok(query_as(
+            "SELECT id, account_id, repository, digest, dest_region, dest_account, status,
+               failure_code, failure_reason, bytes_sent, requested_by, finished_at
+             FROM replication_outcomes WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(account)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(self.db.read())
+        .await?)
     }
 
     /// Put a claimed replication back to wait until `retry_at`, with what went wrong.

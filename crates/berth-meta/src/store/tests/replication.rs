@@ -234,7 +234,77 @@ async fn creation_templates_by_prefix(b: Backend) {
     );
 }
 
+async fn every_outcome_is_recorded(b: Backend) {
+    let Some((_d, s)) = store(b).await else {
+        return;
+    };
+    let repo = s.create_repository("000000000000", "app").await.unwrap();
+    let far = now_millis() + 60_000;
+    let failed = ReplicationOutcome {
+        status: ReplicationStatus::Failed,
+        failure_code: Some("ACCESS_DENIED".into()),
+        failure_reason: Some("policy".into()),
+        bytes_sent: 0,
+    };
+    for (by, outcome) in [
+        (Requester::Push, &failed),
+        (Requester::Backfill("bf-1"), &complete()),
+    ] {
+        s.request_replications(repo.id, "sha256:1", &[west()], by)
+            .await
+            .unwrap();
+        let job = s.claim_replication("node-a", far).await.unwrap().unwrap();
+        assert!(s.finish_replication(&job, "node-a", outcome).await.unwrap());
+    }
+    // a finish by a node that lost the lease records nothing
+    s.request_replications(repo.id, "sha256:1", &[west()], Requester::Push)
+        .await
+        .unwrap();
+    let job = s.claim_replication("node-a", far).await.unwrap().unwrap();
+    assert!(!s
+        .finish_replication(&job, "node-b", &complete())
+        .await
+        .unwrap());
+    let records = s.replication_records("000000000000", 0, 10).await.unwrap();
+    let seen: Vec<(&str, Option<&str>, i64, Option<&str>)> = records
+        .iter()
+        .map(|r| {
+            (
+                r.status.as_str(),
+                r.failure_code.as_deref(),
+                r.bytes_sent,
+                r.requested_by.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("FAILED", Some("ACCESS_DENIED"), 0, Some("push")),
+            ("COMPLETE", None, 10, Some("bf-1")),
+        ]
+    );
+    assert_eq!(
+        (
+            records[0].repository.as_str(),
+            records[0].dest_region.as_str()
+        ),
+        ("app", "us-west-2")
+    );
+    let later = s
+        .replication_records("000000000000", records[0].id, 10)
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 1);
+    assert!(s
+        .replication_records("111111111111", 0, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 conformance!(
+    every_outcome_is_recorded,
     replications_are_jobs_and_a_new_request_runs_again,
     backfills_track_their_images_and_stop,
     creation_templates_by_prefix,

@@ -503,3 +503,21 @@ def test_docker_pulls_through_the_cache_and_an_index_by_platform(server, upstrea
         ecr.initiate_layer_upload(repositoryName="dk/multi/app")
     assert code(e) == "InvalidParameterException"
     assert "pull through cache" in e.value.response["Error"]["Message"]
+
+
+def test_batch_get_image_imports_through_the_cache_too(server, upstream):
+    ecr = client(server)
+    ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="api",
+                                       upstreamRegistryUrl=f"http://{upstream.host}")
+    img, _ = push_upstream(upstream, "viaapi/app", "v1", {"a": b"through BatchGetImage\n"})
+    got = ecr.batch_get_image(repositoryName="api/viaapi/app", imageIds=[{"imageTag": "v1"}])
+    assert got["failures"] == []
+    assert got["images"][0]["imageId"]["imageDigest"] == img["digest"]
+    assert hashlib_digest(got["images"][0]["imageManifest"]) == img["digest"]
+    proxy_port = free_port()  # nothing listens there
+    ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="apidown",
+                                       upstreamRegistryUrl=f"http://127.0.0.1:{proxy_port}")
+    down = ecr.batch_get_image(repositoryName="apidown/x/app", imageIds=[{"imageTag": "v1"}])
+    assert down["images"] == []
+    assert [f["failureCode"] for f in down["failures"]] == ["UpstreamUnavailable"]
+    assert f"127.0.0.1:{proxy_port}" in down["failures"][0]["failureReason"]

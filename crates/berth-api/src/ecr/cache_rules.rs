@@ -6,7 +6,9 @@ use berth_client::upstream::{Login, Upstream};
 use berth_client::ClientOptions;
 use berth_iam::secrets_manager::{SecretsError, UpstreamLogin};
 use berth_meta::CacheRule;
+use berth_oci::{Reference, RepositoryName};
 use berth_registry::pull_through::rules::{NewRule, RuleError};
+use berth_registry::{ImageRef, RegistryError};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -275,4 +277,75 @@ async fn check_upstream(ctx: &Ctx<'_>, account: &str, rule: &CacheRule) -> Resul
     let upstream = Upstream::new(&rule.upstream_url, login, &ClientOptions::default())
         .map_err(|e| e.to_string())?;
     upstream.ping().await.map_err(|e| e.to_string())
+}
+
+/// BatchGetImage on a cache repository imports the images it does not have yet, as a pull
+/// does (with ECR's `ecr:BatchImportUpstreamImage`, and `ecr:CreateRepository` for a new
+/// repository). The upstream's failures, by identifier (`None`: imported, cached, or not a
+/// cache repository at all); a missing image is left for the lookup to report.
+pub(super) async fn import_for_batch_get(
+    ctx: &Ctx<'_>,
+    account: &str,
+    name: &RepositoryName,
+    refs: &[ImageRef],
+) -> Result<Vec<Option<String>>, AwsError> {
+    let reg = &ctx.state.registry;
+    let mut failures = Vec::with_capacity(refs.len());
+    for r in refs {
+        let reference = match (&r.digest, &r.tag) {
+            (Some(d), _) => Reference::Digest(d.clone()),
+            (None, Some(t)) => match t.parse() {
+                Ok(t) => Reference::Tag(t),
+                Err(_) => {
+                    failures.push(None);
+                    continue;
+                }
+            },
+            (None, None) => {
+                failures.push(None);
+                continue;
+            }
+        };
+        let Some(exists) = reg
+            .pull_would_import(account, name, &reference)
+            .await
+            .map_err(core_error)?
+        else {
+            failures.push(None);
+            continue;
+        };
+        require(ctx, "ecr:BatchImportUpstreamImage", account, name).await?;
+        if !exists {
+            require(ctx, "ecr:CreateRepository", account, name).await?;
+        }
+        failures.push(
+            match reg
+                .pull_through_manifest(account, name, &reference, false)
+                .await
+            {
+                Err(RegistryError::Upstream(m)) => Some(m),
+                _ => None,
+            },
+        );
+    }
+    Ok(failures)
+}
+
+/// Refuse unless the caller may do `action` on the repository.
+async fn require(
+    ctx: &Ctx<'_>,
+    action: &str,
+    account: &str,
+    name: &RepositoryName,
+) -> Result<(), AwsError> {
+    let d = ctx
+        .subject
+        .decide(ctx.state, action, account, Some(name.as_str()))
+        .await
+        .map_err(super::authorize::authorization_failed)?;
+    if d.allowed() {
+        return Ok(());
+    }
+    let resource = ctx.repository_arn(account, name.as_str());
+    Err(super::authorize::denied(ctx.subject, action, &resource, d))
 }

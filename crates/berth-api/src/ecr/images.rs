@@ -175,12 +175,19 @@ pub async fn batch_get_image(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsErro
     let ids = parse_ids(req.image_ids.as_deref().unwrap_or_default());
     let accepted = req.accepted_media_types;
     let registry = &ctx.state.registry;
-    // one lookup for every identifier that parsed (and of the repository, even with none)
-    let mut found = registry
-        .resolve_images(&account, &name, &valid_refs(&ids))
-        .await
-        .map_err(core_error)?
-        .into_iter();
+    let refs = valid_refs(&ids);
+    // a cache repository imports what it does not have first
+    let upstream_failures =
+        super::cache_rules::import_for_batch_get(ctx, &account, &name, &refs).await?;
+    let upstream_failed = upstream_failures.iter().any(Option::is_some);
+    let mut upstream = upstream_failures.into_iter();
+    // one lookup for every identifier that parsed (and of the repository, even with none);
+    // a cache repository whose first import failed does not exist yet: its failures answer
+    let mut found = match registry.resolve_images(&account, &name, &refs).await {
+        Err(RegistryError::NameUnknown { .. }) if upstream_failed => Vec::new(),
+        other => other.map_err(core_error)?,
+    }
+    .into_iter();
     let mut images = Vec::new();
     let mut failures = Vec::new();
     for id in &ids {
@@ -191,7 +198,12 @@ pub async fn batch_get_image(ctx: &Ctx<'_>, inp: Input) -> Result<Value, AwsErro
             }
             Ok(r) => r,
         };
-        let image = match found.next() {
+        let resolved = found.next();
+        if let Some(Some(reason)) = upstream.next() {
+            failures.push(failure(&id.raw, "UpstreamUnavailable", &reason));
+            continue;
+        }
+        let image = match resolved {
             Some(Ok(i)) => i,
             Some(Err(miss)) => {
                 failures.push(miss_failure(&id.raw, miss));

@@ -120,12 +120,17 @@ impl MetaStore {
         .await?)
     }
 
-    /// A secret's versions, the newest first.
+    /// A secret's versions: AWSCURRENT, AWSPREVIOUS, then the rest, the newest first (two
+    /// versions of one millisecond are told apart by their stage).
     pub async fn secret_versions(&self, arn: &str) -> Result<Vec<SecretVersion>> {
         let rows: Vec<VersionRow> = query_as(&format!(
-            "{VERSION_COLUMNS} WHERE arn = $1 ORDER BY created_at DESC, version_id"
+            "{VERSION_COLUMNS} WHERE arn = $1
+             ORDER BY CASE stage WHEN $2 THEN 0 WHEN $3 THEN 1 ELSE 2 END,
+               created_at DESC, version_id"
         ))
         .bind(arn)
+        .bind(CURRENT)
+        .bind(PREVIOUS)
         .fetch_all(self.db.read())
         .await?;
         Ok(rows.into_iter().map(SecretVersion::from).collect())

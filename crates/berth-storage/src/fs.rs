@@ -661,7 +661,9 @@ impl BlobStore for FsBlobStore {
                     }
                 }
                 if tx.send(chunk).await.is_err() {
-                    break; // the writer failed: its error is reported below
+                    // the writer failed (a full disk): its error, reported below, is the
+                    // request's, not the body that was left unread
+                    return Ok(received);
                 }
             }
             if let Some(declared) = declared {

@@ -10,6 +10,7 @@ use berth_iam::AuthError;
 use berth_meta::Principal;
 use http::Extensions;
 
+use crate::aws::AwsError;
 use crate::state::AppState;
 
 /// The peer address the listener recorded for this request.
@@ -174,16 +175,28 @@ impl Subject {
 }
 
 impl Subject {
-    /// Decide `action` on `resource` by the caller's identity policies: `None` when allowed,
-    /// else AWS's refusal text.
-    pub async fn identity_refusal(
+    /// Refuse unless the caller's identity policies allow `action` on `resource`: a refusal is
+    /// `denied` of AWS's text, a failed policy lookup the service's `internal` error (500).
+    pub async fn require_identity(
         &self,
         state: &AppState,
         action: &str,
         resource: &str,
-    ) -> Result<Option<String>, AuthError> {
-        let d = self.decide_identity(state, action, resource).await?;
-        Ok((!d.allowed()).then(|| denial_message(self, action, resource, d)))
+        internal: &'static str,
+        denied: impl FnOnce(String) -> AwsError,
+    ) -> Result<(), AwsError> {
+        let d = self
+            .decide_identity(state, action, resource)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "authorization failed");
+                AwsError::new(internal, "An internal error occurred")
+                    .status(http::StatusCode::INTERNAL_SERVER_ERROR)
+            })?;
+        if d.allowed() {
+            return Ok(());
+        }
+        Err(denied(denial_message(self, action, resource, d)))
     }
 }
 

@@ -56,21 +56,11 @@ impl Call<'_> {
     /// Refuse unless the caller's policies allow `iam:<Action>` on `resource`.
     pub async fn authorize(&self, resource: &str) -> Result<(), AwsError> {
         let action = format!("iam:{}", self.action.name());
-        let refusal = self
-            .subject
-            .identity_refusal(self.state, &action, resource)
+        self.subject
+            .require_identity(self.state, &action, resource, "ServiceFailure", |m| {
+                AwsError::new("AccessDenied", m).status(StatusCode::FORBIDDEN)
+            })
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "authorization failed");
-                AwsError::new("ServiceFailure", "An internal error occurred")
-                    .status(StatusCode::INTERNAL_SERVER_ERROR)
-            })?;
-        match refusal {
-            None => Ok(()),
-            Some(message) => {
-                Err(AwsError::new("AccessDenied", message).status(StatusCode::FORBIDDEN))
-            }
-        }
     }
 
     /// `UserName`, or the calling user itself (IAM's default for key and user operations;

@@ -48,19 +48,11 @@ impl Ctx<'_> {
     /// Refuse unless the caller's policies allow `secretsmanager:<Operation>` on `resource`.
     pub async fn authorize(&self, resource: &str) -> Result<(), AwsError> {
         let action = format!("secretsmanager:{}", self.operation.name());
-        let refusal = self
-            .subject
-            .identity_refusal(self.state, &action, resource)
+        self.subject
+            .require_identity(self.state, &action, resource, "InternalServiceError", |m| {
+                AwsError::new("AccessDeniedException", m)
+            })
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "authorization failed");
-                AwsError::new("InternalServiceError", "An internal error occurred")
-                    .status(StatusCode::INTERNAL_SERVER_ERROR)
-            })?;
-        match refusal {
-            None => Ok(()),
-            Some(message) => Err(AwsError::new("AccessDeniedException", message)),
-        }
     }
 }
 

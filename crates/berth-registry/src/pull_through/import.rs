@@ -50,11 +50,7 @@ impl Registry {
             return Ok(Some(m));
         }
         let upstream = self.upstream_client(account, &rule).await?;
-        let stale = match self.manifest(account, name, reference, body).await {
-            Ok(m) => Some(m),
-            Err(RegistryError::NameUnknown { .. } | RegistryError::ManifestUnknown(_)) => None,
-            Err(e) => return Err(e),
-        };
+        let stale = self.stored(account, name, reference, body).await?;
         if let (Some(m), Reference::Tag(tag)) = (stale, reference) {
             return self
                 .recheck(
@@ -97,6 +93,21 @@ impl Registry {
         }
     }
 
+    /// The stored manifest, if there is one.
+    async fn stored(
+        &self,
+        account: &str,
+        name: &RepositoryName,
+        reference: &Reference,
+        body: bool,
+    ) -> Result<Option<FetchedManifest>> {
+        match self.manifest(account, name, reference, body).await {
+            Ok(m) => Ok(Some(m)),
+            Err(RegistryError::NameUnknown { .. } | RegistryError::ManifestUnknown(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The cached manifest when it may be served without asking the upstream: any digest, a
     /// tag checked within its TTL.
     async fn cached(
@@ -106,12 +117,8 @@ impl Registry {
         reference: &Reference,
         body: bool,
     ) -> Result<Option<FetchedManifest>> {
-        let m = match self.manifest(account, name, reference, body).await {
-            Ok(m) => m,
-            Err(RegistryError::NameUnknown { .. } | RegistryError::ManifestUnknown(_)) => {
-                return Ok(None)
-            }
-            Err(e) => return Err(e),
+        let Some(m) = self.stored(account, name, reference, body).await? else {
+            return Ok(None);
         };
         match reference {
             Reference::Digest(_) => Ok(Some(m)),
